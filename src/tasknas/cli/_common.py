@@ -1,0 +1,59 @@
+"""Shared CLI plumbing: consoles, error handling, JSON output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from tasknas.errors import TasknasError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+
+def fail(message: str) -> typer.Exit:
+    """Print a one-line error to stderr; return the exit (code 2) to raise."""
+    err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def handle_errors(func: F) -> F:
+    """Turn tasknas errors into a one-line message and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TasknasError as exc:
+            raise fail(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_json(data: Any) -> None:
+    """One JSON object on stdout."""
+    print(json.dumps(data, indent=2, allow_nan=False))  # noqa: T201 - the CLI prints
+
+
+def split_names(value: str | None) -> tuple[str, ...]:
+    """``"a,b, c"`` -> ``("a", "b", "c")``; ``None`` or empty -> ``()``."""
+    if not value:
+        return ()
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def configure_logging(verbose: bool) -> None:
+    """Send tasknas log records to stderr through rich (INFO with -v, else WARNING)."""
+    logger = logging.getLogger("tasknas")
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    if not any(isinstance(h, RichHandler) for h in logger.handlers):
+        logger.addHandler(RichHandler(console=err, show_path=False))

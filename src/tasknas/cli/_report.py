@@ -1,0 +1,27 @@
+"""``tasknas report``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tasknas.cli._common import handle_errors, out
+from tasknas.errors import RunStoreError
+from tasknas.report import write_report
+from tasknas.storage import STORE_FILE
+
+
+@handle_errors
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory written by `tasknas search`.")],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Where to write. [default: RUN_DIR]")
+    ] = None,
+) -> None:
+    """Write a convergence plot (PNG) and a markdown summary of a run."""
+    if not (run_dir / STORE_FILE).is_file():
+        raise RunStoreError(f"no run store at {run_dir / STORE_FILE}")
+    for path in write_report(run_dir, out_dir):
+        out.print(f"wrote {path}")

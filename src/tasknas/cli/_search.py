@@ -1,0 +1,172 @@
+"""``tasknas search``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tasknas.cli._common import err, handle_errors, out, print_json, split_names
+from tasknas.errors import RunStoreError
+from tasknas.experiment import (
+    DEFAULT_BUDGET,
+    RunSettings,
+    check_resumable,
+    default_run_dir,
+    load_settings,
+    run_experiment,
+)
+from tasknas.report import task_rows
+from tasknas.storage import STORE_FILE, TrialRecord
+from tasknas.strategies import DEFAULT_STRATEGY
+
+
+def _settings(
+    benchmark: str | None,
+    tasks: str | None,
+    strategy: str | None,
+    budget: int | None,
+    seed: int | None,
+    run_dir: Path | None,
+    resume: bool,
+) -> RunSettings:
+    """Settings from flags; on resume, flags left out take the stored values."""
+    base = RunSettings()
+    if resume:
+        if run_dir is None:
+            raise RunStoreError("--resume needs --out DIR naming the run directory to continue")
+        if not (run_dir / STORE_FILE).exists():
+            raise RunStoreError(f"no run store at {run_dir / STORE_FILE}; nothing to resume")
+        base = load_settings(run_dir)
+    settings = RunSettings(
+        benchmark=benchmark or base.benchmark,
+        tasks=split_names(tasks) or base.tasks,
+        strategy=strategy or base.strategy,
+        budget=base.budget if budget is None else budget,
+        seed=base.seed if seed is None else seed,
+        strategy_options=base.strategy_options,
+    ).resolved()
+    if resume:
+        check_resumable(run_dir, settings)
+    return settings
+
+
+@handle_errors
+def search(
+    benchmark: Annotated[
+        str | None, typer.Option(help="Benchmark name (see `tasknas info`). [default: nb201]")
+    ] = None,
+    tasks: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated task names. [default: all tasks of the benchmark]"),
+    ] = None,
+    strategy: Annotated[
+        str | None, typer.Option(help=f"Search strategy. [default: {DEFAULT_STRATEGY}]")
+    ] = None,
+    budget: Annotated[
+        int | None, typer.Option(help=f"Distinct evaluations per task. [default: {DEFAULT_BUDGET}]")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed. [default: 0]")] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Run directory. [default: $TASKNAS_RUNS_DIR or ./runs, one new folder per run]",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the run stored in --out.")
+    ] = False,
+    executor: Annotated[
+        str, typer.Option(help="Where evaluations run: local or process.")
+    ] = "local",
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes for --executor process. [default: CPU count]"),
+    ] = None,
+    delay: Annotated[
+        float,
+        typer.Option(
+            help="Seconds to wait before each evaluation (simulates slow evaluations).", min=0.0
+        ),
+    ] = 0.0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object instead of a table.")
+    ] = False,
+) -> None:
+    """Search the best architecture for each task of a benchmark."""
+    settings = _settings(benchmark, tasks, strategy, budget, seed, out_dir, resume)
+    run_dir = out_dir if out_dir is not None else default_run_dir(settings)
+    if not resume and (run_dir / STORE_FILE).exists():
+        raise RunStoreError(
+            f"{run_dir / STORE_FILE} already holds a run; pass --resume to continue it, "
+            "or choose another --out"
+        )
+    total = settings.budget * len(settings.tasks)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("best {task.fields[best]}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=as_json,
+        disable=as_json and not err.is_terminal,
+    )
+    with progress:
+        bar = progress.add_task(
+            f"{settings.strategy} on {settings.benchmark}", total=total, best="–"
+        )
+        best: dict[str, float] = {}
+
+        def on_record(record: TrialRecord, replayed: bool) -> None:
+            if record.result.ok:
+                best[record.task] = max(
+                    best.get(record.task, record.result.objective), record.result.objective
+                )
+            shown = " ".join(f"{t}={v:.4g}" for t, v in best.items())
+            progress.update(bar, advance=1, best=shown)
+
+        result, bench = run_experiment(
+            settings,
+            run_dir,
+            resume=resume,
+            executor=executor,
+            workers=workers,
+            delay=delay,
+            on_record=on_record,
+        )
+        progress.update(bar, total=progress.tasks[0].completed)
+    rows = task_rows(result, bench)
+    if as_json:
+        print_json(
+            {
+                "run_dir": str(run_dir),
+                "benchmark": settings.benchmark,
+                "strategy": settings.strategy,
+                "seed": settings.seed,
+                "budget": settings.budget,
+                "tasks": rows,
+            }
+        )
+        return
+    table = Table(title=f"{settings.strategy} on {settings.benchmark} (seed {settings.seed})")
+    for column in ("task", "best architecture", "validation", "test", "rank", "evaluations"):
+        table.add_column(column, overflow="fold", min_width=14 if column == "task" else None)
+    for name, row in rows.items():
+        task = bench.task(name)
+        value = row["metrics"].get(task.metric)
+        test = row["metrics"].get(task.test_metric) if task.test_metric else None
+        table.add_row(
+            name,
+            row["best_arch"] or "–",
+            "–" if value is None else f"{value:.4g}",
+            "–" if test is None else f"{test:.4g}",
+            "–" if row["rank"] is None else f"{row['rank']} / {bench.space.size}",
+            str(row["evaluations"]),
+        )
+    out.print(table)
+    out.print(f"run stored in {run_dir}; `tasknas report {run_dir}` writes plots")

@@ -1,0 +1,48 @@
+"""Exceptions raised by tasknas.
+
+Every message names the bad value and, where there is a fixed set, the valid choices, so a
+user can fix the call from the message alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "DataFileError",
+    "InvalidArchitectureError",
+    "InvalidSettingError",
+    "RunStoreError",
+    "TasknasError",
+    "UnknownNameError",
+]
+
+
+class TasknasError(Exception):
+    """Base class of every error tasknas raises on purpose."""
+
+
+class UnknownNameError(TasknasError, ValueError):
+    """A name (benchmark, task, strategy, space, executor, ...) is not registered."""
+
+    def __init__(self, kind: str, name: str, choices: Iterable[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.choices = tuple(choices)
+        super().__init__(f"unknown {kind} {name!r}; valid choices: {', '.join(self.choices)}")
+
+
+class InvalidArchitectureError(TasknasError, ValueError):
+    """An architecture string or value does not belong to the search space."""
+
+
+class InvalidSettingError(TasknasError, ValueError):
+    """A run setting (budget, seed, workers, ...) has a value outside its valid range."""
+
+
+class DataFileError(TasknasError, OSError):
+    """A data file is missing or cannot be read."""
+
+
+class RunStoreError(TasknasError):
+    """A run store is missing, corrupted, or does not match the run asked for."""

@@ -1,0 +1,77 @@
+"""A finished (or interrupted) run read back from its directory, and its per-task rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tasknas.benchmarks import TabularBenchmark, get_benchmark
+from tasknas.experiment import RunSettings, load_settings
+from tasknas.runner import RunResult, summarize
+from tasknas.storage import STORE_FILE, SQLiteStore
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """A run directory's settings, results and benchmark."""
+
+    run_dir: Path
+    settings: RunSettings
+    result: RunResult
+    benchmark: TabularBenchmark
+
+
+def load_run(run_dir: str | Path) -> RunReport:
+    """Read the run stored in ``run_dir`` (raises ``RunStoreError`` naming a bad store)."""
+    run_dir = Path(run_dir)
+    settings = load_settings(run_dir).resolved()
+    with SQLiteStore(run_dir / STORE_FILE) as store:
+        records = store.records()
+    return RunReport(
+        run_dir, settings, summarize(records, settings.tasks), get_benchmark(settings.benchmark)
+    )
+
+
+def task_rows(result: RunResult, benchmark: TabularBenchmark) -> dict[str, dict[str, Any]]:
+    """Per task: best architecture, objective, metrics, evaluations, rank and percentile.
+
+    This is the shape of ``tasknas search --json``'s ``tasks`` object.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    for name, res in result.tasks.items():
+        row: dict[str, Any] = {
+            "best_arch": res.best_arch,
+            "objective": None,
+            "metrics": {},
+            "evaluations": res.evaluations,
+            "rank": None,
+            "percentile": None,
+        }
+        if res.best is not None and res.best_arch is not None:
+            arch = benchmark.space.parse(res.best_arch)
+            row.update(
+                objective=res.best.objective,
+                metrics=dict(res.best.metrics),
+                rank=benchmark.rank(arch, name),
+                percentile=benchmark.percentile(arch, name),
+            )
+        rows[name] = row
+    return rows
+
+
+def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> list[Path]:
+    """Write ``convergence.png`` and ``summary.md`` for the run in ``run_dir``.
+
+    Returns the paths written (into ``out_dir``, default ``run_dir``).
+    """
+    from tasknas.report._convergence import plot_convergence
+    from tasknas.report._summary import markdown_summary
+
+    report = load_run(run_dir)
+    out = Path(out_dir) if out_dir is not None else report.run_dir
+    out.mkdir(parents=True, exist_ok=True)
+    png = plot_convergence(report, out / "convergence.png")
+    md = out / "summary.md"
+    md.write_text(markdown_summary(report), encoding="utf-8")
+    return [png, md]

@@ -1,0 +1,214 @@
+"""The runner: drives a strategy, an evaluator, an executor and a run store under a budget.
+
+Budget convention: a task's budget counts *distinct* architectures evaluated on it. Asking
+again for an architecture already evaluated on that task costs nothing: the stored result is
+told again.
+
+Resume is replay: the runner rebuilds the strategy from its seed and answers every trial
+already in the store from the store, then evaluates the rest. Because tells happen in ask
+order once a batch is complete, a resumed run ends with exactly the trials and result of the
+same run left alone, whatever executor or worker count either used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tasknas._logging import get_logger
+from tasknas.errors import InvalidSettingError, RunStoreError
+from tasknas.evaluator import Evaluator
+from tasknas.execution import Executor, LocalExecutor
+from tasknas.storage import InMemoryStore, RunStore, TrialRecord
+from tasknas.strategies import Strategy
+from tasknas.trial import Result, Trial
+
+__all__ = ["RunResult", "Runner", "TaskResult", "check_budget", "summarize"]
+
+logger = get_logger(__name__)
+
+#: ``until(task, arch, result)``: True when ``task`` needs no more evaluations.
+StopRule = Callable[[str, Any, Result], bool]
+#: ``on_record(record, replayed)``: called for every distinct evaluation, in ``number`` order.
+RecordHook = Callable[[TrialRecord, bool], None]
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """The outcome of a run on one task."""
+
+    task: str
+    best_arch: str | None
+    best: Result | None
+    evaluations: int
+    history: tuple[float, ...] = field(repr=False)
+
+    @property
+    def best_so_far(self) -> list[float]:
+        """The best objective after each evaluation (for convergence plots)."""
+        out, best = [], -math.inf
+        for value in self.history:
+            best = max(best, value)
+            out.append(best)
+        return out
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of a run: per-task results and every record, by ``number``."""
+
+    tasks: Mapping[str, TaskResult]
+    records: tuple[TrialRecord, ...] = field(repr=False)
+    stopped_idle: bool = False
+
+
+def check_budget(budget: int | Mapping[str, int], tasks: Sequence[str]) -> dict[str, int]:
+    """Per-task budgets from one number or a mapping; each must be a positive integer."""
+    per_task = dict(budget) if isinstance(budget, Mapping) else dict.fromkeys(tasks, budget)
+    for task in tasks:
+        value = per_task.get(task)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise InvalidSettingError(
+                f"budget must be a positive whole number of evaluations per task, got {value!r}"
+                + (f" for task {task!r}" if isinstance(budget, Mapping) else "")
+            )
+    return {task: per_task[task] for task in tasks}
+
+
+class Runner:
+    """Runs ``strategy`` until every task has used its budget (or met ``until``).
+
+    Args:
+        strategy: proposes trials (a fresh instance; the runner owns its progress).
+        evaluator: scores trials.
+        budget: distinct evaluations per task (one number, or one per task).
+        store: where records go and where a resumed run finds them (default: in memory).
+        executor: where evaluations run (default: in this process).
+        until: optional rule that ends a task early (e.g. once its optimum is found).
+        on_record: optional hook called for each distinct evaluation.
+        max_idle_asks: consecutive asks that bring nothing new before the run stops (a
+            strategy that only repeats itself would otherwise never end).
+    """
+
+    def __init__(
+        self,
+        strategy: Strategy,
+        evaluator: Evaluator,
+        *,
+        budget: int | Mapping[str, int],
+        store: RunStore | None = None,
+        executor: Executor | None = None,
+        until: StopRule | None = None,
+        on_record: RecordHook | None = None,
+        max_idle_asks: int = 10_000,
+    ) -> None:
+        for task in strategy.tasks:
+            evaluator.task(task)  # raises UnknownNameError listing the valid tasks
+        self.strategy = strategy
+        self.evaluator = evaluator
+        self.budget = check_budget(budget, strategy.tasks)
+        self.store = store if store is not None else InMemoryStore()
+        self.executor = executor if executor is not None else LocalExecutor()
+        self.until = until
+        self.on_record = on_record
+        self.max_idle_asks = max_idle_asks
+
+    def run(self) -> RunResult:
+        """Run to the end and return the per-task results."""
+        tasks = self.strategy.tasks
+        stored = {r.key: r for r in self.store.records()}
+        known: dict[tuple[str, str], TrialRecord] = {}
+        best = dict.fromkeys(tasks, -math.inf)
+        counts = dict.fromkeys(tasks, 0)
+        done: set[str] = set()
+        number, idle = 0, 0
+        while active := [t for t in tasks if t not in done and counts[t] < self.budget[t]]:
+            trials = self.strategy.ask(active)
+            if not trials:
+                logger.info("strategy has nothing more to propose; stopping")
+                break
+            told: list[Trial] = []
+            new: dict[tuple[str, str], tuple[int, Trial]] = {}
+            for trial in trials:
+                key = trial.key
+                if key not in known and key not in new:
+                    if trial.task not in active or counts[trial.task] >= self.budget[trial.task]:
+                        continue  # cancelled: the task has no budget left
+                    counts[trial.task] += 1
+                    number += 1
+                    new[key] = (number, trial)
+                told.append(trial)
+            records = self._answer(new, stored)
+            for record in records:
+                known[record.key] = record
+                if record.result.ok and record.result.objective > best[record.task]:
+                    best[record.task] = record.result.objective
+                    logger.info(
+                        "%s: evaluation %d found %s = %.6g",
+                        record.task,
+                        counts[record.task],
+                        record.arch,
+                        record.result.objective,
+                    )
+                if self.on_record is not None:
+                    self.on_record(record, record.key in stored)
+                if self.until and self.until(record.task, new[record.key][1].arch, record.result):
+                    done.add(record.task)
+            for trial in told:
+                self.strategy.tell(trial, known[trial.key].result)
+            idle = 0 if records else idle + 1
+            if idle >= self.max_idle_asks:
+                logger.warning("no new architecture in %d consecutive asks; stopping", idle)
+                return summarize(known.values(), tasks, stopped_idle=True)
+        return summarize(known.values(), tasks)
+
+    def _answer(
+        self, new: dict[tuple[str, str], tuple[int, Trial]], stored: dict[Any, TrialRecord]
+    ) -> list[TrialRecord]:
+        """Records for the batch's new trials: replayed from the store or evaluated now."""
+        records, batch = [], []
+        for key, (number, trial) in new.items():
+            if key not in stored:
+                batch.append((number, trial))
+            elif stored[key].number == number:
+                records.append(stored[key])
+            else:
+                raise RunStoreError(
+                    f"the run store holds {key[1]} on {key[0]} as evaluation "
+                    f"{stored[key].number}, but the resumed search reached it as evaluation "
+                    f"{number}: the run's settings or tasknas's strategy code changed since"
+                )
+        for completed in self.executor.run(self.evaluator, [trial for _, trial in batch]):
+            number, trial = batch[completed.index]
+            record = TrialRecord(
+                number,
+                trial.task,
+                str(trial.arch),
+                completed.result,
+                completed.started_at,
+                completed.finished_at,
+            )
+            self.store.add(record)
+            records.append(record)
+        return sorted(records, key=lambda r: r.number)
+
+
+def summarize(
+    records: Iterable[TrialRecord], tasks: Sequence[str], *, stopped_idle: bool = False
+) -> RunResult:
+    """Per-task results of a set of records (the best is the earliest of the highest)."""
+    ordered = tuple(sorted(records, key=lambda r: r.number))
+    results = {}
+    for task in tasks:
+        own = [r for r in ordered if r.task == task]
+        best = max((r for r in own if r.result.ok), key=lambda r: r.result.objective, default=None)
+        results[task] = TaskResult(
+            task=task,
+            best_arch=None if best is None else best.arch,
+            best=None if best is None else best.result,
+            evaluations=len(own),
+            history=tuple(r.result.objective for r in own),
+        )
+    return RunResult(tasks=results, records=ordered, stopped_idle=stopped_idle)

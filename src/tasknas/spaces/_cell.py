@@ -1,0 +1,136 @@
+"""Cells with one operation on each edge of a fixed DAG, and the space of such cells.
+
+NAS-Bench-201 and the TransNAS-Bench-101 micro space share this structure: 4 nodes, the 6
+edges ``i -> j`` (``i < j``), one operation per edge. They differ only in their operations
+and in how a cell is written, which each genotype class defines.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar, Generic, TypeVar
+
+import networkx as nx
+import numpy as np
+
+from tasknas.errors import InvalidArchitectureError
+from tasknas.spaces._base import SearchSpace
+
+#: Edges ``(source, target)`` in the order both benchmarks write them.
+EDGES: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeCell:
+    """A cell genotype: ``ops[e]`` is the index into ``OPS`` of the operation on ``EDGES[e]``.
+
+    Subclasses set ``OPS`` and implement ``__str__`` (canonical string) and ``parse``.
+    """
+
+    ops: tuple[int, ...]
+    OPS: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        ops = tuple(int(o) for o in self.ops)
+        if len(ops) != len(EDGES) or not all(0 <= o < len(self.OPS) for o in ops):
+            raise InvalidArchitectureError(
+                f"{type(self).__name__} needs {len(EDGES)} operation indices in "
+                f"[0, {len(self.OPS) - 1}], got {self.ops!r}"
+            )
+        object.__setattr__(self, "ops", ops)
+
+    @property
+    def op_names(self) -> tuple[str, ...]:
+        """The operation name on each edge."""
+        return tuple(self.OPS[o] for o in self.ops)
+
+    @classmethod
+    def from_names(cls, names: tuple[str, ...] | list[str]) -> EdgeCell:
+        """The cell with operation ``names[e]`` on edge ``e``."""
+        return cls(tuple(cls.op_index(name, edge) for edge, name in enumerate(names)))
+
+    @classmethod
+    def op_index(cls, name: str, edge: int) -> int:
+        """Index of operation ``name``; raises naming the edge and the valid operations."""
+        try:
+            return cls.OPS.index(name)
+        except ValueError:
+            src, dst = EDGES[edge] if edge < len(EDGES) else (-1, -1)
+            raise InvalidArchitectureError(
+                f"unknown operation {name!r} on edge {edge} (node {dst} <- node {src}); "
+                f"valid operations: {', '.join(cls.OPS)}"
+            ) from None
+
+    @classmethod
+    def parse(cls, text: str) -> EdgeCell:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+
+C = TypeVar("C", bound=EdgeCell)
+
+
+class CellSpace(SearchSpace[C], Generic[C]):
+    """All cells of one ``EdgeCell`` genotype class; subclasses set ``name`` and ``genotype``."""
+
+    genotype: ClassVar[type[EdgeCell]]
+
+    @property
+    def ops(self) -> tuple[str, ...]:
+        """The operation names."""
+        return self.genotype.OPS
+
+    @property
+    def size(self) -> int:
+        return len(self.ops) ** len(EDGES)
+
+    def _make(self, ops: tuple[int, ...]) -> C:
+        return self.genotype(ops)  # type: ignore[return-value]
+
+    def sample(self, rng: np.random.Generator) -> C:
+        return self._make(tuple(int(o) for o in rng.integers(len(self.ops), size=len(EDGES))))
+
+    def mutate(self, arch: C, rng: np.random.Generator) -> C:
+        edge = int(rng.integers(len(EDGES)))
+        new_op = int(rng.integers(len(self.ops) - 1))
+        new_op += new_op >= arch.ops[edge]  # skip the current op: the child always differs
+        ops = list(arch.ops)
+        ops[edge] = new_op
+        return self._make(tuple(ops))
+
+    def crossover(self, first: C, second: C, rng: np.random.Generator) -> C:
+        take_first = rng.random(len(EDGES)) < 0.5
+        return self._make(
+            tuple(a if t else b for a, b, t in zip(first.ops, second.ops, take_first, strict=True))
+        )
+
+    def neighbours(self, arch: C) -> list[C]:
+        out = []
+        for edge, current in enumerate(arch.ops):
+            for op in range(len(self.ops)):
+                if op != current:
+                    out.append(self._make((*arch.ops[:edge], op, *arch.ops[edge + 1 :])))
+        return out
+
+    def contains(self, arch: object) -> bool:
+        return type(arch) is self.genotype
+
+    def parse(self, text: str) -> C:
+        return self.genotype.parse(text)  # type: ignore[return-value]
+
+    def enumerate(self) -> Iterator[C]:
+        for ops in itertools.product(range(len(self.ops)), repeat=len(EDGES)):
+            yield self._make(ops)
+
+    def to_graph(self, arch: C) -> nx.DiGraph:
+        graph = nx.DiGraph(space=self.name)
+        graph.add_nodes_from(range(len(EDGES) // 2 + 1))
+        for (src, dst), op in zip(EDGES, arch.ops, strict=True):
+            graph.add_edge(src, dst, op=self.ops[op], op_index=op)
+        return graph
+
+    def encode(self, arch: C) -> np.ndarray:
+        vector = np.zeros((len(EDGES), len(self.ops)), dtype=np.float64)
+        vector[np.arange(len(EDGES)), arch.ops] = 1.0
+        return vector.ravel()

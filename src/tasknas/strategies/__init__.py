@@ -1,0 +1,21 @@
+"""Black-box multi-task search strategies (ask/tell)."""
+
+from __future__ import annotations
+
+from tasknas._registry import Registry
+from tasknas.strategies._base import Strategy
+from tasknas.strategies._evolution import RegularizedEvolution
+from tasknas.strategies._random import RandomSearch
+
+__all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "RandomSearch", "RegularizedEvolution", "Strategy"]
+
+STRATEGIES: Registry[type[Strategy]] = Registry(
+    "strategy",
+    {
+        "random": "tasknas.strategies._random:RandomSearch",
+        "re": "tasknas.strategies._evolution:RegularizedEvolution",
+    },
+)
+
+#: The strategy ``tasknas search`` uses when none is named: the best one available.
+DEFAULT_STRATEGY = "re"
