@@ -28,6 +28,7 @@ __all__ = [
     "RunSettings",
     "build_strategy",
     "check_resumable",
+    "check_runnable",
     "default_run_dir",
     "load_settings",
     "run_experiment",
@@ -126,6 +127,26 @@ def check_resumable(run_dir: str | Path, settings: RunSettings) -> None:
         )
 
 
+def check_runnable(
+    settings: RunSettings, *, executor: str = "local", workers: int | None = None
+) -> None:
+    """Raise the error a run would meet when it starts, before anything is written.
+
+    Checks the executor name and worker count, and reads the benchmark table, so that a bad
+    ``executor`` or a missing data file neither leaves a half-made run directory behind nor
+    surfaces only after progress output has begun.
+
+    Raises:
+        UnknownNameError: unknown executor (lists the valid ones).
+        InvalidSettingError: a worker count the executor cannot use.
+        DataFileError: the benchmark table is missing or unreadable.
+    """
+    settings = settings.resolved()
+    make_executor(executor, workers=workers).close()
+    bench = get_benchmark(settings.benchmark)
+    bench.objectives(settings.tasks[0])  # loads (and caches) the table
+
+
 def _open_store(run_dir: Path, settings: RunSettings, resume: bool) -> SQLiteStore:
     path = run_dir / STORE_FILE
     if resume:
@@ -167,6 +188,7 @@ def run_experiment(
         The run's result and the benchmark (for ranks and percentiles).
     """
     settings = settings.resolved()
+    check_runnable(settings, executor=executor, workers=workers)
     bench = get_benchmark(settings.benchmark)
     evaluator: Evaluator = Latency(bench, delay) if delay > 0 else bench
     strategy = build_strategy(settings, evaluator)

@@ -119,6 +119,7 @@ class Runner:
         """Run to the end and return the per-task results."""
         tasks = self.strategy.tasks
         stored = {r.key: r for r in self.store.records()}
+        taken = {r.number: r.key for r in stored.values()}
         known: dict[tuple[str, str], TrialRecord] = {}
         best = dict.fromkeys(tasks, -math.inf)
         counts = dict.fromkeys(tasks, 0)
@@ -140,7 +141,7 @@ class Runner:
                     number += 1
                     new[key] = (number, trial)
                 told.append(trial)
-            records = self._answer(new, stored)
+            records = self._answer(new, stored, taken)
             for record in records:
                 known[record.key] = record
                 if record.result.ok and record.result.objective > best[record.task]:
@@ -165,11 +166,20 @@ class Runner:
         return summarize(known.values(), tasks)
 
     def _answer(
-        self, new: dict[tuple[str, str], tuple[int, Trial]], stored: dict[Any, TrialRecord]
+        self,
+        new: dict[tuple[str, str], tuple[int, Trial]],
+        stored: dict[Any, TrialRecord],
+        taken: dict[int, tuple[str, str]],
     ) -> list[TrialRecord]:
         """Records for the batch's new trials: replayed from the store or evaluated now."""
         records, batch = [], []
         for key, (number, trial) in new.items():
+            if key not in stored and number in taken:
+                raise RunStoreError(
+                    f"the run store holds {taken[number][1]} on {taken[number][0]} as evaluation "
+                    f"{number}, but the resumed search reached {key[1]} on {key[0]} there: the "
+                    "run's settings or tasknas's strategy code changed since"
+                )
             if key not in stored:
                 batch.append((number, trial))
             elif stored[key].number == number:

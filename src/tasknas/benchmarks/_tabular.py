@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import os
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -100,7 +101,15 @@ def _load_table(path: Path, columns: tuple[str, ...]) -> dict[str, np.ndarray]:
                 )
             positions = [header.index(c) for c in columns]
             rows = [[row[p] for p in positions] for row in reader]
-    except (OSError, EOFError, StopIteration, csv.Error, IndexError, UnicodeDecodeError) as exc:
+    except (
+        OSError,
+        EOFError,
+        StopIteration,
+        csv.Error,
+        IndexError,
+        UnicodeDecodeError,
+        zlib.error,
+    ) as exc:
         raise DataFileError(f"benchmark table {path} is unreadable or corrupted: {exc}") from exc
     table: dict[str, np.ndarray] = {}
     for i, name in enumerate(columns):

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 
-from tasknas.cli._common import configure_logging
+from tasknas.cli._common import configure_logging, fail
 from tasknas.cli._info import info
+from tasknas.cli._query import query
 from tasknas.cli._report import report
 from tasknas.cli._search import search
+
+# click's base exception, found through typer's public BadParameter whether typer uses the
+# click package or its own copy of it.
+ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 app = typer.Typer(
     name="tasknas",
@@ -32,8 +38,21 @@ def _main(
 app.command()(search)
 app.command()(info)
 app.command()(report)
+app.command()(query)
 
 
 def main() -> None:
-    """Entry point of the ``tasknas`` script."""
-    app()
+    """Entry point of the ``tasknas`` script.
+
+    Usage errors found by the option parser (``--budget abc``) get the same one-line
+    ``error: ...`` form and exit code 2 as tasknas's own errors.
+    """
+    try:
+        code = app(standalone_mode=False)
+    except ClickException as exc:
+        if exc.format_message():  # empty when `tasknas` alone printed the help
+            fail(exc.format_message())
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from tasknas.errors import TasknasError
 
@@ -22,7 +23,7 @@ err = Console(stderr=True, highlight=False)
 
 def fail(message: str) -> typer.Exit:
     """Print a one-line error to stderr; return the exit (code 2) to raise."""
-    err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True)
     return typer.Exit(2)
 
 

@@ -15,6 +15,7 @@ from tasknas.experiment import (
     DEFAULT_BUDGET,
     RunSettings,
     check_resumable,
+    check_runnable,
     default_run_dir,
     load_settings,
     run_experiment,
@@ -105,6 +106,7 @@ def search(
             f"{run_dir / STORE_FILE} already holds a run; pass --resume to continue it, "
             "or choose another --out"
         )
+    check_runnable(settings, executor=executor, workers=workers)  # fail before the progress bar
     total = settings.budget * len(settings.tasks)
     progress = Progress(
         TextColumn("[bold]{task.description}"),

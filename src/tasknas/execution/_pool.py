@@ -21,7 +21,8 @@ class PoolExecutor(Executor):
     """
 
     def __init__(self, workers: int | None = None) -> None:
-        workers = workers or os.cpu_count() or 1
+        if workers is None:
+            workers = os.cpu_count() or 1
         if workers < 1:
             raise InvalidSettingError(f"workers must be >= 1, got {workers}")
         self.workers = workers

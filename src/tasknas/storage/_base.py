@@ -34,7 +34,8 @@ class RunStore(ABC):
     """Append-only storage of one run.
 
     Contract: ``add`` never replaces a record; adding a record whose ``(task, arch)`` is
-    already stored returns ``False`` and changes nothing. Settings are written once.
+    already stored returns ``False`` and changes nothing; adding a new ``(task, arch)`` under a
+    ``number`` another record holds raises ``RunStoreError``. Settings are written once.
     A record is durable when ``add`` returns. One process writes a store at a time.
     """
 
@@ -48,7 +49,11 @@ class RunStore(ABC):
 
     @abstractmethod
     def add(self, record: TrialRecord) -> bool:
-        """Append ``record``; ``False`` if its ``(task, arch)`` was already recorded."""
+        """Append ``record``; ``False`` if its ``(task, arch)`` was already recorded.
+
+        Raises:
+            RunStoreError: another record already has ``record.number``.
+        """
 
     @abstractmethod
     def records(self) -> list[TrialRecord]:

@@ -15,6 +15,7 @@ class InMemoryStore(RunStore):
     def __init__(self) -> None:
         self._settings: dict[str, Any] | None = None
         self._records: dict[tuple[str, str], TrialRecord] = {}
+        self._numbers: set[int] = set()
 
     def settings(self) -> dict[str, Any] | None:
         return None if self._settings is None else dict(self._settings)
@@ -27,7 +28,10 @@ class InMemoryStore(RunStore):
     def add(self, record: TrialRecord) -> bool:
         if record.key in self._records:
             return False
+        if record.number in self._numbers:
+            raise RunStoreError(f"the store already holds another trial numbered {record.number}")
         self._records[record.key] = record
+        self._numbers.add(record.number)
         return True
 
     def records(self) -> list[TrialRecord]:

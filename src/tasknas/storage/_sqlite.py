@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS trials (
     error       TEXT NOT NULL,
     started_at  REAL NOT NULL,
     finished_at REAL NOT NULL,
-    UNIQUE (run_id, task, arch)
+    UNIQUE (task, arch)
 );
 """
 
@@ -55,6 +55,9 @@ class SQLiteStore(RunStore):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(self.path)
+        except sqlite3.DatabaseError as exc:
+            raise RunStoreError(f"cannot open run store {self.path}: {exc}") from exc
+        try:
             self._db.executescript(_SCHEMA)
             version = self._meta("schema_version")
             if version is None:
@@ -68,9 +71,13 @@ class SQLiteStore(RunStore):
                     f"version {SCHEMA_VERSION}"
                 )
         except sqlite3.DatabaseError as exc:
+            self._db.close()
             raise RunStoreError(
                 f"run store {self.path} is corrupted or not a tasknas store: {exc}"
             ) from exc
+        except RunStoreError:
+            self._db.close()
+            raise
 
     @property
     def run_id(self) -> str:
@@ -90,12 +97,19 @@ class SQLiteStore(RunStore):
                 self._db.execute("INSERT INTO meta VALUES ('settings', ?)", (json.dumps(settings),))
         except sqlite3.IntegrityError:
             raise RunStoreError(f"run store {self.path} already holds run settings") from None
+        except sqlite3.DatabaseError as exc:
+            raise RunStoreError(f"run store {self.path} is corrupted: {exc}") from exc
 
     def add(self, record: TrialRecord) -> bool:
         result = record.result
         objective = result.objective if math.isfinite(result.objective) else None
         try:
             with self._db:
+                # The key is (task, arch) whatever the run directory is called now.
+                if self._db.execute(
+                    "SELECT 1 FROM trials WHERE task = ? AND arch = ?", (record.task, record.arch)
+                ).fetchone():
+                    return False
                 self._db.execute(
                     "INSERT INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (
@@ -113,7 +127,11 @@ class SQLiteStore(RunStore):
                     ),
                 )
         except sqlite3.IntegrityError:
-            return False
+            raise RunStoreError(
+                f"run store {self.path} already holds another trial numbered {record.number}"
+            ) from None
+        except sqlite3.DatabaseError as exc:
+            raise RunStoreError(f"run store {self.path} is corrupted: {exc}") from exc
         return True
 
     def records(self) -> list[TrialRecord]:

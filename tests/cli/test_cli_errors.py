@@ -1,0 +1,174 @@
+"""Bad input: exit code 2, one line on stderr naming the bad value and the valid choices,
+and nothing written or changed on disk."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _assert_usage_error(outcome, *fragments: str) -> str:
+    assert outcome.exit_code == 2, (outcome.exit_code, outcome.stdout, outcome.stderr)
+    assert outcome.stdout == ""
+    line = outcome.error_line()
+    for fragment in fragments:
+        assert fragment in line, f"{fragment!r} not in {line!r}"
+    return line
+
+
+@pytest.fixture(scope="module")
+def finished_run(cli, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    run_dir = tmp_path_factory.mktemp("finished") / "run"
+    outcome = cli("search", "--out", str(run_dir), "--budget", "8", "--json")
+    assert outcome.exit_code == 0, outcome.stderr
+    return run_dir
+
+
+@pytest.fixture
+def run_copy(finished_run: Path, tmp_path: Path) -> Path:
+    """A private copy of a small finished run (seed 0, budget 8, every NB201 task)."""
+    return Path(shutil.copytree(finished_run, tmp_path / "run"))
+
+
+BAD_SETTINGS = {
+    "unknown-benchmark": (["--benchmark", "nope"], ["'nope'", "choices: nb201, transnas-micro"]),
+    "unknown-task": (["--tasks", "cifar10,foo"], ["'foo'", "cifar10, cifar100, ImageNet16-120"]),
+    "task-of-another-benchmark": (
+        ["--benchmark", "transnas-micro", "--tasks", "cifar10"],
+        ["'cifar10'", "class_scene", "class_object", "room_layout"],
+    ),
+    "task-name-with-brackets": (["--tasks", "[oops]"], ["'[oops]'", "cifar10"]),
+    "unknown-strategy": (["--strategy", "nope"], ["'nope'", "valid choices: random, re"]),
+    "budget-0": (["--budget", "0"], ["budget", "got 0"]),
+    "budget-negative": (["--budget", "-3"], ["budget", "got -3"]),
+    "seed-negative": (["--seed", "-1"], ["seed", "got -1"]),
+    "unknown-executor": (["--executor", "nope"], ["'nope'", "valid choices: local, process"]),
+    "process-0-workers": (["--executor", "process", "--workers", "0"], ["workers", "got 0"]),
+    "local-2-workers": (["--executor", "local", "--workers", "2"], ["workers=2", "process"]),
+}
+
+
+@pytest.mark.parametrize(("args", "fragments"), BAD_SETTINGS.values(), ids=BAD_SETTINGS.keys())
+def test_bad_search_setting(cli, tmp_path: Path, args, fragments):
+    run_dir = tmp_path / "run"
+    outcome = cli("search", "--out", str(run_dir), "--json", *args)
+    _assert_usage_error(outcome, *fragments)
+    assert not run_dir.exists()  # nothing half-made is left behind
+    # executor errors surface when the run starts: the directory must still be free to use
+    if args[0] == "--executor":
+        fixed = cli("search", "--out", str(run_dir), "--json", "--budget", "2")
+        assert fixed.exit_code == 0, fixed.stderr
+
+
+def test_existing_run_dir_without_resume_is_refused_and_untouched(cli, run_copy, store_rows):
+    store = run_copy / "run.sqlite"
+    rows, digest = store_rows(run_copy), _digest(store)
+    for extra in ([], ["--seed", "1"], ["--budget", "20"]):
+        outcome = cli("search", "--out", str(run_copy), "--json", "--budget", "8", *extra)
+        _assert_usage_error(outcome, str(store), "already holds a run", "--resume")
+    assert store_rows(run_copy) == rows
+    assert _digest(store) == digest
+    assert sorted(p.name for p in run_copy.iterdir()) == ["run.sqlite"]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["--seed", "1"], ["seed (stored 0, given 1)"]),
+        (["--budget", "9"], ["budget (stored 8, given 9)"]),
+        (["--strategy", "random"], ["strategy (stored 're', given 'random')"]),
+        (["--tasks", "cifar10"], ["tasks (stored", "given ('cifar10',)"]),
+    ],
+)
+def test_resume_with_other_settings_is_refused(cli, run_copy, store_rows, args, fragments):
+    store = run_copy / "run.sqlite"
+    rows, digest = store_rows(run_copy), _digest(store)
+    outcome = cli("search", "--out", str(run_copy), "--resume", "--json", *args)
+    _assert_usage_error(outcome, str(store), "cannot resume", *fragments)
+    assert store_rows(run_copy) == rows
+    assert _digest(store) == digest
+
+
+def test_resume_needs_a_store(cli, tmp_path: Path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    missing = tmp_path / "missing"
+    for run_dir in (empty, missing):
+        outcome = cli("search", "--out", str(run_dir), "--resume", "--json")
+        _assert_usage_error(outcome, str(run_dir / "run.sqlite"), "nothing to resume")
+    assert list(empty.iterdir()) == []
+    assert not missing.exists()
+    outcome = cli("search", "--resume", "--json")
+    _assert_usage_error(outcome, "--resume needs --out")
+
+
+def test_report_needs_a_store(cli, tmp_path: Path):
+    outcome = cli("report", str(tmp_path))
+    _assert_usage_error(outcome, str(tmp_path / "run.sqlite"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def _garbage(store: Path) -> None:
+    store.write_bytes(bytes(range(256)) * 16)
+
+
+def _truncated(store: Path) -> None:
+    store.write_bytes(store.read_bytes()[:4096])
+
+
+def _scribbled(store: Path) -> None:
+    """Valid header, later pages overwritten."""
+    data = bytearray(store.read_bytes())
+    data[4096:] = b"\xa5" * (len(data) - 4096)
+    store.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", [_garbage, _truncated, _scribbled])
+def test_corrupted_store(cli, run_copy, damage):
+    store = run_copy / "run.sqlite"
+    damage(store)
+    digest = _digest(store)
+    report = cli("report", str(run_copy))
+    _assert_usage_error(report, str(store), "corrupted")
+    resume = cli("search", "--out", str(run_copy), "--resume", "--json")
+    _assert_usage_error(resume, str(store), "corrupted")
+    assert _digest(store) == digest
+    assert sorted(p.name for p in run_copy.iterdir()) == ["run.sqlite"]
+
+
+@pytest.mark.parametrize(
+    ("benchmark", "filename"),
+    [("nb201", "nb201_tss.csv.gz"), ("transnas-micro", "tnb101_micro.csv.gz")],
+)
+def test_missing_benchmark_table(cli, tmp_path: Path, benchmark, filename):
+    data_dir = tmp_path / "no-data"
+    data_dir.mkdir()
+    run_dir = tmp_path / "run"
+    env = {"TASKNAS_BENCHMARK_DIR": str(data_dir)}
+    outcome = cli("search", "--benchmark", benchmark, "--out", str(run_dir), "--json", env=env)
+    _assert_usage_error(outcome, str(data_dir / filename), "TASKNAS_BENCHMARK_DIR")
+    assert not run_dir.exists()
+    # the same command in plain (table) mode: still one line, no progress bar first
+    outcome = cli("search", "--benchmark", benchmark, "--out", str(run_dir), env=env)
+    _assert_usage_error(outcome, filename)
+    assert not run_dir.exists()
+
+
+def test_report_with_missing_benchmark_table(cli, run_copy, tmp_path: Path):
+    data_dir = tmp_path / "no-data"
+    data_dir.mkdir()
+    outcome = cli("report", str(run_copy), env={"TASKNAS_BENCHMARK_DIR": str(data_dir)})
+    _assert_usage_error(outcome, "nb201_tss.csv.gz", "TASKNAS_BENCHMARK_DIR")
+    assert sorted(p.name for p in run_copy.iterdir()) == ["run.sqlite"]
+
+
+def test_bad_executor_in_table_mode_is_one_line(cli, tmp_path: Path):
+    outcome = cli("search", "--out", str(tmp_path / "run"), "--executor", "nope")
+    _assert_usage_error(outcome, "'nope'", "local, process")

@@ -1,0 +1,90 @@
+"""Property tests over every genotype of both cell spaces (hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from tasknas.errors import InvalidArchitectureError
+from tasknas.spaces import EDGES, CellSpace, EdgeCell, NB201Space, TransNASMicroSpace
+
+SPACES: dict[str, CellSpace] = {"nb201": NB201Space(), "transnas-micro": TransNASMicroSpace()}
+
+
+def cells(space: CellSpace) -> st.SearchStrategy[EdgeCell]:
+    """Genotypes of ``space``, drawn as tuples of operation indices."""
+    op = st.integers(min_value=0, max_value=len(space.ops) - 1)
+    return st.tuples(*[op] * len(EDGES)).map(space.genotype)
+
+
+def space_and_cell() -> st.SearchStrategy[tuple[CellSpace, EdgeCell]]:
+    return st.sampled_from(sorted(SPACES)).flatmap(
+        lambda name: st.tuples(st.just(SPACES[name]), cells(SPACES[name]))
+    )
+
+
+seeds = st.integers(min_value=0, max_value=2**32 - 1)
+common = settings(max_examples=200, deadline=None)
+
+
+@common
+@given(space_and_cell())
+def test_format_parse_round_trip(pair: tuple[CellSpace, EdgeCell]) -> None:
+    space, arch = pair
+    text = space.format(arch)
+    assert text == str(arch)
+    assert space.parse(text) == arch
+    assert space.format(space.parse(text)) == text
+
+
+@common
+@given(space_and_cell(), seeds)
+def test_mutate_stays_in_space_and_changes_one_edge(
+    pair: tuple[CellSpace, EdgeCell], seed: int
+) -> None:
+    space, arch = pair
+    child = space.mutate(arch, np.random.default_rng(seed))
+    assert space.contains(child)
+    assert sum(a != b for a, b in zip(arch.ops, child.ops, strict=True)) == 1
+    assert child in space.neighbours(arch)
+
+
+@common
+@given(st.data(), seeds)
+def test_crossover_stays_in_space(data: st.DataObject, seed: int) -> None:
+    space = SPACES[data.draw(st.sampled_from(sorted(SPACES)))]
+    first, second = data.draw(cells(space)), data.draw(cells(space))
+    child = space.crossover(first, second, np.random.default_rng(seed))
+    assert space.contains(child)
+    for a, b, c in zip(first.ops, second.ops, child.ops, strict=True):
+        assert c in (a, b)
+
+
+@common
+@given(cells(SPACES["nb201"]), st.integers(0, 5), st.text(min_size=1, max_size=12))
+def test_nb201_unknown_op_is_reported_on_its_edge(arch: EdgeCell, edge: int, name: str) -> None:
+    assume(name not in arch.OPS and not any(c in name for c in "|+~"))
+    names = list(arch.op_names)
+    names[edge] = name
+    entries = iter(names)
+    text = "+".join(
+        "|" + "|".join(f"{next(entries)}~{src}" for src in range(target)) + "|"
+        for target in (1, 2, 3)
+    )
+    with pytest.raises(InvalidArchitectureError) as info:
+        SPACES["nb201"].parse(text)
+    assert f"{name!r} on edge {edge}" in str(info.value)
+
+
+@common
+@given(cells(SPACES["transnas-micro"]), st.integers(0, 5), st.characters())
+def test_transnas_bad_digit_is_reported_on_its_edge(arch: EdgeCell, edge: int, ch: str) -> None:
+    assume(ch not in "0123_" and not ch.isspace())
+    digits = "".join(str(o) for o in arch.ops)
+    digits = digits[:edge] + ch + digits[edge + 1 :]
+    text = f"64-41414-{digits[0]}_{digits[1:3]}_{digits[3:]}"
+    with pytest.raises(InvalidArchitectureError) as info:
+        SPACES["transnas-micro"].parse(text)
+    assert f"{ch!r} on edge {edge}" in str(info.value)
