@@ -7,6 +7,7 @@ and in how a cell is written, which each genotype class defines.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,7 +27,8 @@ EDGES: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2
 class EdgeCell:
     """A cell genotype: ``ops[e]`` is the index into ``OPS`` of the operation on ``EDGES[e]``.
 
-    Subclasses set ``OPS`` and implement ``__str__`` (canonical string) and ``parse``.
+    Subclasses set ``OPS`` and implement ``format_ops`` (the canonical string, which
+    ``str()`` returns, cached) and ``parse``.
     """
 
     ops: tuple[int, ...]
@@ -40,6 +42,13 @@ class EdgeCell:
                 f"[0, {len(self.OPS) - 1}], got {self.ops!r}"
             )
         object.__setattr__(self, "ops", ops)
+
+    def __str__(self) -> str:
+        return _canonical(type(self), self.ops)
+
+    @classmethod
+    def format_ops(cls, ops: tuple[int, ...]) -> str:  # pragma: no cover - subclasses override
+        raise NotImplementedError
 
     @property
     def op_names(self) -> tuple[str, ...]:
@@ -66,6 +75,12 @@ class EdgeCell:
     @classmethod
     def parse(cls, text: str) -> EdgeCell:  # pragma: no cover - every subclass overrides
         raise NotImplementedError
+
+
+@functools.cache
+def _canonical(cls: type[EdgeCell], ops: tuple[int, ...]) -> str:
+    # Strings are built once per cell: runs format the same cells many times.
+    return cls.format_ops(ops)
 
 
 C = TypeVar("C", bound=EdgeCell)

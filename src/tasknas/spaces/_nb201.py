@@ -21,9 +21,10 @@ class NB201Cell(EdgeCell):
         "avg_pool_3x3",
     )
 
-    def __str__(self) -> str:
+    @classmethod
+    def format_ops(cls, ops: tuple[int, ...]) -> str:
         # Entries run node 1 <- 0; node 2 <- 0, 1; node 3 <- 0, 1, 2: the order of EDGES.
-        names = iter(self.op_names)
+        names = iter(cls.OPS[o] for o in ops)
         nodes = []
         for target in (1, 2, 3):
             nodes.append("|" + "|".join(f"{next(names)}~{src}" for src in range(target)) + "|")

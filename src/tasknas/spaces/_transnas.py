@@ -21,8 +21,9 @@ class TransNASMicroCell(EdgeCell):
 
     OPS: ClassVar[tuple[str, ...]] = ("none", "skip_connect", "conv1x1", "conv3x3")
 
-    def __str__(self) -> str:
-        d = "".join(str(o) for o in self.ops)
+    @classmethod
+    def format_ops(cls, ops: tuple[int, ...]) -> str:
+        d = "".join(str(o) for o in ops)
         return f"{_PREFIX}{d[0]}_{d[1:3]}_{d[3:6]}"
 
     @classmethod
