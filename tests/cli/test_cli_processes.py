@@ -37,9 +37,16 @@ def test_process_executor_gives_the_rows_of_the_local_one(
 ):
     run_dir = tmp_path / "pool"
     outcome = tasknas_process.run(
-        "search", "--out", str(run_dir), *ref_args, "--executor", "process", "--workers", "2",
+        "search",
+        "--out",
+        str(run_dir),
+        *ref_args,
+        "--executor",
+        "process",
+        "--workers",
+        "2",
         "--json",
-    )  # fmt: skip
+    )
     assert outcome.exit_code == 0, outcome.stderr
     local = reference_runs[0]
     assert store_rows(run_dir) == local.rows

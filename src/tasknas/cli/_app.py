@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tasknas.cli._common import configure_logging, fail
+from tasknas.cli._compare import compare
 from tasknas.cli._info import info
 from tasknas.cli._query import query
 from tasknas.cli._report import report
@@ -39,6 +40,7 @@ app.command()(search)
 app.command()(info)
 app.command()(report)
 app.command()(query)
+app.command()(compare)
 
 
 def main() -> None:

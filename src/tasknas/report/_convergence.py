@@ -15,11 +15,9 @@ def plot_convergence(report: RunReport, path: str | Path) -> Path:
     Each panel shows the task's metric in its own units (a loss is plotted as a loss) and a
     dashed line at the benchmark's optimum.
     """
-    import matplotlib
+    from tasknas.report._figures import pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     tasks = list(report.result.tasks.values())
     cols = min(3, len(tasks))
     rows = -(-len(tasks) // cols)
@@ -41,7 +39,4 @@ def plot_convergence(report: RunReport, path: str | Path) -> Path:
         f"{report.settings.benchmark} - {report.settings.strategy} - seed {report.settings.seed}"
     )
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, plt, path)

@@ -39,6 +39,9 @@ class Strategy(ABC):
         self.space = space
         self.tasks = tuple(tasks)
         self.seed = seed
+        #: Per task and generation: immigrants told and how many were labelled positive
+        #: (filled by strategies that transfer architectures between tasks).
+        self.transfer_log: list[dict[str, Any]] = []
         children = np.random.SeedSequence(seed).spawn(len(self.tasks))
         self.rngs = {
             task: np.random.default_rng(child)

@@ -1,0 +1,108 @@
+"""``tasknas compare``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tasknas.benchmarks import get_benchmark
+from tasknas.cli._common import err, handle_errors, out, print_json, split_names
+from tasknas.compare import compare_strategies
+from tasknas.errors import InvalidSettingError
+
+
+def _fmt(value: float | None, digits: int = 4) -> str:
+    return "–" if value is None else f"{value:.{digits}g}"
+
+
+@handle_errors
+def compare(
+    strategies: Annotated[
+        str, typer.Option(help="Comma-separated strategy names (see `tasknas info`).")
+    ],
+    benchmark: Annotated[str, typer.Option(help="Benchmark name.")] = "nb201",
+    tasks: Annotated[
+        str | None, typer.Option(help="Comma-separated task names. [default: all]")
+    ] = None,
+    seeds: Annotated[int, typer.Option(help="Number of seeds (0 .. N-1) per strategy.")] = 10,
+    budget: Annotated[int, typer.Option(help="Distinct evaluations per task and run.")] = 200,
+    plots: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder for the figures (convergence bands, positive transfers, task correlations)."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Run strategies over seeds and compare evaluations-to-optimum, best values and percentiles."""
+    names = split_names(strategies)
+    if not names:
+        raise InvalidSettingError("--strategies needs at least one strategy name")
+    if seeds < 1:
+        raise InvalidSettingError(f"--seeds must be >= 1, got {seeds}")
+    bench = get_benchmark(benchmark)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=as_json and not err.is_terminal,
+    )
+    with progress:
+        bar = progress.add_task(f"compare on {benchmark}", total=len(names) * seeds)
+
+        def on_run(strategy: str, seed: int) -> None:
+            progress.update(bar, advance=1, description=f"{strategy} seed {seed}")
+
+        result = compare_strategies(
+            benchmark,
+            names,
+            tasks=split_names(tasks),
+            seeds=seeds,
+            budget=budget,
+            progress=on_run,
+        )
+    written = []
+    if plots is not None:
+        from tasknas.report import (
+            plot_convergence_bands,
+            plot_positive_transfer,
+            plot_task_correlations,
+        )
+
+        written.append(plot_convergence_bands(result, bench, plots / "convergence.png"))
+        positive = plot_positive_transfer(result, plots / "positive_transfer.png")
+        if positive is not None:
+            written.append(positive)
+        written.append(plot_task_correlations(bench, plots / "task_correlations.png"))
+    if as_json:
+        print_json(result.to_json())
+        return
+    table = Table(title=f"{benchmark}: {seeds} seeds, budget {budget} per task")
+    for column in ("strategy", "task"):
+        table.add_column(column, no_wrap=True)
+    for column in ("evals to optimum", "found", "best value", "test", "percentile (%)"):
+        table.add_column(column)
+    for strategy, per_task in result.summaries.items():
+        for task, s in per_task.items():
+            evals = "–"
+            if s.evals_to_optimum_mean is not None:
+                evals = f"{s.evals_to_optimum_mean:.1f} ± {s.evals_to_optimum_std:.1f}"
+            table.add_row(
+                strategy,
+                task,
+                evals,
+                f"{s.found_optimum}/{s.seeds}",
+                _fmt(s.best_value_mean),
+                _fmt(s.test_metric_mean),
+                _fmt(s.percentile_mean, 3),
+            )
+    out.print(table)
+    for path in written:
+        out.print(f"wrote {path}")

@@ -1,0 +1,178 @@
+"""Compare strategies over seeds on a tabular benchmark (the KTNAS paper's Tables II/III).
+
+For every strategy, seed and task: the number of distinct evaluations until the task's
+validation optimum was first evaluated, and the best objective, test metric and percentile
+reached at the budget.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tasknas.benchmarks import TabularBenchmark, get_benchmark
+from tasknas.errors import InvalidSettingError
+from tasknas.runner import Runner, RunResult, check_budget
+from tasknas.strategies import STRATEGIES
+
+__all__ = ["CompareResult", "SeedRun", "TaskSummary", "compare_strategies", "summarize_runs"]
+
+#: ``progress(strategy, seed)`` is called after each finished run.
+ProgressHook = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class SeedRun:
+    """One strategy run with one seed: its result and transfer log (if the strategy keeps one)."""
+
+    strategy: str
+    seed: int
+    result: RunResult = field(repr=False)
+    transfer_log: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    """One strategy on one task, over seeds."""
+
+    evals_to_optimum_mean: float | None
+    evals_to_optimum_std: float | None
+    found_optimum: int
+    best_objective_mean: float
+    best_value_mean: float
+    test_metric_mean: float | None
+    percentile_mean: float
+    seeds: int
+    curves: tuple[tuple[float, ...], ...] = field(repr=False, default=())
+
+    def to_json(self) -> dict[str, Any]:
+        """The numbers of ``tasknas compare --json`` for this strategy and task."""
+        return {
+            "evals_to_optimum_mean": self.evals_to_optimum_mean,
+            "evals_to_optimum_std": self.evals_to_optimum_std,
+            "found_optimum": self.found_optimum,
+            "best_objective_mean": self.best_objective_mean,
+            "best_value_mean": self.best_value_mean,
+            "test_metric_mean": self.test_metric_mean,
+            "percentile_mean": self.percentile_mean,
+            "seeds": self.seeds,
+        }
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """Per strategy and task summaries, and every run."""
+
+    benchmark: str
+    tasks: tuple[str, ...]
+    budget: int
+    summaries: dict[str, dict[str, TaskSummary]]
+    runs: tuple[SeedRun, ...] = field(repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"benchmark": B, "results": {STRATEGY: {TASK: {...}}}}`` (plus tasks, budget)."""
+        return {
+            "benchmark": self.benchmark,
+            "tasks": list(self.tasks),
+            "budget": self.budget,
+            "results": {
+                s: {t: v.to_json() for t, v in per.items()} for s, per in self.summaries.items()
+            },
+        }
+
+
+def _evals_to_optimum(history: Sequence[float], optimum: float) -> int | None:
+    for i, value in enumerate(history, start=1):
+        if value >= optimum:
+            return i
+    return None
+
+
+def summarize_runs(
+    runs: Sequence[SeedRun], bench: TabularBenchmark, tasks: Sequence[str], budget: int
+) -> dict[str, dict[str, TaskSummary]]:
+    """Per strategy and task summaries of ``runs``."""
+    out: dict[str, dict[str, TaskSummary]] = {}
+    for strategy in dict.fromkeys(r.strategy for r in runs):
+        mine = [r for r in runs if r.strategy == strategy]
+        out[strategy] = {}
+        for task in tasks:
+            spec = bench.task(task)
+            optimum = bench.best_objective(task)
+            hits, best, values, tests, pct, curves = [], [], [], [], [], []
+            for run in mine:
+                res = run.result.tasks[task]
+                hit = _evals_to_optimum(res.history, optimum)
+                if hit is not None:
+                    hits.append(hit)
+                if res.best is None or res.best_arch is None:
+                    continue
+                arch = bench.space.parse(res.best_arch)
+                best.append(res.best.objective)
+                values.append(res.best.metrics[spec.metric])
+                if spec.test_metric:
+                    tests.append(res.best.metrics[spec.test_metric])
+                pct.append(bench.percentile(arch, task))
+                curve = res.best_so_far
+                curves.append(tuple(curve + [curve[-1]] * (budget - len(curve))))
+            out[strategy][task] = TaskSummary(
+                evals_to_optimum_mean=float(np.mean(hits)) if hits else None,
+                evals_to_optimum_std=float(np.std(hits)) if hits else None,
+                found_optimum=len(hits),
+                best_objective_mean=float(np.mean(best)) if best else math.nan,
+                best_value_mean=float(np.mean(values)) if values else math.nan,
+                test_metric_mean=float(np.mean(tests)) if tests else None,
+                percentile_mean=float(np.mean(pct)) if pct else math.nan,
+                seeds=len(mine),
+                curves=tuple(curves),
+            )
+    return out
+
+
+def compare_strategies(
+    benchmark: str,
+    strategies: Sequence[str],
+    *,
+    tasks: Sequence[str] = (),
+    seeds: int | Sequence[int] = 10,
+    budget: int = 200,
+    progress: ProgressHook | None = None,
+) -> CompareResult:
+    """Run every strategy with every seed on ``benchmark`` and summarise.
+
+    Args:
+        benchmark: a registered tabular benchmark.
+        strategies: registered strategy names.
+        tasks: task names (default: all of the benchmark's).
+        seeds: a number of seeds (``0 .. seeds-1``) or the seeds themselves.
+        budget: distinct evaluations per task and run.
+        progress: called after each run.
+    """
+    bench = get_benchmark(benchmark)
+    tasks = tuple(tasks) or tuple(bench.tasks)
+    for task in tasks:
+        bench.task(task)
+    factories = {name: STRATEGIES.get(name) for name in strategies}
+    if not factories:
+        raise InvalidSettingError("compare needs at least one strategy")
+    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    if not seed_list or any(s < 0 for s in seed_list):
+        raise InvalidSettingError(f"seeds must be a positive count or seeds >= 0, got {seeds!r}")
+    check_budget(budget, tasks)
+    runs = []
+    for name, factory in factories.items():
+        for seed in seed_list:
+            strategy = factory(bench.space, tasks, seed=seed)
+            result = Runner(strategy, bench, budget=budget).run()
+            log = tuple(strategy.transfer_log)
+            runs.append(SeedRun(name, seed, result, log))
+            if progress is not None:
+                progress(name, seed)
+    runs_t = tuple(runs)
+    return CompareResult(
+        benchmark, tasks, budget, summarize_runs(runs_t, bench, tasks, budget), runs_t
+    )

@@ -1,0 +1,296 @@
+"""Multi-population evolution with cross-task transfer: the engine of KTNAS and EMT-NAS.
+
+One population per task. Each generation, for every task still searching:
+
+1. the transfer policy picks immigrants from the other tasks' populations (KTNAS ``TP``);
+2. parents are drawn by tournament from the population plus the immigrants (an immigrant
+   wins any tournament it enters, as in the KTNAS code); with probability
+   ``crossover_prob`` a second parent (or the policy's foreign partner, EMT-NAS) is crossed
+   in; every child is mutated;
+3. with a ``predictor`` (low-fidelity pre-screen, KTNAS Table I), ``candidates`` children are
+   scored by a regressor trained on every result so far, all tasks pooled with a same-task
+   flag, and only the best ``offspring_size`` are evaluated; without one, the first
+   ``offspring_size`` new children are;
+4. immigrants and children are evaluated on the task; the next population is the best
+   ``population_size`` of population, immigrants and children (elitist selection);
+5. each immigrant is labelled +1 if it or one of its evaluated children is in the top
+   ``elite_ratio`` of the next population, else -1, and the policy is told (the paper counts
+   the children, the KTNAS code the immigrant itself; with pre-screening an immigrant often
+   has no evaluated child, so both count here).
+
+A generation is closed when the next ``ask`` comes, with the results told by then (trials
+never told were cancelled by the runner).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from tasknas.errors import InvalidSettingError
+from tasknas.predictors import make_predictor
+from tasknas.spaces import SearchSpace
+from tasknas.strategies._base import Strategy
+from tasknas.transfer import NoTransfer, TransferPolicy
+from tasknas.trial import Result, Trial
+
+
+class MultiTaskEvolution(Strategy):
+    """Generational multi-task evolution with a pluggable ``TransferPolicy``.
+
+    Args:
+        space: the search space.
+        tasks: task names (one population each).
+        transfer: the cross-task transfer policy (default: none).
+        population_size: ``K``, members kept per task.
+        tournament_size: members drawn per tournament.
+        offspring_size: children evaluated per task and generation.
+        candidates: children generated per task and generation for the pre-screen.
+        crossover_prob: probability that a child has two parents.
+        predictor: name of the pre-screen regressor (``tasknas.predictors``) or ``None``.
+        min_train: results needed on the task before the predictor is used.
+        elite_ratio: ``r``, the top share of the next population that makes an immigrant
+            positive.
+        immigrants_win: an immigrant wins every tournament it enters (the KTNAS code); when
+            False, immigrants enter tournaments with their fitness on the task if known, else
+            lowest, and reach the mating pool through selection once evaluated.
+        seed: seed of the per-task generators.
+    """
+
+    name: ClassVar[str] = "mtevo"
+
+    def __init__(
+        self,
+        space: SearchSpace[Any],
+        tasks: Sequence[str],
+        *,
+        transfer: TransferPolicy | None = None,
+        population_size: int = 10,
+        tournament_size: int = 5,
+        offspring_size: int = 2,
+        candidates: int = 100,
+        crossover_prob: float = 0.0,
+        predictor: str | None = "extra_trees",
+        min_train: int = 10,
+        elite_ratio: float = 0.2,
+        immigrants_win: bool = False,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(space, tasks, seed=seed)
+        sizes = {
+            "population_size": population_size,
+            "tournament_size": tournament_size,
+            "offspring_size": offspring_size,
+            "candidates": candidates,
+        }
+        for label, value in sizes.items():
+            if value < 1:
+                raise InvalidSettingError(f"{label} must be >= 1, got {value}")
+        if not 0.0 <= crossover_prob <= 1.0 or not 0.0 < elite_ratio <= 1.0:
+            raise InvalidSettingError(
+                f"crossover_prob must be in [0, 1] and elite_ratio in (0, 1], got "
+                f"{crossover_prob} and {elite_ratio}"
+            )
+        if predictor is not None:
+            make_predictor(predictor)  # fail now on an unknown name
+        self.transfer = transfer if transfer is not None else NoTransfer()
+        self.population_size = population_size
+        self.tournament_size = tournament_size
+        self.offspring_size = offspring_size
+        self.candidates = candidates
+        self.crossover_prob = crossover_prob
+        self.predictor = predictor
+        self.min_train = min_train
+        self.elite_ratio = elite_ratio
+        self.immigrants_win = immigrants_win
+        self._archs: dict[str, Any] = {}
+        self._fitness: dict[str, dict[str, float]] = {t: {} for t in self.tasks}
+        self._population: dict[str, list[str]] = {t: [] for t in self.tasks}
+        self._pending: dict[str, dict[str, Any]] = {}
+        self.generation = 0
+
+    # -- ask / tell -------------------------------------------------------------------------
+
+    def ask(self, tasks: Collection[str] | None = None) -> list[Trial]:
+        active = self._active(tasks)
+        self._close_generation()
+        trials: list[Trial] = []
+        for task in active:
+            if self.generation == 0:
+                chosen, immigrants = self._initial(task), []
+                parents: dict[str, list[str]] = {str(a): [] for a in chosen}
+            else:
+                immigrants = self._immigrants(task)
+                chosen, parents = self._offspring(task, immigrants)
+            self._pending[task] = {"immigrants": [str(a) for a in immigrants], "parents": parents}
+            for arch in [*immigrants, *chosen]:
+                self._archs.setdefault(str(arch), arch)
+                trials.append(Trial(task, arch))
+        self.generation += 1
+        return trials
+
+    def tell(self, trial: Trial, result: Result) -> None:
+        key = str(trial.arch)
+        self._archs.setdefault(key, trial.arch)
+        self._fitness[trial.task][key] = result.objective if result.ok else -math.inf
+
+    def population(self, task: str) -> list[tuple[Any, float]]:
+        """The current population of ``task``, best first."""
+        return [(self._archs[k], self._fitness[task][k]) for k in self._population[task]]
+
+    # -- one generation -----------------------------------------------------------------------
+
+    def _initial(self, task: str) -> list[Any]:
+        rng, seen, out = self.rngs[task], set(), []
+        for _ in range(self.population_size * 20):
+            arch = self.space.sample(rng)
+            if str(arch) not in seen:
+                seen.add(str(arch))
+                out.append(arch)
+            if len(out) == self.population_size:
+                break
+        return out
+
+    def _sources(self, task: str) -> dict[str, list[tuple[Any, float]]]:
+        return {other: self.population(other) for other in self.tasks if other != task}
+
+    def _immigrants(self, task: str) -> list[Any]:
+        exclude = set(self._population[task])
+        return self.transfer.immigrants(task, self._sources(task), exclude, self.rngs[task])
+
+    def _tournament(self, pool: list[tuple[str, float, bool]], rng: np.random.Generator) -> str:
+        size = min(self.tournament_size, len(pool))
+        entrants = [pool[int(i)] for i in sorted(rng.permutation(len(pool))[:size])]
+        immigrants = [e for e in entrants if e[2]]
+        if immigrants and self.immigrants_win:
+            return immigrants[int(rng.integers(len(immigrants)))][0]
+        return max(entrants, key=lambda e: e[1])[0]
+
+    def _offspring(
+        self, task: str, immigrants: list[Any]
+    ) -> tuple[list[Any], dict[str, list[str]]]:
+        rng, fitness = self.rngs[task], self._fitness[task]
+        pool = [(k, fitness[k], False) for k in self._population[task]]
+        pool += [(str(a), fitness.get(str(a), -math.inf), True) for a in immigrants]
+        if not pool:
+            arch = self.space.sample(rng)
+            return [arch], {str(arch): []}
+        taken = set(fitness) | {str(a) for a in immigrants}
+        wanted = self.candidates if self._use_predictor(task) else self.offspring_size
+        children: dict[str, Any] = {}
+        parents: dict[str, list[str]] = {}
+        for _ in range(wanted * 5):
+            if len(children) >= wanted:
+                break
+            first = self._tournament(pool, rng)
+            lineage = [first]
+            arch = self._archs[first]
+            if self.crossover_prob > 0 and rng.random() < self.crossover_prob:
+                partner = self.transfer.partner(task, self._sources(task), rng)
+                second = str(partner) if partner is not None else self._tournament(pool, rng)
+                self._archs.setdefault(second, partner)
+                lineage.append(second)
+                arch = self.space.crossover(arch, self._archs[second], rng)
+            child = self.space.mutate(arch, rng)
+            if str(child) not in taken and str(child) not in children:
+                children[str(child)] = child
+                parents[str(child)] = lineage
+        if not children:  # the neighbourhood is exhausted: explore
+            child = self.space.sample(rng)
+            children[str(child)], parents[str(child)] = child, []
+        keys = list(children)
+        if self._use_predictor(task) and len(keys) > self.offspring_size:
+            scores = self._predict(task, [children[k] for k in keys])
+            keys = [keys[i] for i in np.argsort(-scores, kind="stable")[: self.offspring_size]]
+        else:
+            keys = keys[: self.offspring_size]
+        return [children[k] for k in keys], {k: parents[k] for k in keys}
+
+    def _use_predictor(self, task: str) -> bool:
+        finite = sum(math.isfinite(v) for v in self._fitness[task].values())
+        return self.predictor is not None and finite >= self.min_train
+
+    def _predict(self, task: str, archs: list[Any]) -> np.ndarray:
+        features, targets = [], []
+        for other in self.tasks:
+            items = [(k, v) for k, v in self._fitness[other].items() if math.isfinite(v)]
+            if len(items) < 2:
+                continue
+            values = np.array([v for _, v in items])
+            scaled = (values - values.mean()) / (values.std() + 1e-12)
+            flag = 1.0 if other == task else 0.0
+            features += [np.r_[self.space.encode(self._archs[k]), flag] for k, _ in items]
+            targets += scaled.tolist()
+        model = make_predictor(self.predictor or "", seed=self.generation)
+        model.fit(np.array(features), np.array(targets))
+        return np.asarray(
+            model.predict(np.array([np.r_[self.space.encode(a), 1.0] for a in archs]))
+        )
+
+    def _close_generation(self) -> None:
+        for task, pending in self._pending.items():
+            fitness = self._fitness[task]
+            told = [k for k in [*pending["immigrants"], *pending["parents"]] if k in fitness]
+            members = list(dict.fromkeys([*self._population[task], *told]))
+            members.sort(key=lambda k: -fitness[k])  # stable: older members win ties
+            self._population[task] = members[: self.population_size]
+            top = set(
+                self._population[task][: max(1, math.ceil(self.elite_ratio * self.population_size))]
+            )
+            labels = {}
+            for imm in pending["immigrants"]:
+                if imm not in fitness:
+                    continue
+                kids = [c for c, ps in pending["parents"].items() if imm in ps and c in fitness]
+                labels[self._archs[imm]] = 1 if any(c in top for c in [imm, *kids]) else -1
+            # Every generation, even one without transfers: a policy's label window counts
+            # generations.
+            self.transfer.feedback(task, labels, self.generation)
+            if labels:
+                self.transfer_log.append(
+                    {
+                        "generation": self.generation,
+                        "task": task,
+                        "transferred": len(labels),
+                        "positive": sum(1 for v in labels.values() if v > 0),
+                    }
+                )
+        self._pending = {}
+
+    # -- checkpointing ------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            **super().state_dict(),
+            "generation": self.generation,
+            "fitness": {t: dict(f) for t, f in self._fitness.items()},
+            "population": {t: list(p) for t, p in self._population.items()},
+            "pending": self._pending,
+            "transfer": self.transfer.state_dict(),
+            "transfer_log": list(self.transfer_log),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        self.generation = state["generation"]
+        self._fitness = {
+            t: {k: float(v) for k, v in f.items()} for t, f in state["fitness"].items()
+        }
+        self._population = {t: list(p) for t, p in state["population"].items()}
+        self._pending = {
+            t: {
+                "immigrants": list(p["immigrants"]),
+                "parents": {k: list(v) for k, v in p["parents"].items()},
+            }
+            for t, p in state["pending"].items()
+        }
+        keys = {k for f in self._fitness.values() for k in f}
+        for pending in self._pending.values():
+            keys |= set(pending["immigrants"]) | set(pending["parents"])
+            keys |= {p for ps in pending["parents"].values() for p in ps}
+        self._archs = {k: self.space.parse(k) for k in keys}
+        self.transfer.load_state_dict(state["transfer"], self.space.parse)
+        self.transfer_log = list(state["transfer_log"])
