@@ -13,7 +13,9 @@ from tasknas.trial import Result, Trial
 
 
 class RegularizedEvolution(Strategy):
-    """Per task: a population of the latest ``population_size`` results; each child is a
+    """Regularized (aging) evolution, run independently on each task.
+
+    Per task: a population of the latest ``population_size`` results; each child is a
     one-edge mutation of the best of ``sample_size`` members drawn at random; the oldest
     member dies when a child joins.
 

@@ -190,8 +190,11 @@ class MultiTaskEvolution(Strategy):
             arch = self._archs[first]
             if self.crossover_prob > 0 and rng.random() < self.crossover_prob:
                 partner = self.transfer.partner(task, self._sources(task), rng)
-                second = str(partner) if partner is not None else self._tournament(pool, rng)
-                self._archs.setdefault(second, partner)
+                if partner is None:
+                    second = self._tournament(pool, rng)
+                else:
+                    second = str(partner)
+                    self._archs.setdefault(second, partner)
                 lineage.append(second)
                 arch = self.space.crossover(arch, self._archs[second], rng)
             child = self.space.mutate(arch, rng)
