@@ -356,8 +356,9 @@ def part_transnas(strategies: Sequence[str], seeds: Sequence[int]) -> dict[str, 
     }
 
 
-def _digits(task: str) -> int:
-    return 4 if task in ("room_layout", "normal", "autoencoder") else 2
+def _digits(value: float) -> int:
+    """Decimals to print: 4 for metrics below 10 in size (losses, SSIM), else 2 (percent)."""
+    return 4 if abs(value) < 10 else 2
 
 
 def report_transnas(data: dict[str, Any]) -> str:
@@ -369,7 +370,10 @@ def report_transnas(data: dict[str, Any]) -> str:
         value_rows.append(
             [
                 f"**{name}**",
-                *(fmt_ms([r["tasks"][t]["best_value"] for r in runs], _digits(t)) for t in tasks),
+                *(
+                    fmt_ms([r["tasks"][t]["best_value"] for r in runs], _digits(data["optimum"][t]))
+                    for t in tasks
+                ),
             ]
         )
         cells = []
@@ -379,7 +383,10 @@ def report_transnas(data: dict[str, Any]) -> str:
             cells.append(f"{fmt_ms(pcts, 2)} ({hits}/{len(runs)})")
         pct_rows.append([f"**{name}**", *cells])
     value_rows.append(
-        ["optimum (this table)", *(fmt(data["optimum"][t], _digits(t)) for t in tasks)]
+        [
+            "optimum (this table)",
+            *(fmt(data["optimum"][t], _digits(data["optimum"][t])) for t in tasks),
+        ]
     )
     values = table(header, value_rows)
     pcts = table(["strategy", *tasks], pct_rows)

@@ -16,6 +16,8 @@ from tasknas.testing import StrategyContract
 #: not search quality (``TestKTNASDefaults`` keeps one preset at its defaults).
 FAST = {"predictor": "ridge", "candidates": 20}
 MULTITASK = {"evo", "emtnas", "ktnas", "ktnas-random", "ktnas-onehot"}
+#: Presets that take a node2vec ``embedder``; the contract gives them a one-walk embedder.
+CHEAP_EMBEDDER = {"ktnas"}
 
 
 class TestRegisteredStrategies(StrategyContract):
@@ -35,7 +37,7 @@ class TestRegisteredStrategies(StrategyContract):
 
     def make_strategy(self, space: SearchSpace[Any], tasks: Sequence[str], seed: int) -> Strategy:
         options: dict[str, Any] = dict(FAST) if self._name in MULTITASK else {}
-        if self._name == "ktnas":
+        if self._name in CHEAP_EMBEDDER:
             options["embedder"] = Node2VecEmbedder(space, repeats=1, walks_per_node=2)
         return self._strategy_class(space, tasks, seed=seed, **options)
 

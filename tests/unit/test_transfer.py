@@ -125,19 +125,22 @@ def test_first_transfer_bootstraps_with_random_candidates() -> None:
     )
 
 
-def test_label_rule_marks_an_immigrant_positive_when_its_child_reaches_the_top() -> None:
-    space = get_space("nb201")
-    strategy = MultiTaskEvolution(
-        space,
+def _elite_engine(*, immigrants_win: bool = False) -> MultiTaskEvolution:
+    """Two tasks, populations of 5, one elite immigrant and two children per generation."""
+    return MultiTaskEvolution(
+        get_space("nb201"),
         ["a", "b"],
         transfer=EliteTransfer(n=1),
         population_size=5,
         offspring_size=2,
         predictor=None,
-        tournament_size=5,
-        immigrants_win=True,
+        immigrants_win=immigrants_win,
         seed=0,
     )
+
+
+def test_label_rule_marks_an_immigrant_positive_when_its_child_reaches_the_top() -> None:
+    strategy = _elite_engine(immigrants_win=True)
     # Generation 0: random populations; task b's members score high, a's low.
     for trial in strategy.ask():
         strategy.tell(trial, Result(objective=10.0 if trial.task == "b" else 0.0))
@@ -155,16 +158,7 @@ def test_label_rule_marks_an_immigrant_positive_when_its_child_reaches_the_top()
 
 
 def test_label_rule_marks_an_immigrant_negative_when_its_children_stay_low() -> None:
-    space = get_space("nb201")
-    strategy = MultiTaskEvolution(
-        space,
-        ["a", "b"],
-        transfer=EliteTransfer(n=1),
-        population_size=5,
-        offspring_size=2,
-        predictor=None,
-        seed=0,
-    )
+    strategy = _elite_engine()
     for trial in strategy.ask():
         strategy.tell(trial, Result(objective=50.0))
     for trial in strategy.ask(["a"]):
@@ -204,15 +198,7 @@ def test_random_mating_uses_a_foreign_partner_at_rate_rmp() -> None:
 
 
 def test_label_rule_counts_an_immigrant_that_itself_reaches_the_top() -> None:
-    strategy = MultiTaskEvolution(
-        get_space("nb201"),
-        ["a", "b"],
-        transfer=EliteTransfer(n=1),
-        population_size=5,
-        offspring_size=2,
-        predictor=None,
-        seed=0,
-    )
+    strategy = _elite_engine()
     for trial in strategy.ask():
         strategy.tell(trial, Result(objective=1.0))
     gen1 = strategy.ask(["a"])
