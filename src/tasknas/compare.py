@@ -8,7 +8,9 @@ reached at the budget.
 from __future__ import annotations
 
 import math
+import multiprocessing
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,6 +135,15 @@ def summarize_runs(
     return out
 
 
+def _seed_run(
+    benchmark: str, name: str, tasks: tuple[str, ...], seed: int, budget: int
+) -> SeedRun:
+    bench = get_benchmark(benchmark)
+    strategy = STRATEGIES.get(name)(bench.space, tasks, seed=seed)
+    result = Runner(strategy, bench, budget=budget).run()
+    return SeedRun(name, seed, result, tuple(strategy.transfer_log))
+
+
 def compare_strategies(
     benchmark: str,
     strategies: Sequence[str],
@@ -141,6 +152,7 @@ def compare_strategies(
     seeds: int | Sequence[int] = 10,
     budget: int = 200,
     progress: ProgressHook | None = None,
+    workers: int = 1,
 ) -> CompareResult:
     """Run every strategy with every seed on ``benchmark`` and summarise.
 
@@ -151,6 +163,8 @@ def compare_strategies(
         seeds: a number of seeds (``0 .. seeds-1``) or the seeds themselves.
         budget: distinct evaluations per task and run.
         progress: called after each run.
+        workers: processes that run seeds in parallel (1: in this process). Results do not
+            depend on it: every run is seeded on its own.
     """
     bench = get_benchmark(benchmark)
     tasks = tuple(tasks) or tuple(bench.tasks)
@@ -163,15 +177,26 @@ def compare_strategies(
     if not seed_list or any(s < 0 for s in seed_list):
         raise InvalidSettingError(f"seeds must be a positive count or seeds >= 0, got {seeds!r}")
     check_budget(budget, tasks)
-    runs = []
-    for name, factory in factories.items():
-        for seed in seed_list:
-            strategy = factory(bench.space, tasks, seed=seed)
-            result = Runner(strategy, bench, budget=budget).run()
-            log = tuple(strategy.transfer_log)
-            runs.append(SeedRun(name, seed, result, log))
+    if workers < 1:
+        raise InvalidSettingError(f"workers must be >= 1, got {workers}")
+    jobs = [(benchmark, name, tasks, seed, budget) for name in factories for seed in seed_list]
+    runs: list[SeedRun] = []
+    if workers == 1 or len(jobs) == 1:
+        for job in jobs:
+            runs.append(_seed_run(*job))
             if progress is not None:
-                progress(name, seed)
+                progress(job[1], job[3])
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+            futures = {pool.submit(_seed_run, *job): job for job in jobs}
+            done: dict[tuple[str, int], SeedRun] = {}
+            for future in as_completed(futures):
+                run = future.result()
+                done[(run.strategy, run.seed)] = run
+                if progress is not None:
+                    progress(run.strategy, run.seed)
+            runs = [done[(job[1], job[3])] for job in jobs]
     runs_t = tuple(runs)
     return CompareResult(
         benchmark, tasks, budget, summarize_runs(runs_t, bench, tasks, budget), runs_t

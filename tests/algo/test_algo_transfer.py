@@ -47,7 +47,9 @@ class AliasedTasks(Evaluator):
 
 def _evals_to_optimum_of_x(strategy: str, evaluator: AliasedTasks, seed: int) -> int:
     optimum = evaluator.bench.best_objective(evaluator.mapping["x"])
-    search = STRATEGIES.get(strategy)(evaluator.space, ["x", "y"], seed=seed, predictor=None)
+    search = STRATEGIES.get(strategy)(
+        evaluator.space, ["x", "y"], seed=seed, predictor=None, proxy=None
+    )
     result = Runner(
         search, evaluator, budget=CAP, until=lambda t, a, r: t == "x" and r.objective >= optimum
     ).run()

@@ -134,6 +134,7 @@ def _elite_engine(*, immigrants_win: bool = False) -> MultiTaskEvolution:
         population_size=5,
         offspring_size=2,
         predictor=None,
+        proxy=None,
         immigrants_win=immigrants_win,
         seed=0,
     )

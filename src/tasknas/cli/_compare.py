@@ -36,6 +36,9 @@ def compare(
             help="Folder for the figures (convergence bands, positive transfers, task correlations)."
         ),
     ] = None,
+    workers: Annotated[
+        int, typer.Option(help="Processes running seeds in parallel (results do not change).")
+    ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Run strategies over seeds and compare evaluations-to-optimum, best values and percentiles."""
@@ -67,6 +70,7 @@ def compare(
             seeds=seeds,
             budget=budget,
             progress=on_run,
+            workers=workers,
         )
     written = []
     if plots is not None:

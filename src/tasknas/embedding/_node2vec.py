@@ -22,8 +22,9 @@ def _stable_hash(text: str) -> int:
 class Node2VecEmbedder(Embedder):
     """Embeds the nodes of an architecture's graph with node2vec and compares node-wise.
 
-    The graph is ``space.to_graph(arch)`` with edge weight = the operation's index (as in the
-    KTNAS code; index 0, ``none``, is never walked). Node ids are fixed by the space, so node
+    The graph is ``space.to_graph(arch)`` with edge weight = the edge's ``weight`` attribute
+    where the space sets one, else the operation's index (as in the KTNAS code: on NAS-Bench-201
+    index 0, ``none``, is never walked). Node ids are fixed by the space, so node
     ``k`` of one architecture is compared with node ``k`` of another. Each of ``repeats``
     re-embeddings uses its own walks and Word2Vec seed; similarity averages over nodes and
     repeats. The walk and Word2Vec seeds do not depend on the architecture, so identical
@@ -83,7 +84,7 @@ class Node2VecEmbedder(Embedder):
     def _graph(self, arch: Any) -> Any:
         graph = self.space.to_graph(arch)
         for _, _, data in graph.edges(data=True):
-            data["weight"] = float(data["op_index"])
+            data["weight"] = float(data.get("weight", data["op_index"]))
         return graph
 
     def _embed_once(self, graph: Any, repeat: int) -> np.ndarray:

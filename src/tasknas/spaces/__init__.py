@@ -5,13 +5,30 @@ from __future__ import annotations
 from tasknas._registry import Registry
 from tasknas.spaces._base import SearchSpace
 from tasknas.spaces._cell import EDGES, CellSpace, EdgeCell
+from tasknas.spaces._darts import (
+    EMTNAS_OPS,
+    TANAS_OPS,
+    DartsCell,
+    DartsEMTNASSpace,
+    DartsGenotype,
+    DartsSpace,
+    DartsTANASSpace,
+    ops_of,
+)
 from tasknas.spaces._nb201 import NB201Cell, NB201Space
 from tasknas.spaces._transnas import TransNASMicroCell, TransNASMicroSpace
 
 __all__ = [
     "EDGES",
+    "EMTNAS_OPS",
     "SPACES",
+    "TANAS_OPS",
     "CellSpace",
+    "DartsCell",
+    "DartsEMTNASSpace",
+    "DartsGenotype",
+    "DartsSpace",
+    "DartsTANASSpace",
     "EdgeCell",
     "NB201Cell",
     "NB201Space",
@@ -19,6 +36,7 @@ __all__ = [
     "TransNASMicroCell",
     "TransNASMicroSpace",
     "get_space",
+    "ops_of",
 ]
 
 SPACES: Registry[type[SearchSpace]] = Registry(
@@ -26,6 +44,8 @@ SPACES: Registry[type[SearchSpace]] = Registry(
     {
         "nb201": "tasknas.spaces._nb201:NB201Space",
         "transnas-micro": "tasknas.spaces._transnas:TransNASMicroSpace",
+        "darts-tanas": "tasknas.spaces._darts:DartsTANASSpace",
+        "darts-emtnas": "tasknas.spaces._darts:DartsEMTNASSpace",
     },
 )
 

@@ -31,4 +31,4 @@ STRATEGIES: Registry[type[Strategy]] = Registry(
 )
 
 #: The strategy ``tasknas search`` uses when none is named: the best one available.
-DEFAULT_STRATEGY = "re"
+DEFAULT_STRATEGY = "ktnas"

@@ -7,9 +7,9 @@ One population per task. Each generation, for every task still searching:
    wins any tournament it enters, as in the KTNAS code); with probability
    ``crossover_prob`` a second parent (or the policy's foreign partner, EMT-NAS) is crossed
    in; every child is mutated;
-3. with a ``predictor`` (low-fidelity pre-screen, KTNAS Table I), ``candidates`` children are
-   scored by a regressor trained on every result so far, all tasks pooled with a same-task
-   flag, and only the best ``offspring_size`` are evaluated; without one, the first
+3. with a pre-screen (``tasknas.strategies._prescreen``: a zero-cost proxy and/or a
+   regressor trained on every result so far, all tasks pooled), ``candidates`` children are
+   scored and only the best ``offspring_size`` are evaluated; without one, the first
    ``offspring_size`` new children are;
 4. immigrants and children are evaluated on the task; the next population is the best
    ``population_size`` of population, immigrants and children (elitist selection);
@@ -31,9 +31,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tasknas.errors import InvalidSettingError
-from tasknas.predictors import make_predictor
 from tasknas.spaces import SearchSpace
 from tasknas.strategies._base import Strategy
+from tasknas.strategies._prescreen import PreScreen, resolve_predictor, resolve_proxy
 from tasknas.transfer import NoTransfer, TransferPolicy
 from tasknas.trial import Result, Trial
 
@@ -50,8 +50,13 @@ class MultiTaskEvolution(Strategy):
         offspring_size: children evaluated per task and generation.
         candidates: children generated per task and generation for the pre-screen.
         crossover_prob: probability that a child has two parents.
-        predictor: name of the pre-screen regressor (``tasknas.predictors``) or ``None``.
-        min_train: results needed on the task before the predictor is used.
+        predictor: name of the pre-screen regressor (``tasknas.predictors``), ``None``, or
+            ``"auto"``: extra trees where the space has no proxy, none where it has one.
+        proxy: zero-cost proxy of the pre-screen: ``"auto"`` (a shipped table when the space
+            has one: NAS-Bench-201), ``"synflow"`` (computed when there is no table) or
+            ``None``.
+        min_train: results needed on the task before the predictor is used (the proxy
+            alone ranks children until then).
         elite_ratio: ``r``, the top share of the next population that makes an immigrant
             positive.
         immigrants_win: an immigrant wins every tournament it enters (the KTNAS code); when
@@ -73,7 +78,8 @@ class MultiTaskEvolution(Strategy):
         offspring_size: int = 2,
         candidates: int = 100,
         crossover_prob: float = 0.0,
-        predictor: str | None = "extra_trees",
+        predictor: str | None = "auto",
+        proxy: str | None = "auto",
         min_train: int = 10,
         elite_ratio: float = 0.2,
         immigrants_win: bool = False,
@@ -94,16 +100,20 @@ class MultiTaskEvolution(Strategy):
                 f"crossover_prob must be in [0, 1] and elite_ratio in (0, 1], got "
                 f"{crossover_prob} and {elite_ratio}"
             )
-        if predictor is not None:
-            make_predictor(predictor)  # fail now on an unknown name
+        proxy_fn = resolve_proxy(space, proxy)
+        self.prescreen = PreScreen(
+            space,
+            self.tasks,
+            predictor=resolve_predictor(predictor, proxy_fn),
+            proxy=proxy_fn,
+            min_train=min_train,
+        )
         self.transfer = transfer if transfer is not None else NoTransfer()
         self.population_size = population_size
         self.tournament_size = tournament_size
         self.offspring_size = offspring_size
         self.candidates = candidates
         self.crossover_prob = crossover_prob
-        self.predictor = predictor
-        self.min_train = min_train
         self.elite_ratio = elite_ratio
         self.immigrants_win = immigrants_win
         self._archs: dict[str, Any] = {}
@@ -179,7 +189,8 @@ class MultiTaskEvolution(Strategy):
             arch = self.space.sample(rng)
             return [arch], {str(arch): []}
         taken = set(fitness) | {str(a) for a in immigrants}
-        wanted = self.candidates if self._use_predictor(task) else self.offspring_size
+        screened = self.prescreen.usable(fitness)
+        wanted = self.candidates if screened else self.offspring_size
         children: dict[str, Any] = {}
         parents: dict[str, list[str]] = {}
         for _ in range(wanted * 5):
@@ -205,33 +216,18 @@ class MultiTaskEvolution(Strategy):
             child = self.space.sample(rng)
             children[str(child)], parents[str(child)] = child, []
         keys = list(children)
-        if self._use_predictor(task) and len(keys) > self.offspring_size:
-            scores = self._predict(task, [children[k] for k in keys])
+        if screened and len(keys) > self.offspring_size:
+            scores = self.prescreen.scores(
+                task,
+                [children[k] for k in keys],
+                generation=self.generation,
+                fitness=self._fitness,
+                archs=self._archs,
+            )
             keys = [keys[i] for i in np.argsort(-scores, kind="stable")[: self.offspring_size]]
         else:
             keys = keys[: self.offspring_size]
         return [children[k] for k in keys], {k: parents[k] for k in keys}
-
-    def _use_predictor(self, task: str) -> bool:
-        finite = sum(math.isfinite(v) for v in self._fitness[task].values())
-        return self.predictor is not None and finite >= self.min_train
-
-    def _predict(self, task: str, archs: list[Any]) -> np.ndarray:
-        features, targets = [], []
-        for other in self.tasks:
-            items = [(k, v) for k, v in self._fitness[other].items() if math.isfinite(v)]
-            if len(items) < 2:
-                continue
-            values = np.array([v for _, v in items])
-            scaled = (values - values.mean()) / (values.std() + 1e-12)
-            flag = 1.0 if other == task else 0.0
-            features += [np.r_[self.space.encode(self._archs[k]), flag] for k, _ in items]
-            targets += scaled.tolist()
-        model = make_predictor(self.predictor or "", seed=self.generation)
-        model.fit(np.array(features), np.array(targets))
-        return np.asarray(
-            model.predict(np.array([np.r_[self.space.encode(a), 1.0] for a in archs]))
-        )
 
     def _close_generation(self) -> None:
         for task, pending in self._pending.items():

@@ -1,5 +1,74 @@
-"""Tasks: what an architecture is evaluated on."""
+"""Tasks: what an architecture is evaluated on.
+
+The image-task names (``ImageTask``, ``TensorData``, ``load_image_task``, ...) are imported on
+first use, so ``import tasknas`` does not import torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from tasknas.tasks._task import Direction, Task
 
-__all__ = ["Direction", "Task"]
+if TYPE_CHECKING:
+    from tasknas.tasks._images import ImageTask, load_image_task
+    from tasknas.tasks._imagespec import ImageTaskSpec, image_datasets, parse_task_spec
+    from tasknas.tasks._multimnist import multimnist
+    from tasknas.tasks._multitask import (
+        load_multitask_set,
+        multitask_datasets,
+        multitask_from_npz,
+        omniglot_multitask,
+    )
+    from tasknas.tasks._multitaskset import MultiTaskSet
+    from tasknas.tasks._npz import ImageFile, load_image_file
+    from tasknas.tasks._tensordata import TensorData
+
+__all__ = [
+    "Direction",
+    "ImageFile",
+    "ImageTask",
+    "ImageTaskSpec",
+    "MultiTaskSet",
+    "Task",
+    "TensorData",
+    "image_datasets",
+    "load_image_file",
+    "load_image_task",
+    "load_multitask_set",
+    "multimnist",
+    "multitask_datasets",
+    "multitask_from_npz",
+    "omniglot_multitask",
+    "parse_task_spec",
+]
+
+_LAZY = {
+    "ImageFile": "tasknas.tasks._npz",
+    "ImageTask": "tasknas.tasks._images",
+    "ImageTaskSpec": "tasknas.tasks._imagespec",
+    "TensorData": "tasknas.tasks._tensordata",
+    "image_datasets": "tasknas.tasks._imagespec",
+    "load_image_file": "tasknas.tasks._npz",
+    "load_image_task": "tasknas.tasks._images",
+    "MultiTaskSet": "tasknas.tasks._multitaskset",
+    "load_multitask_set": "tasknas.tasks._multitask",
+    "multimnist": "tasknas.tasks._multimnist",
+    "multitask_datasets": "tasknas.tasks._multitask",
+    "multitask_from_npz": "tasknas.tasks._multitask",
+    "omniglot_multitask": "tasknas.tasks._multitask",
+    "parse_task_spec": "tasknas.tasks._imagespec",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

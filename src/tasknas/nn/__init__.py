@@ -1,0 +1,31 @@
+"""Neural-network building blocks and hand-designed networks."""
+
+from tasknas.nn._build import BUILDERS, build_network, count_parameters
+from tasknas.nn._darts import DartsCellModule, DartsNetwork
+from tasknas.nn._fusion import FusionEdge, StageFusion, bernoulli_entropy, candidate_edges
+from tasknas.nn._mtl import GATE_MODES, MTLNetwork
+from tasknas.nn._nb201 import NB201CellModule, NB201Network
+from tasknas.nn._ops import OPS, OpFactory, make_op
+from tasknas.nn._small_cnn import SmallCNN
+from tasknas.nn._vgg import VGGBackbone
+
+__all__ = [
+    "BUILDERS",
+    "GATE_MODES",
+    "OPS",
+    "DartsCellModule",
+    "DartsNetwork",
+    "FusionEdge",
+    "MTLNetwork",
+    "NB201CellModule",
+    "NB201Network",
+    "OpFactory",
+    "SmallCNN",
+    "StageFusion",
+    "VGGBackbone",
+    "bernoulli_entropy",
+    "build_network",
+    "candidate_edges",
+    "count_parameters",
+    "make_op",
+]

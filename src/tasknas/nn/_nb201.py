@@ -1,0 +1,91 @@
+"""The NAS-Bench-201 macro skeleton around an edge cell (``tasknas.spaces.NB201Cell``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import torch
+from torch import nn
+
+from tasknas.errors import InvalidArchitectureError, InvalidSettingError
+from tasknas.nn._ops import OPS, OpFactory, ReLUConvBN
+from tasknas.spaces import EDGES, EdgeCell
+
+__all__ = ["NB201CellModule", "NB201Network", "ResNetBasicBlock"]
+
+
+class NB201CellModule(nn.Module):
+    """Nodes 0..3; node ``j`` sums ``op(i -> j)(node i)`` over ``i < j``; output is node 3."""
+
+    def __init__(self, cell: EdgeCell, channels: int, ops: Mapping[str, OpFactory] = OPS) -> None:
+        super().__init__()
+        self.ops = nn.ModuleList(ops[name](channels, 1) for name in cell.op_names)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        nodes = [x]
+        for target in range(1, len(EDGES) // 2 + 1):
+            parts = [self.ops[e](nodes[src]) for e, (src, dst) in enumerate(EDGES) if dst == target]
+            nodes.append(torch.stack(parts).sum(dim=0))
+        return nodes[-1]
+
+
+class ResNetBasicBlock(nn.Module):
+    """The stride-2 residual block between NB201 stages (channels ``c_in -> c_out``)."""
+
+    def __init__(self, c_in: int, c_out: int) -> None:
+        super().__init__()
+        self.conv_a = ReLUConvBN(c_in, c_out, 3, 2, 1)
+        self.conv_b = ReLUConvBN(c_out, c_out, 3, 1, 1)
+        self.downsample = nn.Sequential(
+            nn.AvgPool2d(2, stride=2, ceil_mode=True),
+            nn.Conv2d(c_in, c_out, 1, bias=False),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv_b(self.conv_a(x)) + self.downsample(x)
+
+
+class NB201Network(nn.Module):
+    """Stem, 3 stages of ``cells_per_stage`` cells (C, 2C, 4C channels) joined by residual
+    reduction blocks, BN-ReLU, global average pool, linear classifier."""
+
+    def __init__(
+        self,
+        cell: EdgeCell,
+        *,
+        in_channels: int = 1,
+        num_classes: int = 2,
+        channels: int = 16,
+        cells_per_stage: int = 5,
+    ) -> None:
+        super().__init__()
+        if not isinstance(cell, EdgeCell):
+            raise InvalidArchitectureError(f"NB201Network needs an NB201 cell, got {cell!r}")
+        for setting, value in {
+            "in_channels": in_channels,
+            "num_classes": num_classes,
+            "channels": channels,
+            "cells_per_stage": cells_per_stage,
+        }.items():
+            if not isinstance(value, int) or value < 1:
+                raise InvalidSettingError(f"{setting} must be a positive integer, got {value!r}")
+        self.cell = cell
+        self.stem = nn.Sequential(
+            nn.Conv2d(in_channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels)
+        )
+        layers: list[nn.Module] = []
+        c_prev = channels
+        for stage in range(3):
+            c_stage = channels * 2**stage
+            if stage > 0:
+                layers.append(ResNetBasicBlock(c_prev, c_stage))
+            layers.extend(NB201CellModule(cell, c_stage) for _ in range(cells_per_stage))
+            c_prev = c_stage
+        self.cells = nn.Sequential(*layers)
+        self.lastact = nn.Sequential(nn.BatchNorm2d(c_prev), nn.ReLU(inplace=False))
+        self.global_pooling = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(c_prev, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.lastact(self.cells(self.stem(x)))
+        return self.classifier(self.global_pooling(out).flatten(1))

@@ -1,0 +1,215 @@
+"""Candidate operations of the cell spaces, as ``name -> factory(C, stride) -> nn.Module``.
+
+Every operation maps ``C`` channels to ``C`` channels and halves the spatial size (rounding
+up, so odd sizes such as 7x7 work) when ``stride == 2``. Convolutions are DARTS-style
+ReLU-Conv-BN blocks; ``affine`` switches the BN affine parameters (off in DARTS supernets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Protocol
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from tasknas.errors import UnknownNameError
+
+__all__ = [
+    "OPS",
+    "DilConv",
+    "FactorizedReduce",
+    "OpFactory",
+    "ReLUConvBN",
+    "SepConv",
+    "Zero",
+    "make_op",
+]
+
+
+class OpFactory(Protocol):
+    """Builds one operation on ``channels`` channels."""
+
+    def __call__(self, channels: int, stride: int, affine: bool = True) -> nn.Module: ...
+
+
+class ReLUConvBN(nn.Sequential):
+    """ReLU, one convolution, BatchNorm."""
+
+    def __init__(
+        self,
+        c_in: int,
+        c_out: int,
+        kernel: int | tuple[int, int],
+        stride: int,
+        padding: int | tuple[int, int],
+        affine: bool = True,
+    ) -> None:
+        super().__init__(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding, bias=False),
+            nn.BatchNorm2d(c_out, affine=affine),
+        )
+
+
+class DilConv(nn.Sequential):
+    """ReLU, depthwise (optionally dilated) conv, pointwise conv, BatchNorm.
+
+    With ``dilation=1`` this is one depthwise-separable stack (EMT-NAS ``Dw``).
+    """
+
+    def __init__(
+        self, c_in: int, c_out: int, kernel: int, stride: int, dilation: int, affine: bool = True
+    ) -> None:
+        padding = dilation * (kernel - 1) // 2
+        super().__init__(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(
+                c_in, c_in, kernel, stride, padding, dilation=dilation, groups=c_in, bias=False
+            ),
+            nn.Conv2d(c_in, c_out, 1, bias=False),
+            nn.BatchNorm2d(c_out, affine=affine),
+        )
+
+
+class SepConv(nn.Sequential):
+    """Two depthwise-separable stacks (DARTS ``sep_conv``); only the first one strides."""
+
+    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, affine: bool = True):
+        super().__init__(
+            DilConv(c_in, c_in, kernel, stride, 1, affine),
+            DilConv(c_in, c_out, kernel, 1, 1, affine),
+        )
+
+
+class Conv7x1x1x7(nn.Sequential):
+    """ReLU, 1x7 conv, 7x1 conv, BatchNorm (DARTS ``conv_7x1_1x7``)."""
+
+    def __init__(self, channels: int, stride: int, affine: bool = True) -> None:
+        super().__init__(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(channels, channels, (1, 7), stride=(1, stride), padding=(0, 3), bias=False),
+            nn.Conv2d(channels, channels, (7, 1), stride=(stride, 1), padding=(3, 0), bias=False),
+            nn.BatchNorm2d(channels, affine=affine),
+        )
+
+
+class Zero(nn.Module):
+    """The ``none`` operation: zeros of the output shape (no parameters)."""
+
+    def __init__(self, stride: int) -> None:
+        super().__init__()
+        self.stride = stride
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[:, :, :: self.stride, :: self.stride].mul(0.0)
+
+
+class FactorizedReduce(nn.Module):
+    """Halves the spatial size with two offset stride-2 1x1 convs, concatenated, then BN.
+
+    The offset path pads one row and column first, so odd sizes round up like the other ops.
+    """
+
+    def __init__(self, c_in: int, c_out: int, affine: bool = True) -> None:
+        super().__init__()
+        self.relu = nn.ReLU(inplace=False)
+        self.conv_1 = nn.Conv2d(c_in, c_out // 2, 1, stride=2, bias=False)
+        self.conv_2 = nn.Conv2d(c_in, c_out - c_out // 2, 1, stride=2, bias=False)
+        self.bn = nn.BatchNorm2d(c_out, affine=affine)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.relu(x)
+        shifted = F.pad(x, (0, 1, 0, 1))[:, :, 1:, 1:]
+        return self.bn(torch.cat([self.conv_1(x), self.conv_2(shifted)], dim=1))
+
+
+def _skip(channels: int, stride: int, affine: bool = True) -> nn.Module:
+    return nn.Identity() if stride == 1 else FactorizedReduce(channels, channels, affine)
+
+
+def _conv(kernel: int) -> OpFactory:
+    def make(channels: int, stride: int, affine: bool = True) -> nn.Module:
+        return ReLUConvBN(channels, channels, kernel, stride, kernel // 2, affine)
+
+    return make
+
+
+def _sep(kernel: int) -> OpFactory:
+    def make(channels: int, stride: int, affine: bool = True) -> nn.Module:
+        return SepConv(channels, channels, kernel, stride, affine)
+
+    return make
+
+
+def _dil(kernel: int, dilation: int) -> OpFactory:
+    def make(channels: int, stride: int, affine: bool = True) -> nn.Module:
+        return DilConv(channels, channels, kernel, stride, dilation, affine)
+
+    return make
+
+
+def _pool(pool: Callable[..., nn.Module], **options: bool) -> OpFactory:
+    def make(channels: int, stride: int, affine: bool = True) -> nn.Module:
+        return pool(3, stride=stride, padding=1, **options)
+
+    return make
+
+
+def _zero(channels: int, stride: int, affine: bool = True) -> nn.Module:
+    return Zero(stride)
+
+
+class _Ops(Mapping[str, OpFactory]):
+    """A read-only name -> factory map whose lookup error lists the valid names."""
+
+    def __init__(self, entries: dict[str, OpFactory]) -> None:
+        self._entries = entries
+
+    def __getitem__(self, name: str) -> OpFactory:
+        try:
+            return self._entries[name]
+        except KeyError:
+            raise UnknownNameError("operation", name, self._entries) from None
+
+    def get(self, name: str, default: OpFactory | None = None) -> OpFactory | None:
+        return self._entries.get(name, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+
+#: Every operation of the bundled spaces (NB201, DARTS TA-NAS, DARTS EMT-NAS).
+OPS: Mapping[str, OpFactory] = _Ops(
+    {
+        "none": _zero,
+        "zeroize": _zero,
+        "skip_connect": _skip,
+        "nor_conv_1x1": _conv(1),
+        "nor_conv_3x3": _conv(3),
+        "avg_pool_3x3": _pool(nn.AvgPool2d, count_include_pad=False),
+        "max_pool_3x3": _pool(nn.MaxPool2d),
+        "sep_conv_3x3": _sep(3),
+        "sep_conv_5x5": _sep(5),
+        "sep_conv_7x7": _sep(7),
+        "dil_conv_3x3": _dil(3, 2),
+        "dil_conv_5x5": _dil(5, 2),
+        "dil_conv_7x7": _dil(7, 2),
+        "dw_conv_3x3": _dil(3, 1),
+        "dw_conv_5x5": _dil(5, 1),
+        "dw_conv_7x7": _dil(7, 1),
+        "conv_7x1_1x7": Conv7x1x1x7,
+    }
+)
+
+
+def make_op(name: str, channels: int, stride: int = 1, affine: bool = True) -> nn.Module:
+    """Operation ``name`` on ``channels`` channels; ``UnknownNameError`` lists valid names."""
+    return OPS[name](channels, stride, affine)

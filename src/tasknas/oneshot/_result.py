@@ -1,0 +1,67 @@
+"""``RoundRecord`` and ``SearchResult``: what a FUSE or random search found and what it cost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["RoundRecord", "SearchResult"]
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    """One round: its candidates (canonical strings), their weights and the winner.
+
+    For FUSE ``weights`` are the softmax of the mixture logits at the end of the round; for
+    random search they are the candidates' validation accuracies.
+    """
+
+    candidates: tuple[str, ...]
+    weights: tuple[float, ...]
+    winner: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as JSON-ready plain values."""
+        return {
+            "candidates": list(self.candidates),
+            "weights": list(self.weights),
+            "winner": self.winner,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The outcome of ``fuse_search`` or ``random_search``.
+
+    Attributes:
+        arch: canonical genotype string of the winner.
+        test_error: % error on the task's test split after retraining the winner.
+        params: trainable parameters of the retrained network.
+        val_accuracy: validation accuracy (fraction) of the retrained network.
+        rounds: one record per round (FUSE) or per batch of candidates (random search).
+        candidate_epochs: search compute, in epochs of one candidate on the train split.
+        seconds: wall time of the whole call, retraining included.
+        method: ``"fuse"`` or ``"random"``.
+    """
+
+    arch: str
+    test_error: float
+    params: int
+    val_accuracy: float
+    rounds: tuple[RoundRecord, ...]
+    candidate_epochs: int
+    seconds: float
+    method: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready plain values."""
+        return {
+            "arch": self.arch,
+            "test_error": self.test_error,
+            "params": self.params,
+            "val_accuracy": self.val_accuracy,
+            "rounds": [record.to_dict() for record in self.rounds],
+            "candidate_epochs": self.candidate_epochs,
+            "seconds": self.seconds,
+            "method": self.method,
+        }

@@ -1,0 +1,85 @@
+"""``FuseSettings``: the knobs of a FUSE search, its random-search baseline and retraining."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+from tasknas._torch import DEVICES
+from tasknas.errors import InvalidSettingError
+
+__all__ = ["FuseSettings"]
+
+#: Smallest valid value of each integer field (FUSE needs two candidates to compare).
+_MINIMUM = {"candidates": 2}
+_RATES = ("lr", "alpha_lr")
+
+
+@dataclass(frozen=True)
+class FuseSettings:
+    """Settings of ``fuse_search``, ``random_search`` and ``retrain``.
+
+    Attributes:
+        candidates: networks mixed per FUSE round (C).
+        rounds: outer stages; the arg-max survives, C-1 new candidates join.
+        stages: inner alternations per round (weight step, then alpha step).
+        weight_epochs: epochs of each weight step, on the train split.
+        alpha_epochs: epochs of each alpha step, on the validation split.
+        lr: Adam learning rate of the network weights (search and retraining).
+        alpha_lr: Adam learning rate of the mixture logits. Adam moves each logit by at most
+            about ``alpha_lr`` per step whatever the gradient's scale; with 0.05 the default
+            settings (2 stages x 1 epoch, 300 validation images in batches of 64: 10 steps)
+            let the logits move by up to 0.5, enough to separate the candidates without one
+            noisy batch deciding the round.
+        batch_size: mini-batch size of every fit.
+        channels, layers: width and depth of the ``DartsNetwork`` candidates during search.
+        final_epochs: epochs of retraining the winner from scratch (train split).
+        final_channels: width of the retrained network (depth stays ``layers``).
+        device: ``cpu``, ``cuda``, ``mps`` or ``auto``.
+
+    Raises:
+        InvalidSettingError: a field is out of range; the message names it and its value.
+    """
+
+    candidates: int = 3
+    rounds: int = 4
+    stages: int = 2
+    weight_epochs: int = 1
+    alpha_epochs: int = 1
+    lr: float = 1e-3
+    alpha_lr: float = 0.05
+    batch_size: int = 64
+    channels: int = 8
+    layers: int = 3
+    final_epochs: int = 10
+    final_channels: int = 16
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if field.name == "device":
+                if value not in DEVICES:
+                    raise InvalidSettingError(
+                        f"unknown device {value!r}; valid choices: {', '.join(DEVICES)}"
+                    )
+            elif field.name in _RATES:
+                _check_rate(field.name, value)
+            else:
+                _check_count(field.name, value, _MINIMUM.get(field.name, 1))
+
+    @property
+    def candidate_epochs(self) -> int:
+        """Candidate-epochs of a FUSE search: rounds x stages x candidates x weight_epochs."""
+        return self.rounds * self.stages * self.candidates * self.weight_epochs
+
+
+def _check_count(name: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InvalidSettingError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+def _check_rate(name: str, value: object) -> None:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number or not math.isfinite(value) or value <= 0:
+        raise InvalidSettingError(f"{name} must be a finite number > 0, got {value!r}")

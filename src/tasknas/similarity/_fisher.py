@@ -1,0 +1,91 @@
+"""The diagonal of the empirical Fisher information of a classifier on a data set."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.func import functional_call, grad, vmap
+
+from tasknas._torch import resolve_device
+from tasknas.errors import InvalidSettingError
+
+if TYPE_CHECKING:
+    from tasknas.tasks import TensorData
+
+__all__ = ["diagonal_fisher"]
+
+_log = logging.getLogger(__name__)
+
+
+def _check_positive(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidSettingError(f"{name} must be an integer >= 1, got {value!r}")
+
+
+def diagonal_fisher(
+    model: nn.Module,
+    data: TensorData,
+    *,
+    batch_size: int = 64,
+    max_samples: int | None = None,
+    device: str = "cpu",
+) -> torch.Tensor:
+    """The diagonal of the empirical Fisher information of ``model`` on ``data``, unit trace.
+
+    F = (1/M) Σ_i (∇_θ log p(y_i | x_i; θ))², with exact per-sample gradients
+    (``torch.func.vmap`` over ``grad``) of the log-softmax of the true label, taken in
+    chunks of ``batch_size`` samples with the model in eval mode (its previous mode is
+    restored; its parameters are not changed). ``max_samples`` keeps only the first samples
+    of ``data``, so pass shuffled data when using it. The result is the flattened diagonal
+    over all parameters in ``model.named_parameters()`` order, normalised to sum to 1, as a
+    float64 CPU tensor; each chunk materialises ``batch_size × n_parameters`` gradients.
+
+    Raises:
+        InvalidSettingError: bad ``batch_size``/``max_samples``, empty data, a model without
+            parameters, or a Fisher diagonal that is zero or not finite.
+    """
+    _check_positive("batch_size", batch_size)
+    if max_samples is not None:
+        _check_positive("max_samples", max_samples)
+    count = len(data) if max_samples is None else min(len(data), max_samples)
+    if count == 0:
+        raise InvalidSettingError("cannot compute a Fisher diagonal on empty data")
+    target = resolve_device(device)
+    model.to(target)
+    params = {name: p.detach() for name, p in model.named_parameters()}
+    if not params:
+        raise InvalidSettingError("the model has no parameters")
+    buffers = {name: b.detach() for name, b in model.named_buffers()}
+
+    def sample_loss(
+        weights: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor
+    ) -> torch.Tensor:
+        output = functional_call(model, (weights, buffers), (x.unsqueeze(0),))
+        return F.cross_entropy(output, y.unsqueeze(0))  # = -log p(y | x)
+
+    per_sample_grads = vmap(grad(sample_loss), in_dims=(None, 0, 0))
+    totals = {name: torch.zeros(p.shape, dtype=torch.float64) for name, p in params.items()}
+    was_training = model.training
+    model.eval()
+    try:
+        for begin in range(0, count, batch_size):
+            end = min(begin + batch_size, count)
+            x = data.x[begin:end].to(target)
+            y = data.y[begin:end].to(target)
+            grads = per_sample_grads(params, x, y)
+            for name, g in grads.items():
+                totals[name] += g.square().sum(dim=0).to("cpu", torch.float64)
+    finally:
+        model.train(was_training)
+    diagonal = torch.cat([t.flatten() for t in totals.values()]) / count
+    trace = float(diagonal.sum())
+    if not (trace > 0 and torch.isfinite(diagonal).all()):
+        raise InvalidSettingError(
+            f"the Fisher diagonal has trace {trace!r}; it must be finite and > 0 to normalise"
+        )
+    _log.debug("Fisher diagonal of %d parameters on %d samples", diagonal.numel(), count)
+    return diagonal / trace

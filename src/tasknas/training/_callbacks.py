@@ -1,0 +1,180 @@
+"""Callbacks: hooks into ``Trainer.fit`` for stopping, logging and progress.
+
+Call order within one fit: ``on_fit_start`` once; ``on_batch_end`` after every optimiser step;
+``on_epoch_end`` after each epoch (after validation), with that epoch's record; ``on_fit_end``
+once with the ``History``, also when the fit was stopped early. Callbacks run in the order
+given to the trainer. A callback stops training by setting ``trainer.stop = True``; the
+trainer checks it after every batch and every epoch, and an epoch cut short is still recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import torch
+from torch import nn
+
+from tasknas.errors import InvalidSettingError
+
+if TYPE_CHECKING:
+    from tasknas.training._history import History
+    from tasknas.training._trainer import Trainer
+
+__all__ = ["Callback", "EarlyStopping", "LoggingCallback", "ProgressCallback"]
+
+_log = logging.getLogger(__name__)
+_MODES = ("min", "max")
+
+
+class Callback:
+    """Base class of trainer callbacks; every hook does nothing unless overridden."""
+
+    def on_fit_start(self, trainer: Trainer, model: nn.Module) -> None:
+        """Called once before the first epoch; ``trainer.fit_info`` describes the fit."""
+
+    def on_batch_end(self, step: int, logs: dict[str, float]) -> None:
+        """Called after each optimiser step; ``step`` counts from 0 within the fit.
+
+        ``logs`` holds ``epoch``, ``loss`` (of this batch) and ``size`` (its sample count).
+        """
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        """Called after each epoch (0-based) with the epoch's ``History`` record."""
+
+    def on_fit_end(self, history: History) -> None:
+        """Called once after the last epoch."""
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved for ``patience`` epochs in a row.
+
+    With ``restore_best`` the model's ``state_dict`` from the best epoch is loaded back at the
+    end of the fit (whether or not training stopped early). Improvement means beating the best
+    value so far by more than ``min_delta`` in the direction ``mode``; NaN never improves.
+    Only the model's own state is restored, not tensors optimised from outside it.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 3,
+        mode: str = "min",
+        restore_best: bool = True,
+        min_delta: float = 0.0,
+    ) -> None:
+        if mode not in _MODES:
+            raise InvalidSettingError(f"unknown mode {mode!r}; valid choices: {', '.join(_MODES)}")
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
+            raise InvalidSettingError(f"patience must be an integer >= 1, got {patience!r}")
+        if min_delta < 0:
+            raise InvalidSettingError(f"min_delta must be >= 0, got {min_delta!r}")
+        self.monitor = monitor
+        self.patience = patience
+        self.mode = mode
+        self.restore_best = restore_best
+        self.min_delta = min_delta
+        self._reset()
+
+    def _reset(self) -> None:
+        self.best: float | None = None
+        self.best_epoch: int | None = None
+        self.stopped_epoch: int | None = None
+        self._wait = 0
+        self._trainer: Trainer | None = None
+        self._model: nn.Module | None = None
+        self._state: dict[str, torch.Tensor] | None = None
+
+    def on_fit_start(self, trainer: Trainer, model: nn.Module) -> None:
+        self._reset()
+        self._trainer = trainer
+        self._model = model
+
+    def _improved(self, value: float) -> bool:
+        if self.best is None:
+            return value == value  # not NaN
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        if self.monitor not in logs:
+            raise InvalidSettingError(
+                f"EarlyStopping monitors {self.monitor!r}, which is not logged; "
+                f"valid choices: {', '.join(logs)}"
+            )
+        value = float(logs[self.monitor])
+        if self._improved(value):
+            self.best, self.best_epoch, self._wait = value, epoch, 0
+            if self.restore_best and self._model is not None:
+                state = self._model.state_dict()
+                self._state = {key: tensor.detach().clone() for key, tensor in state.items()}
+            return
+        self._wait += 1
+        if self._wait >= self.patience and self._trainer is not None:
+            self._trainer.stop = True
+            self.stopped_epoch = epoch
+            _log.info(
+                "early stopping at epoch %d: %s did not improve on %s for %d epochs",
+                epoch,
+                self.monitor,
+                self.best,
+                self.patience,
+            )
+
+    def on_fit_end(self, history: History) -> None:
+        if not (self.restore_best and self._state is not None and self._model is not None):
+            return
+        if len(history) and history.last["epoch"] != self.best_epoch:
+            self._model.load_state_dict(self._state)
+            _log.info(
+                "restored the weights of epoch %s (%s=%s)", self.best_epoch, self.monitor, self.best
+            )
+        self._state = None
+
+
+class LoggingCallback(Callback):
+    """Log one line per epoch (all numbers in the epoch record) through ``logging``."""
+
+    def __init__(self, logger: logging.Logger | None = None, level: int = logging.INFO) -> None:
+        self.logger = logger or _log
+        self.level = level
+        self._epochs = 0
+
+    def on_fit_start(self, trainer: Trainer, model: nn.Module) -> None:
+        self._epochs = trainer.fit_info.epochs if trainer.fit_info else 0
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        values = " ".join(
+            f"{key}={value:.4g}" for key, value in logs.items() if key not in ("epoch", "seconds")
+        )
+        self.logger.log(
+            self.level,
+            "epoch %d/%d: %s (%.1f s)",
+            epoch + 1,
+            self._epochs,
+            values,
+            logs.get("seconds", 0.0),
+        )
+
+
+class ProgressCallback(Callback):
+    """Call ``fn(done_batches, total_batches)`` after every batch (e.g. to drive a progress bar).
+
+    ``total_batches`` is the planned number for the whole fit; a fit stopped early ends
+    before ``done_batches`` reaches it.
+    """
+
+    def __init__(self, fn: Callable[[int, int], object]) -> None:
+        self.fn = fn
+        self._done = 0
+        self._total = 0
+
+    def on_fit_start(self, trainer: Trainer, model: nn.Module) -> None:
+        self._done = 0
+        self._total = trainer.fit_info.total_steps if trainer.fit_info else 0
+
+    def on_batch_end(self, step: int, logs: dict[str, float]) -> None:
+        self._done += 1
+        self.fn(self._done, self._total)
