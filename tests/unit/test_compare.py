@@ -16,7 +16,9 @@ def test_two_workers_give_the_same_runs_as_one() -> None:
     assert [(r.strategy, r.seed) for r in two.runs] == [(r.strategy, r.seed) for r in one.runs]
 
     def trials(result):  # records without their wall-clock times
-        return [[(t.number, t.task, t.arch, t.result) for t in r.result.records] for r in result.runs]
+        return [
+            [(t.number, t.task, t.arch, t.result) for t in r.result.records] for r in result.runs
+        ]
 
     assert trials(two) == trials(one)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,12 @@ from tasknas.embedding._base import Embedder
 from tasknas.embedding._walks import node2vec_walks
 from tasknas.errors import InvalidSettingError
 from tasknas.spaces import SearchSpace
+
+#: Embeddings shared by every embedder in the process, keyed by space, settings and
+#: architecture: searches with different seeds (``tasknas compare``) embed each architecture
+#: once. Bounded; the oldest entries go first.
+_SHARED: OrderedDict[tuple[Any, ...], np.ndarray] = OrderedDict()
+_SHARED_SIZE = 2048
 
 
 def _stable_hash(text: str) -> int:
@@ -79,7 +86,20 @@ class Node2VecEmbedder(Embedder):
         self.epochs = epochs
         self.repeats = repeats
         self.seed = seed
-        self._cache: dict[str, np.ndarray] = {}
+        self._key = (
+            type(space).__name__,
+            space.name,
+            tuple(getattr(space, "ops", ())),
+            dimensions,
+            walk_length,
+            walks_per_node,
+            window,
+            p,
+            q,
+            epochs,
+            repeats,
+            seed,
+        )
 
     def _graph(self, arch: Any) -> Any:
         graph = self.space.to_graph(arch)
@@ -116,11 +136,17 @@ class Node2VecEmbedder(Embedder):
 
     def embed(self, arch: Any) -> np.ndarray:
         """Normalised node vectors, shape ``(repeats, nodes, dimensions)`` (cached)."""
-        key = str(arch)
-        if key not in self._cache:
-            graph = self._graph(arch)
-            self._cache[key] = np.stack([self._embed_once(graph, r) for r in range(self.repeats)])
-        return self._cache[key]
+        key = (*self._key, str(arch))
+        if key in _SHARED:
+            _SHARED.move_to_end(key)
+            return _SHARED[key]
+        graph = self._graph(arch)
+        vectors = np.stack([self._embed_once(graph, r) for r in range(self.repeats)])
+        vectors.setflags(write=False)
+        _SHARED[key] = vectors
+        if len(_SHARED) > _SHARED_SIZE:
+            _SHARED.popitem(last=False)
+        return vectors
 
 
 class OneHotEmbedder(Embedder):

@@ -25,8 +25,13 @@ def ktnas(
     embedder: Embedder | None = None,
     **options: Any,
 ) -> MultiTaskEvolution:
-    """KTNAS: transfer rank over node2vec embeddings picks the architectures that cross."""
-    embedder = embedder if embedder is not None else Node2VecEmbedder(space, seed=seed or 0)
+    """KTNAS: transfer rank over node2vec embeddings picks the architectures that cross.
+
+    The default embedder's seed is fixed (0), not the search's: an embedding is a property of
+    the architecture, so searches with different seeds share the process-wide embedding
+    cache (``tasknas compare`` embeds each architecture once).
+    """
+    embedder = embedder if embedder is not None else Node2VecEmbedder(space, seed=0)
     policy = TransferRank(embedder=embedder, n=n, m=m)
     return MultiTaskEvolution(space, tasks, transfer=policy, seed=seed, **options)
 
