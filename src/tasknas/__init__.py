@@ -10,12 +10,13 @@ from tasknas.errors import (
     DataFileError,
     InvalidArchitectureError,
     InvalidSettingError,
+    MissingDependencyError,
     RunStoreError,
     TasknasError,
     UnknownNameError,
 )
 from tasknas.evaluator import Evaluator, Latency, Oracle
-from tasknas.execution import Executor, LocalExecutor, PoolExecutor, make_executor
+from tasknas.execution import Executor, LocalExecutor, PoolExecutor, RayExecutor, make_executor
 from tasknas.experiment import RunSettings, run_experiment
 from tasknas.runner import Runner, RunResult, TaskResult
 from tasknas.spaces import NB201Space, SearchSpace, TransNASMicroSpace, get_space
@@ -36,10 +37,12 @@ __all__ = [
     "InvalidSettingError",
     "Latency",
     "LocalExecutor",
+    "MissingDependencyError",
     "NB201Space",
     "Oracle",
     "PoolExecutor",
     "RandomSearch",
+    "RayExecutor",
     "RegularizedEvolution",
     "Result",
     "RunResult",

@@ -12,6 +12,7 @@ __all__ = [
     "DataFileError",
     "InvalidArchitectureError",
     "InvalidSettingError",
+    "MissingDependencyError",
     "RunStoreError",
     "TasknasError",
     "UnknownNameError",
@@ -31,6 +32,10 @@ class UnknownNameError(TasknasError, ValueError):
         self.choices = tuple(choices)
         super().__init__(f"unknown {kind} {name!r}; valid choices: {', '.join(self.choices)}")
 
+    def __reduce__(self) -> tuple[type[UnknownNameError], tuple[str, str, tuple[str, ...]]]:
+        # rebuilt from its fields, so it survives pickling (process pools, Ray)
+        return (type(self), (self.kind, self.name, self.choices))
+
 
 class InvalidArchitectureError(TasknasError, ValueError):
     """An architecture string or value does not belong to the search space."""
@@ -38,6 +43,10 @@ class InvalidArchitectureError(TasknasError, ValueError):
 
 class InvalidSettingError(TasknasError, ValueError):
     """A run setting (budget, seed, workers, ...) has a value outside its valid range."""
+
+
+class MissingDependencyError(TasknasError, ImportError):
+    """An optional dependency (an extra such as ``tasknas[ray]``) is not installed."""
 
 
 class DataFileError(TasknasError, OSError):

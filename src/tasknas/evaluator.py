@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from tasknas.errors import InvalidArchitectureError, UnknownNameError
 from tasknas.spaces import SearchSpace
 from tasknas.tasks import Task
-from tasknas.trial import Result
+from tasknas.trial import Result, Trial
 
-__all__ = ["Evaluator", "Latency", "Oracle"]
+__all__ = ["Evaluator", "GenerationEvaluator", "Latency", "Oracle"]
 
 
 class Evaluator(ABC):
@@ -41,6 +42,12 @@ class Evaluator(ABC):
             InvalidArchitectureError: ``arch`` is not a genotype of ``space``.
         """
 
+    def prepare(self) -> None:  # noqa: B027 - optional hook
+        """Load what evaluations need (tables, data), so that a missing file fails now.
+
+        Runs call it before any output or run directory is written; no-op by default.
+        """
+
     def task(self, name: str) -> Task:
         """The task named ``name``; the error lists the valid names."""
         try:
@@ -54,6 +61,36 @@ class Evaluator(ABC):
             raise InvalidArchitectureError(
                 f"{arch!r} is not an architecture of the {self.space.name!r} space"
             )
+
+
+class GenerationEvaluator(Evaluator):
+    """An evaluator whose results depend on the generation they are asked in.
+
+    Weight-sharing evaluators (``tasknas.training.SupernetEvaluator``) train one network per
+    task for one epoch on the individuals of a generation, then score each with the shared
+    weights; a result therefore depends on every generation before it, and the object is
+    stateful, unlike a plain ``Evaluator``. The ``Runner`` hands such an evaluator each ask's
+    new trials at once through ``evaluate_generation``, in this process (the executor is not
+    used), including on resume, where results already in the run store are passed in so
+    that the evaluator replays the generation instead of scoring it again.
+    """
+
+    @abstractmethod
+    def evaluate_generation(
+        self, trials: Sequence[Trial], stored: Sequence[Result | None]
+    ) -> list[Result]:
+        """Results of one generation's ``trials``, in order.
+
+        ``stored[i]`` is the recorded result of ``trials[i]`` when a resumed run replays it
+        (returned as it is, but the trial still takes part in the generation), else ``None``.
+        """
+
+    def evaluate(self, arch: Any, task: str) -> Result:
+        """A generation of one trial."""
+        return self.evaluate_generation([Trial(task, arch)], [None])[0]
+
+    def attach(self, run_dir: Path) -> None:
+        """Keep resumable state (e.g. checkpoints) in ``run_dir``; no-op by default."""
 
 
 class Oracle(ABC):
@@ -93,6 +130,9 @@ class Latency(Evaluator):
     @property
     def tasks(self) -> Mapping[str, Task]:
         return self.inner.tasks
+
+    def prepare(self) -> None:
+        self.inner.prepare()
 
     def evaluate(self, arch: Any, task: str) -> Result:
         time.sleep(self.seconds)

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tasknas.benchmarks import TabularBenchmark, get_benchmark
+from tasknas.benchmarks import make_benchmark
 from tasknas.errors import InvalidSettingError, RunStoreError
-from tasknas.evaluator import Evaluator, Latency
+from tasknas.evaluator import Evaluator, GenerationEvaluator, Latency
 from tasknas.execution import make_executor
-from tasknas.runner import RecordHook, Runner, RunResult, check_budget
+from tasknas.runner import BatchHook, RecordHook, Runner, RunResult, check_budget
 from tasknas.storage import STORE_FILE, SQLiteStore
 from tasknas.strategies import DEFAULT_STRATEGY, STRATEGIES, Strategy
 
@@ -31,6 +31,7 @@ __all__ = [
     "check_runnable",
     "default_run_dir",
     "load_settings",
+    "open_benchmark",
     "run_experiment",
 ]
 
@@ -45,7 +46,8 @@ class RunSettings:
     """What defines a run; saved in its store so ``--resume`` rebuilds the same search.
 
     ``tasks`` empty means every task of the benchmark. ``strategy_options`` are keyword
-    arguments of the strategy's constructor.
+    arguments of the strategy's constructor; ``benchmark_options`` those of a training
+    benchmark (``tasknas.benchmarks.make_benchmark``; tabular benchmarks take none).
     """
 
     benchmark: str = "nb201"
@@ -54,15 +56,16 @@ class RunSettings:
     budget: int = DEFAULT_BUDGET
     seed: int = 0
     strategy_options: Mapping[str, Any] = field(default_factory=dict)
+    benchmark_options: Mapping[str, Any] = field(default_factory=dict)
 
     def resolved(self) -> RunSettings:
         """These settings with names checked and ``tasks`` filled in.
 
         Raises:
             UnknownNameError: unknown benchmark, task or strategy (lists the valid ones).
-            InvalidSettingError: a budget below 1 or a negative seed.
+            InvalidSettingError: a budget below 1, a negative seed, or a bad benchmark option.
         """
-        bench = get_benchmark(self.benchmark)
+        bench = open_benchmark(self)
         tasks = tuple(self.tasks) or tuple(bench.tasks)
         for task in tasks:
             bench.task(task)
@@ -72,18 +75,35 @@ class RunSettings:
         check_budget(self.budget, tasks)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise InvalidSettingError(f"seed must be a whole number >= 0, got {self.seed!r}")
-        return dataclasses.replace(self, tasks=tasks, strategy_options=dict(self.strategy_options))
+        return dataclasses.replace(
+            self,
+            tasks=tasks,
+            strategy_options=dict(self.strategy_options),
+            benchmark_options=dict(self.benchmark_options),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["tasks"] = list(self.tasks)
         data["strategy_options"] = dict(self.strategy_options)
+        data["benchmark_options"] = dict(self.benchmark_options)
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunSettings:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: (tuple(v) if k == "tasks" else v) for k, v in data.items() if k in names})
+
+
+def open_benchmark(settings: RunSettings) -> Evaluator:
+    """The evaluator of the settings' benchmark (a training one gets tasks, options, seed)."""
+    return make_benchmark(
+        settings.benchmark,
+        settings.tasks,
+        budget=settings.budget if isinstance(settings.budget, int) else None,
+        seed=settings.seed,
+        options=settings.benchmark_options,
+    )
 
 
 def build_strategy(settings: RunSettings, evaluator: Evaluator) -> Strategy:
@@ -128,23 +148,28 @@ def check_resumable(run_dir: str | Path, settings: RunSettings) -> None:
 
 
 def check_runnable(
-    settings: RunSettings, *, executor: str = "local", workers: int | None = None
+    settings: RunSettings,
+    *,
+    executor: str = "local",
+    workers: int | None = None,
+    address: str | None = None,
 ) -> None:
     """Raise the error a run would meet when it starts, before anything is written.
 
-    Checks the executor name and worker count, and reads the benchmark table, so that a bad
-    ``executor`` or a missing data file neither leaves a half-made run directory behind nor
-    surfaces only after progress output has begun.
+    Checks the executor name, worker count and address (without starting workers), and reads
+    the benchmark table (or a training benchmark's task data), so that a bad ``executor`` or a
+    missing data file neither leaves a half-made run directory behind nor surfaces only after
+    progress output has begun.
 
     Raises:
         UnknownNameError: unknown executor (lists the valid ones).
-        InvalidSettingError: a worker count the executor cannot use.
+        InvalidSettingError: a worker count or address the executor cannot use.
+        MissingDependencyError: the executor needs a package that is not installed.
         DataFileError: the benchmark table is missing or unreadable.
     """
     settings = settings.resolved()
-    make_executor(executor, workers=workers).close()
-    bench = get_benchmark(settings.benchmark)
-    bench.objectives(settings.tasks[0])  # loads (and caches) the table
+    make_executor(executor, workers=workers, address=address).close()
+    open_benchmark(settings).prepare()  # loads (and caches) the table or the task data
 
 
 def _open_store(run_dir: Path, settings: RunSettings, resume: bool) -> SQLiteStore:
@@ -168,9 +193,11 @@ def run_experiment(
     resume: bool = False,
     executor: str = "local",
     workers: int | None = None,
+    address: str | None = None,
     delay: float = 0.0,
     on_record: RecordHook | None = None,
-) -> tuple[RunResult, TabularBenchmark]:
+    on_batch: BatchHook | None = None,
+) -> tuple[RunResult, Evaluator]:
     """Run (or resume) the search ``settings`` describe, recording into ``run_dir``.
 
     A resumed run must have exactly the stored settings. Nothing already stored is changed.
@@ -179,22 +206,33 @@ def run_experiment(
         settings: the run (resolved here).
         run_dir: the run directory; its store is ``run_dir/run.sqlite``.
         resume: continue the run stored in ``run_dir`` instead of starting one.
-        executor: ``"local"`` or ``"process"``.
-        workers: worker processes for parallel executors.
+        executor: ``"local"``, ``"process"`` or ``"ray"``.
+        workers: evaluations at once for parallel executors.
+        address: the Ray cluster for ``executor="ray"`` (default: a private local instance).
         delay: seconds to wait before each evaluation (simulates slow evaluations).
         on_record: hook called for every distinct evaluation.
+        on_batch: hook called after each ask (a generation) with its new records.
+
+    A weight-sharing (generation) evaluator runs in this process whatever ``executor`` is,
+    and keeps its checkpoints in ``run_dir``.
 
     Returns:
-        The run's result and the benchmark (for ranks and percentiles).
+        The run's result and the benchmark (also an ``Oracle`` when it is tabular).
     """
     settings = settings.resolved()
-    check_runnable(settings, executor=executor, workers=workers)
-    bench = get_benchmark(settings.benchmark)
-    evaluator: Evaluator = Latency(bench, delay) if delay > 0 else bench
+    check_runnable(settings, executor=executor, workers=workers, address=address)
+    bench = open_benchmark(settings)
+    evaluator: Evaluator = bench
+    if isinstance(bench, GenerationEvaluator):
+        if delay > 0:
+            raise InvalidSettingError("a weight-sharing evaluator takes no delay; use delay=0")
+        bench.attach(Path(run_dir))
+    elif delay > 0:
+        evaluator = Latency(bench, delay)
     strategy = build_strategy(settings, evaluator)
     with (
         _open_store(Path(run_dir), settings, resume) as store,
-        make_executor(executor, workers=workers) as pool,
+        make_executor(executor, workers=workers, address=address) as pool,
     ):
         runner = Runner(
             strategy,
@@ -203,5 +241,6 @@ def run_experiment(
             store=store,
             executor=pool,
             on_record=on_record,
+            on_batch=on_batch,
         )
         return runner.run(), bench

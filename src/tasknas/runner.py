@@ -8,6 +8,10 @@ Resume is replay: the runner rebuilds the strategy from its seed and answers eve
 already in the store from the store, then evaluates the rest. Because tells happen in ask
 order once a batch is complete, a resumed run ends with exactly the trials and result of the
 same run left alone, whatever executor or worker count either used.
+
+A ``GenerationEvaluator`` (weight sharing) gets each ask's new trials at once, in this
+process, stored ones included (so that it replays their generation); the executor is then
+not used.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasknas._logging import get_logger
-from tasknas.errors import InvalidSettingError, RunStoreError
-from tasknas.evaluator import Evaluator
+from tasknas.errors import InvalidSettingError
+from tasknas.evaluator import Evaluator, GenerationEvaluator
 from tasknas.execution import Executor, LocalExecutor
+from tasknas.replay import answer_generation, replayed
 from tasknas.storage import InMemoryStore, RunStore, TrialRecord
 from tasknas.strategies import Strategy
 from tasknas.trial import Result, Trial
@@ -33,6 +38,8 @@ logger = get_logger(__name__)
 StopRule = Callable[[str, Any, Result], bool]
 #: ``on_record(record, replayed)``: called for every distinct evaluation, in ``number`` order.
 RecordHook = Callable[[TrialRecord, bool], None]
+#: ``on_batch(index, records)``: called after each ask (a generation) with its new records.
+BatchHook = Callable[[int, Sequence[TrialRecord]], None]
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ class Runner:
         executor: where evaluations run (default: in this process).
         until: optional rule that ends a task early (e.g. once its optimum is found).
         on_record: optional hook called for each distinct evaluation.
+        on_batch: optional hook called after each ask with its index (from 1) and new records.
         max_idle_asks: consecutive asks that bring nothing new before the run stops (a
             strategy that only repeats itself would otherwise never end).
     """
@@ -102,6 +110,7 @@ class Runner:
         executor: Executor | None = None,
         until: StopRule | None = None,
         on_record: RecordHook | None = None,
+        on_batch: BatchHook | None = None,
         max_idle_asks: int = 10_000,
     ) -> None:
         for task in strategy.tasks:
@@ -113,6 +122,7 @@ class Runner:
         self.executor = executor if executor is not None else LocalExecutor()
         self.until = until
         self.on_record = on_record
+        self.on_batch = on_batch
         self.max_idle_asks = max_idle_asks
 
     def run(self) -> RunResult:
@@ -124,7 +134,7 @@ class Runner:
         best = dict.fromkeys(tasks, -math.inf)
         counts = dict.fromkeys(tasks, 0)
         done: set[str] = set()
-        number, idle = 0, 0
+        number, idle, asks = 0, 0, 0
         while active := [t for t in tasks if t not in done and counts[t] < self.budget[t]]:
             trials = self.strategy.ask(active)
             if not trials:
@@ -159,6 +169,9 @@ class Runner:
                     done.add(record.task)
             for trial in told:
                 self.strategy.tell(trial, known[trial.key].result)
+            asks += 1
+            if self.on_batch is not None:
+                self.on_batch(asks, records)
             idle = 0 if records else idle + 1
             if idle >= self.max_idle_asks:
                 logger.warning("no new architecture in %d consecutive asks; stopping", idle)
@@ -172,24 +185,14 @@ class Runner:
         taken: dict[int, tuple[str, str]],
     ) -> list[TrialRecord]:
         """Records for the batch's new trials: replayed from the store or evaluated now."""
+        if isinstance(self.evaluator, GenerationEvaluator):
+            return answer_generation(self.evaluator, self.store, new, stored, taken)
         records, batch = [], []
         for key, (number, trial) in new.items():
-            if key not in stored and number in taken:
-                raise RunStoreError(
-                    f"the run store holds {taken[number][1]} on {taken[number][0]} as evaluation "
-                    f"{number}, but the resumed search reached {key[1]} on {key[0]} there: the "
-                    "run's settings or tasknas's strategy code changed since"
-                )
-            if key not in stored:
-                batch.append((number, trial))
-            elif stored[key].number == number:
+            if replayed(key, number, stored, taken):
                 records.append(stored[key])
             else:
-                raise RunStoreError(
-                    f"the run store holds {key[1]} on {key[0]} as evaluation "
-                    f"{stored[key].number}, but the resumed search reached it as evaluation "
-                    f"{number}: the run's settings or tasknas's strategy code changed since"
-                )
+                batch.append((number, trial))
         for completed in self.executor.run(self.evaluator, [trial for _, trial in batch]):
             number, trial = batch[completed.index]
             record = TrialRecord(

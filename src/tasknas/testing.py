@@ -19,6 +19,8 @@ Contracts and what to override:
 - ``StrategyContract``: fixtures ``space`` and ``tasks``, method
   ``make_strategy(space, tasks, seed)``.
 - ``RunStoreContract``: fixture ``store`` (a fresh, empty store).
+- ``ExecutorContract``: fixture ``executor`` (optionally ``survives_worker_death``); it runs
+  the picklable fakes ``FakeEvaluator`` and ``KillsWorkerOnce``.
 
 This module imports pytest; it is meant for test suites and is not imported by ``tasknas``.
 """
@@ -37,6 +39,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from tasknas._testing_executor import ExecutorContract, FakeEvaluator, KillsWorkerOnce
 from tasknas.errors import InvalidArchitectureError, RunStoreError, UnknownNameError
 from tasknas.evaluator import Evaluator
 from tasknas.spaces import SPACES, SearchSpace
@@ -47,6 +50,9 @@ from tasknas.trial import Result, Status, Trial
 
 __all__ = [
     "EvaluatorContract",
+    "ExecutorContract",
+    "FakeEvaluator",
+    "KillsWorkerOnce",
     "RunStoreContract",
     "SearchSpaceContract",
     "StrategyContract",

@@ -53,6 +53,7 @@ def _clean_env(tmp: Path) -> dict[str, str | None]:
     return {
         "TASKNAS_BENCHMARK_DIR": None,
         "TASKNAS_RUNS_DIR": str(tmp / "default-runs"),
+        "TASKNAS_DICTIONARY_DIR": str(tmp / "default-dictionary"),
         "NO_COLOR": "1",
         "FORCE_COLOR": None,
         "TERM": "dumb",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,15 @@ BAD_SETTINGS = {
     "unknown-executor": (["--executor", "nope"], ["'nope'", "valid choices: local, process"]),
     "process-0-workers": (["--executor", "process", "--workers", "0"], ["workers", "got 0"]),
     "local-2-workers": (["--executor", "local", "--workers", "2"], ["workers=2", "process"]),
+    "ray-0-workers": (["--executor", "ray", "--workers", "0"], ["workers", "got 0"]),
+    "bad-ray-address": (
+        ["--executor", "ray", "--address", "nowhere"],
+        ["'nowhere'", "'auto', 'HOST:PORT' or 'ray://HOST:PORT'"],
+    ),
+    "address-without-ray": (
+        ["--executor", "process", "--address", "auto"],
+        ["address='auto'", "connect to a cluster: ray"],
+    ),
 }
 
 
@@ -62,7 +72,7 @@ def test_bad_search_setting(cli, tmp_path: Path, args, fragments):
     _assert_usage_error(outcome, *fragments)
     assert not run_dir.exists()  # nothing half-made is left behind
     # executor errors surface when the run starts: the directory must still be free to use
-    if args[0] == "--executor":
+    if args[0] == "--executor":  # (no Ray started: a bad setting is refused before)
         fixed = cli("search", "--out", str(run_dir), "--json", "--budget", "2")
         assert fixed.exit_code == 0, fixed.stderr
 
@@ -83,7 +93,7 @@ def test_existing_run_dir_without_resume_is_refused_and_untouched(cli, run_copy,
     [
         (["--seed", "1"], ["seed (stored 0, given 1)"]),
         (["--budget", "9"], ["budget (stored 8, given 9)"]),
-        (["--strategy", "random"], ["strategy (stored 're', given 'random')"]),
+        (["--strategy", "random"], ["strategy (stored 'ktnas', given 'random')"]),
         (["--tasks", "cifar10"], ["tasks (stored", "given ('cifar10',)"]),
     ],
 )
@@ -167,6 +177,15 @@ def test_report_with_missing_benchmark_table(cli, run_copy, tmp_path: Path):
     outcome = cli("report", str(run_copy), env={"TASKNAS_BENCHMARK_DIR": str(data_dir)})
     _assert_usage_error(outcome, "nb201_tss.csv.gz", "TASKNAS_BENCHMARK_DIR")
     assert sorted(p.name for p in run_copy.iterdir()) == ["run.sqlite"]
+
+
+def test_missing_ray_is_one_line_naming_the_extra(cli, tmp_path: Path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    run_dir = tmp_path / "run"
+    outcome = cli("search", "--out", str(run_dir), "--executor", "ray", "--json")
+    line = _assert_usage_error(outcome)
+    assert line == "error: executor 'ray' needs Ray: pip install 'tasknas[ray]'"
+    assert not run_dir.exists()
 
 
 def test_bad_executor_in_table_mode_is_one_line(cli, tmp_path: Path):

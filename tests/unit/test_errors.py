@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pickle
+import sys
+
 import pytest
 
 from tasknas.benchmarks import BENCHMARKS, get_benchmark
@@ -9,11 +12,12 @@ from tasknas.errors import (
     DataFileError,
     InvalidArchitectureError,
     InvalidSettingError,
+    MissingDependencyError,
     RunStoreError,
     TasknasError,
     UnknownNameError,
 )
-from tasknas.execution import EXECUTORS, LocalExecutor, PoolExecutor, make_executor
+from tasknas.execution import EXECUTORS, LocalExecutor, PoolExecutor, RayExecutor, make_executor
 from tasknas.spaces import SPACES, get_space
 from tasknas.strategies import STRATEGIES
 
@@ -63,6 +67,19 @@ def test_error_hierarchy() -> None:
         assert issubclass(cls, TasknasError) and issubclass(cls, ValueError)
     assert issubclass(DataFileError, OSError) and issubclass(DataFileError, TasknasError)
     assert issubclass(RunStoreError, TasknasError)
+    assert issubclass(MissingDependencyError, ImportError)
+    assert issubclass(MissingDependencyError, TasknasError)
+
+
+def test_unknown_name_error_survives_pickling() -> None:
+    error = UnknownNameError("task", "x", ["a", "b"])
+    copy = pickle.loads(pickle.dumps(error))
+    assert (type(copy), str(copy), copy.name, copy.choices) == (
+        UnknownNameError,
+        str(error),
+        "x",
+        ("a", "b"),
+    )
 
 
 def test_executor_worker_settings() -> None:
@@ -74,3 +91,27 @@ def test_executor_worker_settings() -> None:
             PoolExecutor(workers=bad)
     assert PoolExecutor(workers=3).workers == 3
     assert PoolExecutor().workers >= 1
+
+
+def test_ray_executor_settings_are_checked_before_ray_is_needed(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # settings errors come first
+    for kwargs, fragment in [
+        ({"workers": 0}, "got 0"),
+        ({"max_retries": -1}, "got -1"),
+        ({"cpus_per_trial": 0}, "cpus_per_trial"),
+        ({"address": "nowhere"}, "'nowhere'; valid forms: 'auto', 'HOST:PORT'"),
+    ]:
+        with pytest.raises(InvalidSettingError, match=fragment):
+            RayExecutor(**kwargs)
+    with pytest.raises(MissingDependencyError) as info:
+        make_executor("ray", workers=2, address="ray://head:10001")
+    assert str(info.value) == "executor 'ray' needs Ray: pip install 'tasknas[ray]'"
+
+
+def test_only_cluster_executors_take_an_address() -> None:
+    for name in ("local", "process"):
+        with pytest.raises(InvalidSettingError) as info:
+            make_executor(name, address="auto")
+        assert f"executor {name!r}" in str(info.value)
+        assert "address='auto'" in str(info.value)
+        assert str(info.value).endswith("executors that connect to a cluster: ray")

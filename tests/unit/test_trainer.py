@@ -189,6 +189,37 @@ def test_alternating_weight_and_alpha_fits_touch_only_their_own(is_three) -> Non
         assert all(p.grad is None for p in model.parameters())
 
 
+def test_a_callers_optimizer_keeps_its_state_across_fits(is_three) -> None:
+    """MTL-NAS alternates one-batch fits, each with a persistent optimiser."""
+    train, val = is_three
+    model = Shifted()
+    adam = torch.optim.Adam([model.alpha], lr=0.05)
+    sgd = torch.optim.SGD(model.net.parameters(), lr=0.05, momentum=0.9)
+    trainer = Trainer(epochs=1, batch_size=64)
+    for _ in range(2):
+        net = state(model.net)
+        history = trainer.fit(model, val, optimizer=adam)
+        assert same_state(net, state(model.net)) and history.last["lr"] == 0.05
+        alpha = model.alpha.detach().clone()
+        trainer.fit(model, train, optimizer=sgd)
+        assert torch.equal(alpha, model.alpha)
+    assert int(adam.state[model.alpha]["step"]) == 2 * 2  # 128 images in batches of 64
+    assert all("momentum_buffer" in sgd.state[p] for p in model.net.parameters())
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_a_callers_optimizer_excludes_parameters_and_schedulers(is_three) -> None:
+    train, _ = is_three
+    model = Shifted()
+    adam = torch.optim.Adam([model.alpha])
+    with pytest.raises(InvalidSettingError, match="either parameters or an optimizer"):
+        Trainer().fit(model, train, parameters=[model.alpha], optimizer=adam)
+    with pytest.raises(InvalidSettingError, match="scheduler 'cosine'"):
+        Trainer(scheduler="cosine").fit(model, train, optimizer=adam)
+    with pytest.raises(InvalidSettingError, match="torch optimizer"):
+        Trainer().fit(model, train, optimizer="adam")
+
+
 def test_early_stopping_stops_and_restores_the_best_epoch(is_three) -> None:
     train, _ = is_three
     flipped = TensorData(train.x, 1 - train.y)  # validation loss rises as training succeeds

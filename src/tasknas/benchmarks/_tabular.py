@@ -168,6 +168,10 @@ class TabularBenchmark(Evaluator, Oracle):
         """The table file this benchmark reads."""
         return _data_path(self.spec.filename, self.data_dir)
 
+    def prepare(self) -> None:
+        """Read (and check) the table now; raises ``DataFileError`` if it is unusable."""
+        self._table  # noqa: B018 - loads and checks the table
+
     @cached_property
     def _table(self) -> dict[str, np.ndarray]:
         columns = [self.spec.arch_column]

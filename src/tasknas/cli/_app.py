@@ -9,10 +9,13 @@ import typer
 
 from tasknas.cli._common import configure_logging, fail
 from tasknas.cli._compare import compare
+from tasknas.cli._final import final
 from tasknas.cli._info import info
+from tasknas.cli._mtl import mtl
 from tasknas.cli._query import query
 from tasknas.cli._report import report
 from tasknas.cli._search import search
+from tasknas.cli._tanas import dictionary_app, distance, fuse
 
 # click's base exception, found through typer's public BadParameter whether typer uses the
 # click package or its own copy of it.
@@ -41,6 +44,11 @@ app.command()(info)
 app.command()(report)
 app.command()(query)
 app.command()(compare)
+app.command()(mtl)
+app.command()(final)
+app.add_typer(dictionary_app)
+app.command()(distance)
+app.command()(fuse)
 
 
 def main() -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tasknas.errors import TasknasError
 
@@ -58,3 +60,27 @@ def configure_logging(verbose: bool) -> None:
     logger.setLevel(logging.INFO if verbose else logging.WARNING)
     if not any(isinstance(h, RichHandler) for h in logger.handlers):
         logger.addHandler(RichHandler(console=err, show_path=False))
+
+
+@contextmanager
+def progress_bar(as_json: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar on stderr; yields ``report(message, done, total)`` that drives it.
+
+    With ``as_json`` the bar is transient, and hidden unless stderr is a terminal.
+    """
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=as_json,
+        disable=as_json and not err.is_terminal,
+    )
+    with progress:
+        bar = progress.add_task("starting", total=None)
+
+        def report(message: str, done: int, total: int) -> None:
+            progress.update(bar, description=escape(message), completed=done, total=total)
+
+        yield report

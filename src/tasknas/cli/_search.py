@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from tasknas.cli._common import err, handle_errors, out, print_json, split_names
+from tasknas.cli._train_options import (
+    ChannelsOpt,
+    DeviceOpt,
+    EpochsOpt,
+    EvaluatorOpt,
+    LayersOpt,
+    NTrainOpt,
+    SpaceOpt,
+    benchmark_options,
+    require_training,
+)
 from tasknas.errors import RunStoreError
 from tasknas.experiment import (
     DEFAULT_BUDGET,
@@ -33,6 +45,7 @@ def _settings(
     seed: int | None,
     run_dir: Path | None,
     resume: bool,
+    train_flags: dict[str, Any],
 ) -> RunSettings:
     """Settings from flags; on resume, flags left out take the stored values."""
     base = RunSettings()
@@ -49,7 +62,10 @@ def _settings(
         budget=base.budget if budget is None else budget,
         seed=base.seed if seed is None else seed,
         strategy_options=base.strategy_options,
-    ).resolved()
+        benchmark_options=benchmark_options(base.benchmark_options, **train_flags),
+    )
+    require_training(settings.benchmark, settings.benchmark_options)
+    settings = settings.resolved()
     if resume:
         check_resumable(run_dir, settings)
     return settings
@@ -82,11 +98,20 @@ def search(
         bool, typer.Option("--resume", help="Continue the run stored in --out.")
     ] = False,
     executor: Annotated[
-        str, typer.Option(help="Where evaluations run: local or process.")
+        str, typer.Option(help="Where evaluations run: local, process or ray.")
     ] = "local",
     workers: Annotated[
         int | None,
-        typer.Option(help="Worker processes for --executor process. [default: CPU count]"),
+        typer.Option(
+            help="Evaluations at once for --executor process or ray. [default: CPU count]"
+        ),
+    ] = None,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="Ray cluster for --executor ray: auto, HOST:PORT or ray://HOST:PORT. "
+            "[default: start a local Ray instance]"
+        ),
     ] = None,
     delay: Annotated[
         float,
@@ -97,16 +122,37 @@ def search(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of a table.")
     ] = False,
+    space: SpaceOpt = None,
+    evaluator: EvaluatorOpt = None,
+    epochs: EpochsOpt = None,
+    channels: ChannelsOpt = None,
+    layers: LayersOpt = None,
+    n_train: NTrainOpt = None,
+    device: DeviceOpt = None,
 ) -> None:
-    """Search the best architecture for each task of a benchmark."""
-    settings = _settings(benchmark, tasks, strategy, budget, seed, out_dir, resume)
+    """Search the best architecture for each task of a benchmark.
+
+    With --benchmark train, tasks are image task specs (mnist, fashion_mnist:Trouser, a .npz
+    path) and networks are trained on them; `tasknas final RUN_DIR` then retrains the best.
+    """
+    train_flags = {
+        "space": space,
+        "evaluator": evaluator,
+        "epochs": epochs,
+        "channels": channels,
+        "layers": layers,
+        "n_train": n_train,
+        "device": device,
+    }
+    settings = _settings(benchmark, tasks, strategy, budget, seed, out_dir, resume, train_flags)
     run_dir = out_dir if out_dir is not None else default_run_dir(settings)
     if not resume and (run_dir / STORE_FILE).exists():
         raise RunStoreError(
             f"{run_dir / STORE_FILE} already holds a run; pass --resume to continue it, "
             "or choose another --out"
         )
-    check_runnable(settings, executor=executor, workers=workers)  # fail before the progress bar
+    # fail before the progress bar
+    check_runnable(settings, executor=executor, workers=workers, address=address)
     total = settings.budget * len(settings.tasks)
     progress = Progress(
         TextColumn("[bold]{task.description}"),
@@ -123,6 +169,10 @@ def search(
             f"{settings.strategy} on {settings.benchmark}", total=total, best="–"
         )
         best: dict[str, float] = {}
+        title = f"{settings.strategy} on {settings.benchmark}"
+
+        def on_batch(index: int, records: Sequence[TrialRecord]) -> None:
+            progress.update(bar, description=f"{title}, generation {index}")
 
         def on_record(record: TrialRecord, replayed: bool) -> None:
             if record.result.ok:
@@ -138,8 +188,10 @@ def search(
             resume=resume,
             executor=executor,
             workers=workers,
+            address=address,
             delay=delay,
             on_record=on_record,
+            on_batch=on_batch,
         )
         progress.update(bar, total=progress.tasks[0].completed)
     rows = task_rows(result, bench)

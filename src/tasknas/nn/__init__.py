@@ -7,24 +7,31 @@ from tasknas.nn._mtl import GATE_MODES, MTLNetwork
 from tasknas.nn._nb201 import NB201CellModule, NB201Network
 from tasknas.nn._ops import OPS, OpFactory, make_op
 from tasknas.nn._small_cnn import SmallCNN
+from tasknas.nn._supernet import SUPERNETS, build_supernet
+from tasknas.nn._supernet_darts import DartsSupernet
+from tasknas.nn._supernet_nb201 import NB201Supernet
 from tasknas.nn._vgg import VGGBackbone
 
 __all__ = [
     "BUILDERS",
     "GATE_MODES",
     "OPS",
+    "SUPERNETS",
     "DartsCellModule",
     "DartsNetwork",
+    "DartsSupernet",
     "FusionEdge",
     "MTLNetwork",
     "NB201CellModule",
     "NB201Network",
+    "NB201Supernet",
     "OpFactory",
     "SmallCNN",
     "StageFusion",
     "VGGBackbone",
     "bernoulli_entropy",
     "build_network",
+    "build_supernet",
     "candidate_edges",
     "count_parameters",
     "make_op",

@@ -83,8 +83,7 @@ def check_edge(edge: FusionEdge, block_of_stage: Sequence[int], num_tasks: int) 
 def bernoulli_entropy(logits: torch.Tensor) -> torch.Tensor:
     """Entropy (nats) of Bernoulli(sigmoid(logits)), elementwise; ``log 2`` at 0, → 0 as
     ``|logits|`` grows. Computed from softplus, so it is finite for any logit."""
-    p = torch.sigmoid(logits)
-    return p * F.softplus(-logits) + (1 - p) * F.softplus(logits)
+    return torch.sigmoid(logits) * F.softplus(-logits) + torch.sigmoid(-logits) * F.softplus(logits)
 
 
 class StageFusion(nn.Module):

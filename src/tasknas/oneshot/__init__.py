@@ -21,3 +21,33 @@ __all__ = [
     "random_search",
     "retrain",
 ]
+
+# MTL-NAS (Gao et al., CVPR 2020): single-shot search of cross-task fusion edges.
+from tasknas.oneshot._mtl import build_mtl_network, mtl_search
+from tasknas.oneshot._mtl_objective import (
+    MultiTaskLoss,
+    MultiTaskMetric,
+    task_accuracies,
+)
+from tasknas.oneshot._mtl_plot import default_plot_path, plot_mtl_edges
+from tasknas.oneshot._mtl_result import NETWORKS, MTLResult
+from tasknas.oneshot._mtl_settings import (
+    DEFAULT_N_TEST,
+    DEFAULT_N_TRAIN,
+    MTLSettings,
+)
+
+__all__ += [
+    "DEFAULT_N_TEST",
+    "DEFAULT_N_TRAIN",
+    "NETWORKS",
+    "MTLResult",
+    "MTLSettings",
+    "MultiTaskLoss",
+    "MultiTaskMetric",
+    "build_mtl_network",
+    "default_plot_path",
+    "mtl_search",
+    "plot_mtl_edges",
+    "task_accuracies",
+]

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import torch
-from torch import nn
+if TYPE_CHECKING:
+    from torch import nn
 
 __all__ = ["synflow"]
 
@@ -25,6 +26,8 @@ def synflow(model: nn.Module, input_shape: Sequence[int]) -> float:
     ``model`` is modified in place (double precision, absolute weights); pass a fresh copy.
     ``input_shape`` excludes the batch dimension, e.g. ``(3, 32, 32)``.
     """
+    import torch  # imported here: ``import tasknas`` must not import torch
+
     model = model.double().eval()
     with torch.no_grad():
         for param in model.parameters():

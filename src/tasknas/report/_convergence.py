@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tasknas.evaluator import Oracle
+
 if TYPE_CHECKING:
     from tasknas.report._run import RunReport
 
@@ -12,8 +14,8 @@ if TYPE_CHECKING:
 def plot_convergence(report: RunReport, path: str | Path) -> Path:
     """Save the convergence figure of ``report`` as a PNG at ``path``.
 
-    Each panel shows the task's metric in its own units (a loss is plotted as a loss) and a
-    dashed line at the benchmark's optimum.
+    Each panel shows the task's metric in its own units (a loss is plotted as a loss) and,
+    for a tabular benchmark, a dashed line at its optimum.
     """
     from tasknas.report._figures import pyplot, save_figure
 
@@ -26,8 +28,11 @@ def plot_convergence(report: RunReport, path: str | Path) -> Path:
         task = report.benchmark.task(res.task)
         curve = [task.value(v) for v in res.best_so_far]
         ax.plot(range(1, len(curve) + 1), curve, color="tab:blue", label=report.settings.strategy)
-        optimum = task.value(report.benchmark.best_objective(res.task))
-        ax.axhline(optimum, color="grey", linestyle="--", linewidth=1, label="benchmark optimum")
+        if isinstance(report.benchmark, Oracle):
+            optimum = task.value(report.benchmark.best_objective(res.task))
+            ax.axhline(
+                optimum, color="grey", linestyle="--", linewidth=1, label="benchmark optimum"
+            )
         ax.set_title(res.task)
         ax.set_xlabel("evaluations")
         ax.set_ylabel(f"best {task.metric}")

@@ -6,20 +6,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tasknas.benchmarks import TabularBenchmark, get_benchmark
-from tasknas.experiment import RunSettings, load_settings
+from tasknas.evaluator import Evaluator, Oracle
+from tasknas.experiment import RunSettings, load_settings, open_benchmark
 from tasknas.runner import RunResult, summarize
 from tasknas.storage import STORE_FILE, SQLiteStore
 
 
 @dataclass(frozen=True)
 class RunReport:
-    """A run directory's settings, results and benchmark."""
+    """A run directory's settings, results and benchmark (an ``Oracle`` when tabular)."""
 
     run_dir: Path
     settings: RunSettings
     result: RunResult
-    benchmark: TabularBenchmark
+    benchmark: Evaluator
 
 
 def load_run(run_dir: str | Path) -> RunReport:
@@ -29,14 +29,15 @@ def load_run(run_dir: str | Path) -> RunReport:
     with SQLiteStore(run_dir / STORE_FILE) as store:
         records = store.records()
     return RunReport(
-        run_dir, settings, summarize(records, settings.tasks), get_benchmark(settings.benchmark)
+        run_dir, settings, summarize(records, settings.tasks), open_benchmark(settings)
     )
 
 
-def task_rows(result: RunResult, benchmark: TabularBenchmark) -> dict[str, dict[str, Any]]:
+def task_rows(result: RunResult, benchmark: Evaluator) -> dict[str, dict[str, Any]]:
     """Per task: best architecture, objective, metrics, evaluations, rank and percentile.
 
-    This is the shape of ``tasknas search --json``'s ``tasks`` object.
+    Rank and percentile are ``None`` unless the benchmark is an ``Oracle`` (tabular). This
+    is the shape of ``tasknas search --json``'s ``tasks`` object.
     """
     rows: dict[str, dict[str, Any]] = {}
     for name, res in result.tasks.items():
@@ -49,13 +50,12 @@ def task_rows(result: RunResult, benchmark: TabularBenchmark) -> dict[str, dict[
             "percentile": None,
         }
         if res.best is not None and res.best_arch is not None:
-            arch = benchmark.space.parse(res.best_arch)
-            row.update(
-                objective=res.best.objective,
-                metrics=dict(res.best.metrics),
-                rank=benchmark.rank(arch, name),
-                percentile=benchmark.percentile(arch, name),
-            )
+            row.update(objective=res.best.objective, metrics=dict(res.best.metrics))
+            if isinstance(benchmark, Oracle):
+                arch = benchmark.space.parse(res.best_arch)
+                row.update(
+                    rank=benchmark.rank(arch, name), percentile=benchmark.percentile(arch, name)
+                )
         rows[name] = row
     return rows
 

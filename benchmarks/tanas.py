@@ -1,0 +1,256 @@
+"""TA-NAS on a binary Quick, Draw! task (Le et al., ICASSP 2021; research notes §4.4).
+
+Usage::
+
+    python benchmarks/tanas.py --out benchmarks/results/tanas            # the experiment
+    python benchmarks/tanas.py --out /tmp/tanas-quick --quick            # tiny, a few minutes
+
+Steps: (1) build the default task dictionary (MNIST digits 0-4 and Fashion-MNIST classes 0-4
+as binary tasks; an existing dictionary in ``--dictionary`` is reused), (2) the 10×10 Fisher
+distance matrix of the base tasks (table and heatmap), (3) the target's distances and its
+``k`` closest tasks, (4) over ``--seeds`` seeds: FUSE on the task-aware space, FUSE on the
+standard space and random search at equal compute (candidate-epochs), each retrained and
+scored on the target's test split. Writes ``OUT/tanas.md``, ``OUT/tanas.json`` and
+``OUT/distance_matrix.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from tasknas.oneshot import FuseSettings, SearchResult, fuse_search, random_search
+from tasknas.spaces import get_space
+from tasknas.tanas import (
+    DEFAULT_BASE_TASKS,
+    TANASSettings,
+    TaskDictionary,
+    closest_tasks,
+    dictionary_matrix,
+    load_task,
+    target_distances,
+    task_aware_space,
+)
+
+#: Quick, Draw! results of the paper (test error %, params M), for reference only: the paper
+#: trains far larger networks for far longer on more data.
+PAPER = {
+    "FUSE, task-aware space": (1.18, 2.72),
+    "FUSE, standard space": (1.21, 2.89),
+    "random search": (1.33, 2.55),
+}
+PAPER_CLOSEST = "digit 0, trouser, digit 3 (target: a Quick, Draw! class)"
+_TINY_FUSE = FuseSettings(
+    rounds=1, stages=1, channels=4, layers=2, final_epochs=1, final_channels=8
+)
+QUICK = TANASSettings(
+    n_train=128,
+    n_val=64,
+    n_test=256,
+    cnn_epochs=1,
+    cnn_hidden=64,
+    fisher_samples=64,
+    dictionary_fuse=_TINY_FUSE,
+    target_fuse=dataclasses.replace(_TINY_FUSE, rounds=2),
+)
+QUICK_TASKS = ("mnist:0", "mnist:3", "fashion_mnist:1", "fashion_mnist:2")
+
+
+def timed(label: str, fn: Callable[[], Any]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    value = fn()
+    seconds = time.perf_counter() - start
+    print(f"{label}: {seconds:.1f} s", flush=True)
+    return value, seconds
+
+
+def printer(label: str) -> Callable[[str, int, int], None]:
+    """A progress callback that prints one line per finished unit of work (no bars in logs)."""
+    last = [""]
+
+    def report(message: str, done: int, total: int) -> None:
+        if done == total or message != last[0]:
+            print(f"  {label}: {message} ({done}/{total})", flush=True)
+        last[0] = message
+
+    return report
+
+
+def summary(values: list[float]) -> str:
+    return f"{np.mean(values):.2f} ± {np.std(values):.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--target", default="quickdraw4:cat")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--dictionary", type=Path, help="[default: OUT/dictionary]")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, 4 base tasks")
+    args = parser.parse_args()
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    settings = dataclasses.replace(QUICK if args.quick else TANASSettings(), device=args.device)
+    specs = QUICK_TASKS if args.quick else DEFAULT_BASE_TASKS
+    dictionary = TaskDictionary(args.dictionary or out / "dictionary")
+    reused = dictionary.exists() and set(dictionary.names()) >= set(specs)
+    stages: dict[str, float] = {}
+
+    _, stages["dictionary build"] = timed(
+        "dictionary build",
+        lambda: dictionary.build(specs, settings=settings, progress=printer("build")),
+    )
+    entries = dictionary.entries()
+    matrix, stages["distance matrix"] = timed(
+        "distance matrix", lambda: dictionary_matrix(dictionary, settings)
+    )
+    matrix.plot(out / "distance_matrix.png", title="Fisher task distance between base tasks")
+    task = load_task(args.target, settings)
+    distances, stages["target distances"] = timed(
+        "target distances", lambda: target_distances(dictionary, task, settings)
+    )
+    closest = closest_tasks(distances, settings.k)
+    print(f"closest to {task.name}: {closest}", flush=True)
+    aware, cells = task_aware_space(dictionary, closest)
+    full = get_space("darts-tanas")
+    fuse = settings.target_fuse
+    methods: dict[str, Callable[[int], SearchResult]] = {
+        "FUSE, task-aware space": lambda seed: fuse_search(
+            aware, task, settings=fuse, seed=seed, initial=cells
+        ),
+        "FUSE, standard space": lambda seed: fuse_search(full, task, settings=fuse, seed=seed),
+        "random search": lambda seed: random_search(full, task, settings=fuse, seed=seed),
+    }
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in methods}
+    for seed in range(args.seeds):
+        for name, method in methods.items():
+            result, _ = timed(f"{name}, seed {seed}", lambda m=method, s=seed: m(s))
+            runs[name].append({"seed": seed, **result.to_dict()})
+    for name in methods:
+        stages[name] = sum(run["seconds"] for run in runs[name])
+
+    data = {
+        "target": task.name,
+        "quick": args.quick,
+        "settings": settings.to_dict(),
+        "dictionary": {
+            "dir": str(dictionary.root),
+            "reused": reused,
+            "tasks": [{k: v for k, v in e.to_dict().items() if k != "settings"} for e in entries],
+        },
+        "distance_matrix": matrix.to_dict(),
+        "distances": distances,
+        "closest": closest,
+        "space_ops": list(aware.ops),
+        "runs": runs,
+        "stage_seconds": stages,
+        "machine": {
+            "platform": platform.platform(),
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+            "device": args.device,
+        },
+    }
+    (out / "tanas.json").write_text(json.dumps(data, indent=2) + "\n")
+    (out / "tanas.md").write_text(report(data, matrix.names, matrix.values))
+    print(f"wrote {out / 'tanas.md'}, {out / 'tanas.json'}, {out / 'distance_matrix.png'}")
+
+
+def report(data: dict[str, Any], names: tuple[str, ...], values: np.ndarray) -> str:
+    target, fuse = data["target"], data["settings"]["target_fuse"]
+    lines = [
+        f"# TA-NAS on {target}" + (" (--quick: tiny sizes, not a result)" if data["quick"] else ""),
+        "",
+        f"Dictionary: {len(data['dictionary']['tasks'])} binary base tasks "
+        f"({'reused' if data['dictionary']['reused'] else 'built'} in "
+        f"`{data['dictionary']['dir']}`). Splits: {data['settings']['n_train']} train, "
+        f"{data['settings']['n_val']} val, {data['settings']['n_test']} test images per task. "
+        f"Target search: FUSE {fuse['rounds']} rounds × {fuse['stages']} stages × "
+        f"{fuse['candidates']} candidates ({fuse['channels']} channels, {fuse['layers']} cells), "
+        f"winner retrained {fuse['final_epochs']} epochs at {fuse['final_channels']} channels. "
+        f"Random search gets the same candidate-epochs. Device: {data['machine']['device']}, "
+        f"{data['machine']['threads']} torch threads.",
+        "",
+        "## Base tasks",
+        "",
+        "| task | ε-net test accuracy | best cell | cell test error (%) | params |",
+        "|---|---|---|---|---|",
+    ]
+    for e in data["dictionary"]["tasks"]:
+        lines.append(
+            f"| {e['name']} | {e['epsnet_accuracy']:.4f} | `{e['best_cell']}` | "
+            f"{e['best_cell_test_error']:.2f} | {e['best_cell_params']:,} |"
+        )
+    lines += [
+        "",
+        "## Fisher task distance between base tasks",
+        "",
+        "Row: base task b, column: target t, entry d(b, t). Heatmap: `distance_matrix.png`.",
+        "",
+        "| b \\ t | " + " | ".join(names) + " |",
+        "|---" * (len(names) + 1) + "|",
+    ]
+    for i, name in enumerate(names):
+        lines.append(f"| {name} | " + " | ".join(f"{v:.3f}" for v in values[i]) + " |")
+    lines += [
+        "",
+        f"## Distances to the target {target}",
+        "",
+        "| base task | distance |",
+        "|---|---|",
+    ]
+    for name, d in sorted(data["distances"].items(), key=lambda kv: kv[1]):
+        mark = " (closest)" if name in data["closest"] else ""
+        lines.append(f"| {name}{mark} | {d:.4f} |")
+    lines += [
+        "",
+        f"Closest: {', '.join(data['closest'])}. Paper: {PAPER_CLOSEST}. "
+        f"Task-aware space operations: {', '.join(data['space_ops'])}.",
+        "",
+        "## Search results on the target",
+        "",
+        "| method | test error (%) | params | search + retrain (s) | paper error (%) "
+        "| paper params (M) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, runs in data["runs"].items():
+        errors = [r["test_error"] for r in runs]
+        params = [r["params"] for r in runs]
+        seconds = [r["seconds"] for r in runs]
+        paper = PAPER[name]
+        lines.append(
+            f"| {name} | {summary(errors)} | {np.mean(params):,.0f} | {np.mean(seconds):.0f} "
+            f"| {paper[0]} | {paper[1]} |"
+        )
+    lines += ["", "Per seed:", "", "| method | seed | test error (%) | params | architecture |"]
+    lines.append("|---|---|---|---|---|")
+    for name, runs in data["runs"].items():
+        for r in runs:
+            lines.append(
+                f"| {name} | {r['seed']} | {r['test_error']:.2f} | {r['params']:,} "
+                f"| `{r['arch']}` |"
+            )
+    lines += ["", "## Wall time per stage", "", "| stage | seconds |", "|---|---|"]
+    lines += [f"| {k} | {v:.1f} |" for k, v in data["stage_seconds"].items()]
+    lines += [
+        "",
+        "Errors are mean ± std over seeds. The paper's numbers come from much larger networks "
+        "trained on the full data sets (GPU-days); compare the ordering of the methods, "
+        "not the values.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

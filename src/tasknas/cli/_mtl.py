@@ -1,0 +1,95 @@
+"""``tasknas mtl``: MTL-NAS on a multi-task image set, against its two baselines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tasknas.cli._common import err, handle_errors, out, print_json, progress_bar
+from tasknas.oneshot import (
+    DEFAULT_N_TEST,
+    DEFAULT_N_TRAIN,
+    NETWORKS,
+    MTLSettings,
+    default_plot_path,
+    mtl_search,
+    plot_mtl_edges,
+)
+from tasknas.tasks import load_multitask_set
+
+_DEFAULTS = MTLSettings()
+
+
+@handle_errors
+def mtl(
+    dataset: Annotated[
+        str,
+        typer.Option(help="multimnist, omniglot, or the path of a .npz with several label sets."),
+    ],
+    epochs: Annotated[
+        int, typer.Option(help="Epochs of each network after pretraining.")
+    ] = _DEFAULTS.epochs,
+    pretrain_epochs: Annotated[
+        int, typer.Option(help="Epochs of single-task pretraining (0: none).")
+    ] = _DEFAULTS.pretrain_epochs,
+    seed: Annotated[int, typer.Option(help="Seed of the data and the search.")] = 0,
+    device: Annotated[str, typer.Option(help="cpu, cuda, mps or auto.")] = "cpu",
+    lam: Annotated[
+        float, typer.Option(help="Weight λ of the gate-entropy penalty.")
+    ] = _DEFAULTS.lam,
+    gate: Annotated[
+        str,
+        typer.Option(
+            help="Gates of the weight steps: gumbel (relaxed Bernoulli), sigmoid or hard "
+            "(straight-through)."
+        ),
+    ] = _DEFAULTS.weight_gate,
+    limit: Annotated[
+        int, typer.Option(help="Depth limit of the candidate edges.")
+    ] = _DEFAULTS.limit,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write the figure of the backbones and chosen edges. "
+            "\\[default: $TASKNAS_RUNS_DIR or ./runs, mtl-DATASET-seedS-edges.png]"
+        ),
+    ] = None,
+    n_train: Annotated[
+        int, typer.Option(help="Training images (a seeded subset).")
+    ] = DEFAULT_N_TRAIN,
+    n_test: Annotated[int, typer.Option(help="Test images (a seeded subset).")] = DEFAULT_N_TEST,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """MTL-NAS: search cross-task edges between single-task backbones; compare with baselines."""
+    settings = MTLSettings(
+        epochs=epochs,
+        pretrain_epochs=pretrain_epochs,
+        lam=lam,
+        weight_gate=gate,
+        limit=limit,
+        device=device,
+    )
+    task_set = load_multitask_set(dataset, seed=seed, n_train=n_train, n_test=n_test)
+    plot = plot or default_plot_path(dataset, seed)
+    with progress_bar(as_json) as report:
+        result = mtl_search(task_set, settings=settings, seed=seed, progress=report)
+    plot_mtl_edges(result, plot)
+    if as_json:
+        print_json(result.to_dict())
+        err.print(f"wrote {plot}")
+        return
+    table = Table(title=f"MTL-NAS on {result.dataset} (seed {seed}): test accuracy (%)")
+    table.add_column("task")
+    for name in NETWORKS:
+        table.add_column(name.replace("_", "-"), justify="right")
+    for task in result.tasks:
+        table.add_row(task, *(f"{result.accuracy[task][n]:.2f}" for n in NETWORKS))
+    table.add_row("parameters", *(f"{result.params[n]:,}" for n in NETWORKS), style="dim")
+    out.print(table)
+    edges = ", ".join(f"{s} → {t}" for s, t in result.edges) or "none"
+    out.print(f"chosen edges ({len(result.edges)} of {len(result.candidates)}): {edges}")
+    out.print(f"mean gate entropy: {result.gate_entropy:.4f}; time {result.seconds:.1f} s")
+    out.print(f"wrote {plot}")

@@ -1,0 +1,289 @@
+"""``tasknas dictionary build|list|add|remove``, ``tasknas distance`` and ``tasknas fuse``."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tasknas._torch import resolve_device
+from tasknas.cli._common import err, handle_errors, out, print_json, split_names
+from tasknas.errors import UnknownNameError
+from tasknas.tanas import (
+    DEFAULT_BASE_TASKS,
+    SEARCH_SPACES,
+    DictionaryEntry,
+    TANASSettings,
+    TaskDictionary,
+    check_seed,
+    closest_tasks,
+    dictionary_matrix,
+    run_fuse,
+    target_distances,
+)
+from tasknas.tasks import parse_task_spec
+
+dictionary_app = typer.Typer(
+    name="dictionary",
+    help="Build and inspect the TA-NAS task dictionary.",
+    no_args_is_help=True,
+)
+
+DirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--dir", help="Dictionary folder. [default: $TASKNAS_DICTIONARY_DIR or ./dictionary]"
+    ),
+]
+DeviceOption = Annotated[
+    str | None, typer.Option(help="cpu, cuda, mps or auto. [default: the dictionary's, else cpu]")
+]
+SeedOption = Annotated[int, typer.Option(help="Seed of the FUSE search.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+@contextmanager
+def _progress(as_json: bool) -> Iterator[object]:
+    """A progress bar on stderr; yields ``report(message, done, total)`` that drives it.
+
+    The bar is removed when the body raises, so that an error is reported on one line.
+    """
+    progress = Progress(
+        TextColumn("{task.description}", style="bold", markup=False),  # task names verbatim
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=as_json,
+        disable=as_json and not err.is_terminal,
+    )
+    with progress:
+        bar = progress.add_task("starting", total=None)
+
+        def report(message: str, done: int, total: int) -> None:
+            progress.update(bar, description=message, completed=done, total=total)
+
+        try:
+            yield report
+        except BaseException:
+            progress.remove_task(bar)  # the error line stays the only output
+            raise
+
+
+def _settings(dictionary: TaskDictionary, device: str | None, **fuse: int | None) -> TANASSettings:
+    """The dictionary's settings (defaults for a new one) with the flags given applied."""
+    settings = dictionary.resolve_settings()
+    changes = {k: v for k, v in fuse.items() if v is not None}
+    if changes:
+        target = dataclasses.replace(settings.target_fuse, **changes)
+        settings = dataclasses.replace(settings, target_fuse=target)
+    if device is not None:
+        settings = dataclasses.replace(settings, device=device)
+    resolve_device(settings.device)  # an unavailable device fails before any work
+    return settings
+
+
+def _print_entries(title: str, entries: list[DictionaryEntry]) -> None:
+    """Two tables: the tasks with their scores, then their best cells (long strings)."""
+    table = Table(title=title)
+    for column in ("task", "classes", "ε-net accuracy", "cell test error (%)", "cell params"):
+        table.add_column(column, no_wrap=column == "task")
+    cells = Table(title="best cells", show_header=False)
+    cells.add_column("task", no_wrap=True)
+    cells.add_column("cell", overflow="fold")
+    for e in entries:
+        name = escape(e.name)
+        table.add_row(
+            name,
+            str(e.num_classes),
+            f"{e.epsnet_accuracy:.4f}",
+            f"{e.best_cell_test_error:.2f}",
+            f"{e.best_cell_params:,}",
+        )
+        cells.add_row(name, e.best_cell)
+    out.print(table)
+    if entries:
+        out.print(cells)
+
+
+def _entries_json(dictionary: TaskDictionary, entries: list[DictionaryEntry]) -> dict:
+    settings = dictionary.settings()
+    return {
+        "dir": str(dictionary.root),
+        "settings": None if settings is None else settings.to_dict(),
+        "tasks": [{k: v for k, v in e.to_dict().items() if k != "settings"} for e in entries],
+    }
+
+
+@dictionary_app.command("build")
+@handle_errors
+def build(
+    dir_: DirOption = None,
+    tasks: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated task specs DATASET:CLASS. [default: MNIST 0-4, Fashion-MNIST 0-4]"
+        ),
+    ] = None,
+    device: DeviceOption = None,
+    seed: SeedOption = 0,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Rebuild tasks already in the dictionary.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Train each task's ε-network and search its best cell; skips tasks already present."""
+    dictionary = TaskDictionary(dir_)
+    specs = split_names(tasks) or DEFAULT_BASE_TASKS
+    check_seed(seed)
+    for spec in specs:
+        parse_task_spec(spec)  # fail before the progress bar
+    settings = _settings(dictionary, device)
+    with _progress(as_json) as report:
+        entries = dictionary.build(
+            specs, settings=settings, seed=seed, rebuild=rebuild, progress=report
+        )
+    if as_json:
+        print_json(_entries_json(dictionary, entries))
+        return
+    _print_entries(f"task dictionary {escape(str(dictionary.root))}", entries)
+
+
+@dictionary_app.command("list")
+@handle_errors
+def list_(dir_: DirOption = None, as_json: JsonOption = False) -> None:
+    """List the dictionary's tasks, their ε-network accuracies and best cells."""
+    dictionary = TaskDictionary(dir_)
+    entries = dictionary.entries()
+    if as_json:
+        print_json(_entries_json(dictionary, entries))
+        return
+    _print_entries(f"task dictionary {escape(str(dictionary.root))}", entries)
+    if not entries:
+        out.print("the dictionary holds no tasks; add some with `tasknas dictionary build`")
+
+
+@dictionary_app.command("add")
+@handle_errors
+def add(
+    task: Annotated[str, typer.Argument(help="Task spec DATASET:CLASS, e.g. quickdraw4:cat.")],
+    dir_: DirOption = None,
+    device: DeviceOption = None,
+    seed: SeedOption = 0,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Rebuild the task if it is already present.")
+    ] = False,
+) -> None:
+    """Add one task to the dictionary."""
+    dictionary = TaskDictionary(dir_)
+    parse_task_spec(task)
+    check_seed(seed)
+    settings = _settings(dictionary, device)
+    with _progress(False) as report:
+        entry = dictionary.add(task, settings=settings, seed=seed, rebuild=rebuild, progress=report)
+    _print_entries(f"added to {escape(str(dictionary.root))}", [entry])
+
+
+@dictionary_app.command("remove")
+@handle_errors
+def remove(
+    task: Annotated[str, typer.Argument(help="A task of the dictionary.")],
+    dir_: DirOption = None,
+) -> None:
+    """Remove one task (its entry and its folder) from the dictionary."""
+    entry = TaskDictionary(dir_).remove(task)
+    out.print(f"removed {escape(entry.name)}")
+
+
+@handle_errors
+def distance(
+    target: Annotated[str, typer.Option(help="Target task DATASET:CLASS, e.g. quickdraw4:cat.")],
+    dir_: DirOption = None,
+    as_json: JsonOption = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write a heatmap of the distances among the dictionary's tasks and the target."
+        ),
+    ] = None,
+    device: DeviceOption = None,
+) -> None:
+    """Fisher task distance from every dictionary task to a target task."""
+    name = parse_task_spec(target).name
+    dictionary = TaskDictionary(dir_)
+    dictionary.require_entries()
+    settings = _settings(dictionary, device)
+    with _progress(as_json) as report:
+        if plot is None:
+            distances = target_distances(dictionary, name, settings, report)
+        else:
+            matrix = dictionary_matrix(dictionary, settings, report, extra=[name])
+            distances = {e.name: matrix.distance(e.name, name) for e in dictionary.entries()}
+            matrix.plot(plot, title=f"Fisher task distances (target {name})")
+    if as_json:
+        print_json({"target": name, "distances": distances})
+        if plot is not None:
+            err.print(f"wrote {escape(str(plot))}")
+        return
+    closest = set(closest_tasks(distances, settings.k))
+    table = Table(title=f"Fisher task distance to {escape(name)}")
+    for column in ("dictionary task", "distance", f"{settings.k} closest"):
+        table.add_column(column)
+    for base, value in sorted(distances.items(), key=lambda kv: (kv[1], kv[0])):
+        table.add_row(escape(base), f"{value:.4f}", "✓" if base in closest else "")
+    out.print(table)
+    if plot is not None:
+        out.print(f"wrote {escape(str(plot))}")
+
+
+@handle_errors
+def fuse(
+    target: Annotated[str, typer.Option(help="Target task DATASET:CLASS, e.g. quickdraw4:cat.")],
+    space: Annotated[
+        str, typer.Option(help=f"Search space: {', '.join(SEARCH_SPACES)}.")
+    ] = "task-aware",
+    dir_: DirOption = None,
+    seed: SeedOption = 0,
+    as_json: JsonOption = False,
+    device: DeviceOption = None,
+    rounds: Annotated[
+        int | None,
+        typer.Option(help="FUSE rounds. [default: the dictionary's target setting]"),
+    ] = None,
+    final_epochs: Annotated[
+        int | None,
+        typer.Option(help="Epochs of retraining the winner. [default: the dictionary's]"),
+    ] = None,
+) -> None:
+    """TA-NAS: find the closest dictionary tasks, then search an architecture with FUSE."""
+    name = parse_task_spec(target).name
+    check_seed(seed)
+    if space not in SEARCH_SPACES:  # fail before training anything
+        raise UnknownNameError("search space", space, SEARCH_SPACES)
+    dictionary = TaskDictionary(dir_)
+    dictionary.require_entries()
+    settings = _settings(dictionary, device, rounds=rounds, final_epochs=final_epochs)
+    with _progress(as_json) as report:
+        result = run_fuse(
+            name, dictionary=dictionary, space=space, settings=settings, seed=seed, progress=report
+        )
+    if as_json:
+        print_json({k: result[k] for k in ("target", "closest", "arch", "test_error", "params")})
+        return
+    table = Table(title=f"FUSE on {escape(name)} ({space} space, seed {seed})", show_header=False)
+    table.add_column("key", style="bold")
+    table.add_column("value", overflow="fold")
+    table.add_row("closest tasks", escape(", ".join(result["closest"])))
+    table.add_row("operations", ", ".join(result["space_ops"]))
+    table.add_row("architecture", result["arch"])
+    table.add_row("test error", f"{result['test_error']:.2f} %")
+    table.add_row("parameters", f"{result['params']:,}")
+    table.add_row("time", f"{result['seconds']:.1f} s")
+    out.print(table)

@@ -1,0 +1,176 @@
+"""``mtl_search``: MTL-NAS (Gao et al., CVPR 2020), single-shot search of cross-task edges.
+
+Protocol (every step runs the ONE ``Trainer``; SGD with a per-epoch cosine learning rate on
+the weights throughout):
+
+1. **Pretrain** one VGG backbone per task as independent single-task networks
+   (``pretrain_epochs``, full training split). Every network below starts from these weights.
+2. **Single-task baseline**: the same networks trained ``epochs`` more epochs.
+3. **All-edges baseline** (NDDR-style supernet): every candidate edge on, ``epochs`` epochs.
+4. **Search**, ``epochs`` epochs: each epoch the training split is reshuffled into halves
+   A and B, and steps alternate batch by batch: one Adam step on the edge logits alpha on a
+   batch of A (gates ``alpha_gate``, loss = sum of task losses + λ · mean gate entropy),
+   then one SGD step on the weights on a batch of B (gates ``weight_gate``; relaxed
+   Bernoulli samples whose temperature is annealed over the search). The entropy term
+   drives every gate to 0 or 1, so the searched network is evaluated as it is, with hard
+   gates (alpha > 0), and never retrained.
+
+All three are scored on the test split in eval mode (batch-norm running statistics).
+
+Deviations from the paper, to fit two CPU cores and classification tasks: small VGG
+backbones (default 3 blocks × 2 stages, 8-32 channels, a pooled linear head) pretrained on
+the task itself instead of ImageNet-initialised VGG-16 DeepLab; the exchanged features are
+the stages' convolution outputs before batch norm and the own-path block of the 1×1 fusion
+convolution is fixed at the identity (``StageFusion``); a few hundred steps instead of
+20,000, hence larger learning rates (alpha: Adam 0.1, no weight decay; weights: SGD 0.05,
+cosine, no per-layer multipliers), λ ramped up over the first half of the search (the
+paper's optional ramp; its default is a constant λ) and the temperature annealed to 0.1
+rather than 0; no data augmentation.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+
+from tasknas._torch import seeded
+from tasknas.nn import MTLNetwork, VGGBackbone
+from tasknas.oneshot._mtl_alternate import alternate
+from tasknas.oneshot._mtl_objective import mtl_trainer, task_accuracies
+from tasknas.oneshot._mtl_result import MTLResult, edge_names
+from tasknas.oneshot._mtl_settings import MTLSettings
+from tasknas.oneshot._progress import EpochProgress, Progress, Tracker
+from tasknas.oneshot._seeds import check_seed, derive
+from tasknas.tasks import MultiTaskSet, TensorData
+
+__all__ = ["build_mtl_network", "mtl_search"]
+
+_log = logging.getLogger(__name__)
+
+# Random streams of an MTL-NAS run (distinct from FUSE's).
+_INIT, _PRETRAIN, _SINGLE, _ALL = range(40, 44)
+
+
+def build_mtl_network(task_set: MultiTaskSet, settings: MTLSettings, seed: int) -> MTLNetwork:
+    """One ``VGGBackbone`` per task of ``task_set`` joined by every candidate edge."""
+    with seeded(derive(seed, _INIT)):
+        backbones = [
+            VGGBackbone(
+                task_set.in_channels, k, blocks=settings.blocks, head_pool=settings.head_pool
+            )
+            for k in task_set.num_classes
+        ]
+    return MTLNetwork(backbones, limit=settings.limit)
+
+
+def mtl_search(
+    task_set: MultiTaskSet,
+    *,
+    settings: MTLSettings = MTLSettings(),  # noqa: B008  (frozen, so shared safely)
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> MTLResult:
+    """Run MTL-NAS and both baselines on ``task_set`` (module docstring).
+
+    Same seed and settings, same result (on the CPU). ``progress(message, done, total)`` is
+    called after every epoch of every phase.
+
+    Raises:
+        InvalidSettingError: a bad seed, or fewer than two training images per half.
+    """
+    start = time.perf_counter()
+    seed = check_seed(seed)
+    tracker = Tracker(progress, settings.pretrain_epochs + 4 * settings.epochs)
+    net = build_mtl_network(task_set, settings, seed)
+    if settings.pretrain_epochs:
+        _train(
+            net,
+            "none",
+            task_set.train,
+            settings,
+            settings.pretrain_epochs,
+            derive(seed, _PRETRAIN),
+            tracker,
+            "pretrain",
+        )
+    accuracy: dict[str, list[float]] = {}
+    for name, mode, stream in (("single_task", "none", _SINGLE), ("all_edges", "all", _ALL)):
+        baseline = copy.deepcopy(net)
+        _train(
+            baseline,
+            mode,
+            task_set.train,
+            settings,
+            settings.epochs,
+            derive(seed, stream),
+            tracker,
+            name.replace("_", "-"),
+        )
+        accuracy[name] = _test(baseline, mode, task_set.test, settings)
+    entropy = alternate(net, task_set.train, settings, seed, tracker)
+    accuracy["searched"] = _test(net, "hard", task_set.test, settings)
+    chosen = net.open_edges()
+    single = net.backbone_parameters()
+    tasks = task_set.tasks
+    result = MTLResult(
+        dataset=task_set.name,
+        tasks=tasks,
+        accuracy={t: {n: acc[i] for n, acc in accuracy.items()} for i, t in enumerate(tasks)},
+        candidates=tuple(edge_names(e, tasks) for e in net.edges),
+        alpha=tuple(float(a) for a in net.alpha.detach().cpu()),
+        edges=tuple(edge_names(net.edges[k], tasks) for k in chosen),
+        gate_entropy=float(net.gate_entropy().detach()),
+        entropy_history=tuple(entropy),
+        params={
+            "single_task": single,
+            "all_edges": single + net.edge_parameters(range(len(net.edges))),
+            "searched": single + net.edge_parameters(chosen),
+        },
+        stage_channels=net.backbones[0].stage_channels,
+        block_of_stage=net.backbones[0].block_of_stage,
+        seconds=time.perf_counter() - start,
+        network=net.subnetwork(chosen).cpu(),
+    )
+    _log.info(
+        "MTL-NAS on %s: %d of %d edges chosen, gate entropy %.4f, %.1f s",
+        task_set.name,
+        len(chosen),
+        len(net.edges),
+        result.gate_entropy,
+        result.seconds,
+    )
+    return result
+
+
+def _train(
+    net: MTLNetwork,
+    mode: str,
+    train: TensorData,
+    settings: MTLSettings,
+    epochs: int,
+    seed: int,
+    tracker: Tracker,
+    label: str,
+) -> None:
+    """Plain training of the weights with gates in ``mode`` (a baseline or pretraining)."""
+    net.gate_mode = mode
+    trainer = mtl_trainer(
+        net.num_classes,
+        settings,
+        seed,
+        optimizer="sgd",
+        lr=settings.lr,
+        momentum=settings.momentum,
+        weight_decay=settings.weight_decay,
+        scheduler="cosine",
+        callbacks=[EpochProgress(lambda m, d, t: tracker.step(m), label)],
+    )
+    history = trainer.fit(net, train, parameters=net.weights(), epochs=epochs)
+    _log.info("%s: train loss %.4f", label, history.last["train_loss"])
+
+
+def _test(net: MTLNetwork, mode: str, test: TensorData, settings: MTLSettings) -> list[float]:
+    net.gate_mode = mode
+    logits = mtl_trainer(net.num_classes, settings, 0).predict(net, test.x)
+    return task_accuracies(logits, test.y, net.num_classes)

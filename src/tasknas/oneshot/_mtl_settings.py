@@ -1,0 +1,110 @@
+"""``MTLSettings``: the knobs of an MTL-NAS search and its two baselines."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from tasknas._torch import DEVICES
+from tasknas.errors import InvalidSettingError
+from tasknas.nn import GATE_MODES
+from tasknas.training._checks import check_choice, non_negative, positive_int
+
+__all__ = ["DEFAULT_N_TEST", "DEFAULT_N_TRAIN", "SEARCH_GATES", "MTLSettings"]
+
+#: Training and test images of a default run (``tasknas mtl``, the benchmark): a few
+#: minutes on two CPU cores.
+DEFAULT_N_TRAIN, DEFAULT_N_TEST = 2000, 1000
+
+#: Gate modes that can be trained through (``all``/``none`` have no architecture to learn).
+SEARCH_GATES = tuple(m for m in GATE_MODES if m not in ("all", "none"))
+
+
+@dataclass(frozen=True)
+class MTLSettings:
+    """Settings of ``mtl_search``.
+
+    Attributes:
+        blocks: output channels of each backbone stage, grouped by block (``VGGBackbone``).
+        head_pool: side of the pooled grid each backbone's head sees.
+        limit: depth limit of the candidate edges (source stage > target stage - limit).
+        lam: weight λ of the mean gate entropy in the architecture loss.
+        lam_ramp: fraction of the search over which λ ramps linearly up from 0 (MTL-NAS's
+            optional ramp; 0 applies the full λ from the first step). Without it the entropy
+            term hardens whatever sign the logits take in the first few steps, before the
+            fusion weights (which start at zero) carry any signal.
+        pretrain_epochs: epochs of training the single-task backbones before anything else;
+            all three networks start from these weights (MTL-NAS starts from single-task
+            networks too). 0 starts from random weights.
+        epochs: epochs of each of the three networks after pretraining (single-task
+            baseline, all-edges baseline, search).
+        batch_size: mini-batch size of every step.
+        lr, momentum, weight_decay: SGD on the network weights, the learning rate annealed
+            by a cosine over ``epochs`` (and over ``pretrain_epochs``).
+        alpha_lr: Adam learning rate of the edge logits (betas 0.5, 0.999, as MTL-NAS).
+        weight_gate: gates of the weight steps (default: relaxed Bernoulli samples).
+        alpha_gate: gates of the architecture steps (default: sigmoid(alpha)).
+        temperature_start, temperature_end: the relaxed-Bernoulli temperature is annealed
+            from start to end over the search, ``end + (start - end) * (1 - t) ** 2``.
+        device: ``cpu``, ``cuda``, ``mps`` or ``auto``.
+
+    Raises:
+        InvalidSettingError: a field out of range; UnknownNameError for a gate mode.
+    """
+
+    blocks: tuple[tuple[int, ...], ...] = ((8, 8), (16, 16), (32, 32))
+    head_pool: int = 2
+    limit: int = 3
+    lam: float = 10.0
+    lam_ramp: float = 0.5
+    pretrain_epochs: int = 4
+    epochs: int = 6
+    batch_size: int = 64
+    lr: float = 0.05
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    alpha_lr: float = 0.1
+    weight_gate: str = "gumbel"
+    alpha_gate: str = "sigmoid"
+    temperature_start: float = 1.0
+    temperature_end: float = 0.1
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        blocks = tuple(tuple(block) for block in self.blocks)
+        object.__setattr__(self, "blocks", blocks)
+        for name in ("head_pool", "limit", "epochs", "batch_size"):
+            positive_int(name, getattr(self, name))
+        if self.pretrain_epochs != 0:
+            positive_int("pretrain_epochs", self.pretrain_epochs)
+        for name in ("lr", "alpha_lr", "temperature_start", "temperature_end"):
+            non_negative(name, getattr(self, name), strict=True)
+        for name in ("lam", "momentum", "weight_decay"):
+            non_negative(name, getattr(self, name))
+        if not 0 <= non_negative("lam_ramp", self.lam_ramp) <= 1:
+            raise InvalidSettingError(f"lam_ramp must be in [0, 1], got {self.lam_ramp!r}")
+        check_choice("weight gate", self.weight_gate, SEARCH_GATES)
+        check_choice("alpha gate", self.alpha_gate, SEARCH_GATES)
+        check_choice("device", self.device, DEVICES)
+        if not blocks or any(
+            not block or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in block)
+            for block in blocks
+        ):
+            raise InvalidSettingError(
+                f"blocks must be non-empty groups of integer widths >= 1, got {self.blocks!r}"
+            )
+
+    def temperature(self, progress: float) -> float:
+        """The relaxed-Bernoulli temperature after ``progress`` (0..1) of the search."""
+        start, end = self.temperature_start, self.temperature_end
+        return end + (start - end) * (1.0 - progress) ** 2
+
+    def entropy_weight(self, progress: float) -> float:
+        """λ after ``progress`` (0..1) of the search (ramped over ``lam_ramp``)."""
+        if self.lam_ramp == 0:
+            return self.lam
+        return self.lam * min(1.0, progress / self.lam_ramp)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as JSON-ready values."""
+        return {f.name: asdict(self)[f.name] for f in fields(self)}

@@ -1,0 +1,42 @@
+"""TA-NAS (Le et al., research notes §4): task dictionary, Fisher task distance, task-aware
+search space and FUSE on a target task.
+
+A dictionary of base tasks, each with a trained ε-approximation network and the best cell
+FUSE found for it, is built once (``TaskDictionary.build``). For a new target task,
+``target_distances`` ranks the base tasks by Fisher task distance, ``task_aware_space``
+restricts the cell space to the operations of the closest tasks' cells, and ``run_fuse``
+does all of it and searches that space with FUSE.
+"""
+
+from tasknas.tanas._dictionary import (
+    DEFAULT_BASE_TASKS,
+    DICTIONARY_ENV,
+    TaskDictionary,
+    default_dictionary_dir,
+)
+from tasknas.tanas._distance import dictionary_matrix, target_distances
+from tasknas.tanas._entry import DictionaryEntry
+from tasknas.tanas._epsnet import build_epsnet, load_task, train_epsnet
+from tasknas.tanas._pipeline import SEARCH_SPACES, closest_tasks, run_fuse
+from tasknas.tanas._settings import EPSNET_FIELDS, TANASSettings, check_seed
+from tasknas.tanas._space import task_aware_space
+
+__all__ = [
+    "DEFAULT_BASE_TASKS",
+    "DICTIONARY_ENV",
+    "EPSNET_FIELDS",
+    "SEARCH_SPACES",
+    "DictionaryEntry",
+    "TANASSettings",
+    "TaskDictionary",
+    "build_epsnet",
+    "check_seed",
+    "closest_tasks",
+    "default_dictionary_dir",
+    "dictionary_matrix",
+    "load_task",
+    "run_fuse",
+    "target_distances",
+    "task_aware_space",
+    "train_epsnet",
+]

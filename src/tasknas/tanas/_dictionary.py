@@ -1,0 +1,331 @@
+"""``TaskDictionary``: the base tasks of TA-NAS, each with its ε-network and best cell, on disk.
+
+Layout of a dictionary folder::
+
+    index.json          format version, the settings, one entry per task (DictionaryEntry)
+    <task folder>/epsnet.pt   the state_dict of the task's ε-network
+
+The index is rewritten (atomically) after every task, so an interrupted ``build`` keeps the
+tasks it finished and a second ``build`` continues where it stopped. One process at a time
+may write to a dictionary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from tasknas.errors import DataFileError, InvalidSettingError, RunStoreError, UnknownNameError
+from tasknas.nn import SmallCNN
+from tasknas.oneshot import fuse_search
+from tasknas.spaces import get_space
+from tasknas.tanas._entry import DictionaryEntry, folder_name
+from tasknas.tanas._epsnet import Progress, build_epsnet, load_task, train_epsnet
+from tasknas.tanas._settings import TANASSettings, check_seed
+from tasknas.tasks import parse_task_spec
+
+__all__ = [
+    "DEFAULT_BASE_TASKS",
+    "DICTIONARY_ENV",
+    "INDEX_FILE",
+    "TaskDictionary",
+    "default_dictionary_dir",
+    "task_seed",
+]
+
+_log = logging.getLogger(__name__)
+
+#: The paper's dictionary: "is it digit d" on MNIST and "is it class c" on Fashion-MNIST.
+DEFAULT_BASE_TASKS: tuple[str, ...] = (
+    *(f"mnist:{digit}" for digit in range(5)),
+    "fashion_mnist:T-shirt/top",
+    "fashion_mnist:Trouser",
+    "fashion_mnist:Pullover",
+    "fashion_mnist:Dress",
+    "fashion_mnist:Coat",
+)
+#: Environment variable naming the default dictionary folder (else ``./dictionary``).
+DICTIONARY_ENV = "TASKNAS_DICTIONARY_DIR"
+INDEX_FILE = "index.json"
+EPSNET_FILE = "epsnet.pt"
+FORMAT = 1
+#: Search space of the dictionary's best cells.
+CELL_SPACE = "darts-tanas"
+
+
+def default_dictionary_dir() -> Path:
+    """``$TASKNAS_DICTIONARY_DIR``, else ``./dictionary``."""
+    return Path(os.environ.get(DICTIONARY_ENV) or "dictionary")
+
+
+class TaskDictionary:
+    """The task dictionary stored in ``root`` (default: ``default_dictionary_dir()``).
+
+    Making the object touches nothing on disk; ``build`` and ``add`` create the folder.
+    """
+
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+        self.root = Path(root) if root is not None else default_dictionary_dir()
+        self.index_path = self.root / INDEX_FILE
+
+    def __repr__(self) -> str:
+        return f"TaskDictionary({str(self.root)!r})"
+
+    # -- reading -------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        """Whether the folder holds an index (possibly with no tasks)."""
+        return self.index_path.is_file()
+
+    def _read(self) -> dict[str, Any]:
+        if not self.exists():
+            raise RunStoreError(
+                f"no task dictionary at {self.root} (no {INDEX_FILE}); "
+                f"run `tasknas dictionary build --dir {self.root}` first"
+            )
+        try:
+            data = json.loads(self.index_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise self._corrupt(f"not readable JSON ({error})") from None
+        if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+            raise self._corrupt("no 'entries' list")
+        if data.get("format") != FORMAT:
+            raise self._corrupt(f"format {data.get('format')!r}, expected {FORMAT}")
+        return data
+
+    def _corrupt(self, reason: str) -> DataFileError:
+        return DataFileError(
+            f"task dictionary index {self.index_path} is corrupt: {reason}; delete {self.root} "
+            f"and run `tasknas dictionary build --dir {self.root}`"
+        )
+
+    def entries(self) -> list[DictionaryEntry]:
+        """Every base task, in the order they were added.
+
+        Raises:
+            RunStoreError: the folder holds no dictionary.
+            DataFileError: the index is corrupt.
+        """
+        where = str(self.index_path)
+        try:
+            return [DictionaryEntry.from_dict(e, where) for e in self._read()["entries"]]
+        except TypeError as error:
+            raise self._corrupt(f"a malformed entry ({error})") from None
+
+    def require_entries(self) -> list[DictionaryEntry]:
+        """``entries()``, raising ``RunStoreError`` when there are none."""
+        entries = self.entries()
+        if not entries:
+            raise RunStoreError(
+                f"the task dictionary at {self.root} holds no tasks; "
+                f"run `tasknas dictionary build --dir {self.root}` first"
+            )
+        return entries
+
+    def names(self) -> list[str]:
+        """The base tasks' canonical names."""
+        return [entry.name for entry in self.entries()]
+
+    def settings(self) -> TANASSettings | None:
+        """The settings the dictionary was built with; ``None`` without a dictionary."""
+        if not self.exists():
+            return None
+        return TANASSettings.from_dict(self._read()["settings"])
+
+    def _resolve(self, name: str) -> str:
+        """The stored name meant by ``name`` (exact, else its canonical spec)."""
+        names = self.names()
+        if name in names:
+            return name
+        try:
+            canonical = parse_task_spec(name).name
+        except (UnknownNameError, DataFileError, InvalidSettingError):
+            canonical = name
+        if canonical not in names:
+            raise UnknownNameError("dictionary task", name, names)
+        return canonical
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str) or not self.exists():
+            return False
+        try:
+            self._resolve(name)
+        except UnknownNameError:
+            return False
+        return True
+
+    def entry(self, name: str) -> DictionaryEntry:
+        """The entry of task ``name`` (``UnknownNameError`` lists the dictionary's tasks)."""
+        resolved = self._resolve(name)
+        return next(e for e in self.entries() if e.name == resolved)
+
+    def load_epsnet(self, name: str) -> SmallCNN:
+        """Task ``name``'s trained ε-network, on the CPU, in eval mode."""
+        entry = self.entry(name)
+        path = self.root / entry.folder / EPSNET_FILE
+        if not path.is_file():
+            raise DataFileError(
+                f"ε-network file {path} of task {entry.name!r} is missing; run "
+                f"`tasknas dictionary add {entry.name} --dir {self.root} --rebuild`"
+            )
+        settings = TANASSettings.from_dict(entry.settings)
+        model = build_epsnet(entry.in_channels, entry.num_classes, entry.image_size, settings)
+        try:
+            model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        except (RuntimeError, OSError) as error:
+            raise DataFileError(f"cannot load ε-network {path}: {error}") from None
+        return model.eval()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _write(self, settings: TANASSettings, entries: Iterable[DictionaryEntry]) -> None:
+        data = {
+            "format": FORMAT,
+            "settings": settings.to_dict(),
+            "entries": [entry.to_dict() for entry in entries],
+        }
+        temporary = self.index_path.with_suffix(".json.tmp")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            temporary.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+            os.replace(temporary, self.index_path)
+        except OSError as error:
+            raise DataFileError(
+                f"cannot write the task dictionary index {self.index_path}: {error}"
+            ) from None
+
+    def resolve_settings(self, settings: TANASSettings | None = None) -> TANASSettings:
+        """``settings`` (default: the stored ones, else the defaults), checked against the
+        stored ε-network settings (``TANASSettings.epsnet``).
+
+        Raises:
+            InvalidSettingError: ``settings`` would build ε-networks unlike the stored ones.
+        """
+        stored = self.settings()
+        if settings is None:
+            return stored if stored is not None else TANASSettings()
+        if stored is not None and stored.epsnet() != settings.epsnet():
+            changed = sorted(k for k, v in settings.epsnet().items() if stored.epsnet()[k] != v)
+            raise InvalidSettingError(
+                f"settings {changed} differ from those the dictionary at {self.root} was built "
+                "with; its ε-networks would not be comparable: use another folder"
+            )
+        return settings
+
+    def build(
+        self,
+        specs: Sequence[str] = DEFAULT_BASE_TASKS,
+        *,
+        settings: TANASSettings | None = None,
+        seed: int = 0,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+    ) -> list[DictionaryEntry]:
+        """Add every task of ``specs`` not yet present (all of them with ``rebuild``).
+
+        Each task gets its ε-network trained and its best cell searched by FUSE
+        (``settings.dictionary_fuse``) on the full ``darts-tanas`` space, seeded with
+        ``task_seed(seed, name)`` so that tasks do not all start from the same candidates.
+        The specs are all parsed before any work starts. Returns every entry of the
+        dictionary.
+        """
+        check_seed(seed)
+        names = list(dict.fromkeys(parse_task_spec(spec).name for spec in specs))
+        settings = self.resolve_settings(settings)
+        present = set(self.names()) if self.exists() else set()
+        todo = [name for name in names if rebuild or name not in present]
+        if not self.exists():
+            self._write(settings, [])
+        for number, name in enumerate(todo, 1):
+            _log.info("building dictionary task %s (%d/%d)", name, number, len(todo))
+            self._add(name, settings, seed, _prefixed(progress, f"[{number}/{len(todo)}] "))
+        return self.entries()
+
+    def add(
+        self,
+        spec: str,
+        *,
+        settings: TANASSettings | None = None,
+        seed: int = 0,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+    ) -> DictionaryEntry:
+        """Add one task (see ``build``); an existing task is kept unless ``rebuild``."""
+        name = parse_task_spec(spec).name
+        self.build([name], settings=settings, seed=seed, rebuild=rebuild, progress=progress)
+        return self.entry(name)
+
+    def _add(
+        self, name: str, settings: TANASSettings, seed: int, progress: Progress | None
+    ) -> None:
+        start = time.perf_counter()
+        task = load_task(name, settings)
+        model, accuracy = train_epsnet(task, settings, progress)
+        space = get_space(CELL_SPACE)
+        found = fuse_search(
+            space,
+            task,
+            settings=settings.dictionary_fuse,
+            seed=task_seed(seed, name),
+            progress=_prefixed(progress, f"{name}: "),
+        )
+        folder = folder_name(name)
+        (self.root / folder).mkdir(parents=True, exist_ok=True)
+        torch.save(model.state_dict(), self.root / folder / EPSNET_FILE)
+        entry = DictionaryEntry(
+            name=name,
+            folder=folder,
+            num_classes=task.num_classes,
+            in_channels=task.in_channels,
+            image_size=task.image_size[0],
+            epsnet_accuracy=accuracy,
+            best_cell=found.arch,
+            best_cell_test_error=found.test_error,
+            best_cell_params=found.params,
+            space=space.name,
+            seed=seed,
+            seconds=time.perf_counter() - start,
+            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            settings=settings.to_dict(),
+        )
+        kept = [e for e in self.entries() if e.name != name]
+        self._write(settings, [*kept, entry])
+        _log.info("dictionary task %s: cell %s (%.1f s)", name, found.arch, entry.seconds)
+
+    def remove(self, name: str) -> DictionaryEntry:
+        """Remove task ``name`` and its folder; returns its entry."""
+        entry = self.entry(name)
+        settings = self.settings() or TANASSettings()
+        self._write(settings, [e for e in self.entries() if e.name != entry.name])
+        folder = self.root / entry.folder
+        if folder.exists():
+            shutil.rmtree(folder)
+        return entry
+
+
+def task_seed(seed: int, name: str) -> int:
+    """The FUSE seed of task ``name`` in a build with ``seed``: distinct per task, stable."""
+    words = np.frombuffer(hashlib.sha256(name.encode()).digest()[:8], dtype=np.uint32)
+    state = np.random.SeedSequence([seed, *words.tolist()]).generate_state(1, dtype=np.uint64)
+    return int(state[0] >> np.uint64(1))
+
+
+def _prefixed(progress: Progress | None, prefix: str) -> Progress | None:
+    """``progress`` with ``prefix`` put before every message."""
+    if progress is None:
+        return None
+
+    def report(message: str, done: int, total: int) -> None:
+        progress(prefix + message, done, total)
+
+    return report

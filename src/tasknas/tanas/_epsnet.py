@@ -1,0 +1,81 @@
+"""ε-approximation networks: the ``SmallCNN`` that represents a task in TA-NAS.
+
+Every ε-network is built under ``seeded(settings.init_seed)``, so networks with the same
+shape start from identical weights; that shared start is what makes their Fisher
+informations comparable (see ``tasknas.similarity.task_distance``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from tasknas.nn import SmallCNN
+from tasknas.tanas._settings import TANASSettings
+from tasknas.tasks import ImageTask, load_image_task
+from tasknas.training import ProgressCallback, Trainer, seeded
+
+__all__ = ["Progress", "build_epsnet", "epsnet_trainer", "load_task", "train_epsnet"]
+
+_log = logging.getLogger(__name__)
+
+#: ``progress(message, done, total)``: reports how far a long step has come.
+Progress = Callable[[str, int, int], object]
+
+
+def load_task(spec: str | ImageTask, settings: TANASSettings) -> ImageTask:
+    """The task ``spec`` with the settings' split sizes and data seed (a task passes through)."""
+    if isinstance(spec, ImageTask):
+        return spec
+    return load_image_task(
+        spec,
+        seed=settings.data_seed,
+        n_train=settings.n_train,
+        n_val=settings.n_val,
+        n_test=settings.n_test,
+    )
+
+
+def build_epsnet(
+    in_channels: int, num_classes: int, image_size: int, settings: TANASSettings
+) -> SmallCNN:
+    """An untrained ε-network: the shared initial weights for this input and output shape."""
+    with seeded(settings.init_seed):
+        return SmallCNN(
+            in_channels,
+            num_classes,
+            image_size=image_size,
+            channels=settings.cnn_channels,
+            hidden=settings.cnn_hidden,
+            pool=settings.cnn_pool,
+        )
+
+
+def epsnet_trainer(
+    settings: TANASSettings, progress: Progress | None = None, label: str = ""
+) -> Trainer:
+    """The trainer of ε-networks (Adam, ``cnn_epochs``), reporting batches to ``progress``."""
+    callbacks = []
+    if progress is not None:
+        callbacks.append(ProgressCallback(lambda done, total: progress(label, done, total)))
+    return Trainer(
+        epochs=settings.cnn_epochs,
+        batch_size=settings.batch_size,
+        lr=settings.cnn_lr,
+        device=settings.device,
+        seed=settings.init_seed,
+        callbacks=callbacks,
+    )
+
+
+def train_epsnet(
+    task: ImageTask, settings: TANASSettings, progress: Progress | None = None
+) -> tuple[SmallCNN, float]:
+    """Train ``task``'s ε-network from the shared initialisation; returns it (on the CPU)
+    and its accuracy on the task's test split."""
+    model = build_epsnet(task.in_channels, task.num_classes, task.image_size[0], settings)
+    trainer = epsnet_trainer(settings, progress, f"{task.name}: ε-network")
+    trainer.fit(model, task.train)
+    accuracy = trainer.evaluate(model, task.test)["accuracy"]
+    _log.info("ε-network of %s: test accuracy %.4f", task.name, accuracy)
+    return model.cpu(), accuracy

@@ -1,0 +1,105 @@
+"""``run_fuse``: TA-NAS end to end for one target task (distances → space → FUSE)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tasknas.errors import UnknownNameError
+from tasknas.oneshot import fuse_search
+from tasknas.spaces import DartsGenotype, DartsSpace, get_space
+from tasknas.tanas._dictionary import CELL_SPACE, TaskDictionary
+from tasknas.tanas._distance import target_distances
+from tasknas.tanas._epsnet import Progress, load_task
+from tasknas.tanas._settings import TANASSettings, check_seed
+from tasknas.tanas._space import task_aware_space
+
+__all__ = ["SEARCH_SPACES", "closest_tasks", "run_fuse"]
+
+_log = logging.getLogger(__name__)
+
+SpaceBuilder = Callable[[TaskDictionary, Sequence[str]], tuple[DartsSpace, list[DartsGenotype]]]
+
+
+def _standard_space(
+    dictionary: TaskDictionary, closest: Sequence[str]
+) -> tuple[DartsSpace, list[DartsGenotype]]:
+    """The full ``darts-tanas`` space, FUSE starting from random cells."""
+    space = get_space(CELL_SPACE)
+    assert isinstance(space, DartsSpace)
+    return space, []
+
+
+#: The spaces ``run_fuse`` can search: name -> (dictionary, closest tasks) -> (space, cells).
+SEARCH_SPACES: dict[str, SpaceBuilder] = {
+    "task-aware": task_aware_space,
+    "standard": _standard_space,
+}
+
+
+def closest_tasks(distances: dict[str, float], k: int) -> list[str]:
+    """The ``k`` tasks with the smallest distance, nearest first (ties by name)."""
+    return [name for name, _ in sorted(distances.items(), key=lambda kv: (kv[1], kv[0]))[:k]]
+
+
+def run_fuse(
+    target: str,
+    *,
+    dictionary: TaskDictionary,
+    space: str = "task-aware",
+    settings: TANASSettings | None = None,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Find an architecture for ``target`` with TA-NAS.
+
+    Trains the target's ε-network and measures its distance to every dictionary task,
+    picks the ``settings.k`` closest, builds the search space (``"task-aware"``: the closest
+    tasks' operations, FUSE starting from their cells; ``"standard"``: the full
+    ``darts-tanas`` space from random cells, closest tasks reported all the same), runs
+    ``fuse_search`` with ``settings.target_fuse`` and retrains the winner.
+
+    Returns:
+        ``{"target", "closest", "arch", "test_error" (%), "params"}`` plus ``"space"``,
+        ``"space_ops"``, ``"initial"`` (the starting cells), ``"distances"``,
+        ``"val_accuracy"``, ``"seed"``, ``"candidate_epochs"``, ``"seconds"`` (total) and
+        ``"stage_seconds"`` (``distances``, ``search``).
+
+    Raises:
+        UnknownNameError: unknown ``space``; the message lists the valid choices.
+        RunStoreError: the dictionary is missing or empty.
+    """
+    if space not in SEARCH_SPACES:
+        raise UnknownNameError("search space", space, SEARCH_SPACES)
+    check_seed(seed)
+    start = time.perf_counter()
+    dictionary.require_entries()
+    settings = dictionary.resolve_settings(settings)
+    task = load_task(target, settings)
+    distances = target_distances(dictionary, task, settings, progress)
+    closest = closest_tasks(distances, settings.k)
+    searched, initial = SEARCH_SPACES[space](dictionary, closest)
+    middle = time.perf_counter()
+    _log.info("%s: closest tasks %s; searching %s", task.name, closest, searched.name)
+    result = fuse_search(
+        searched, task, settings=settings.target_fuse, seed=seed, initial=initial, progress=progress
+    )
+    end = time.perf_counter()
+    return {
+        "target": task.name,
+        "closest": closest,
+        "arch": result.arch,
+        "test_error": result.test_error,
+        "params": result.params,
+        "space": space,
+        "space_ops": list(searched.ops),
+        "initial": [str(cell) for cell in initial],
+        "distances": distances,
+        "val_accuracy": result.val_accuracy,
+        "seed": seed,
+        "candidate_epochs": result.candidate_epochs,
+        "seconds": end - start,
+        "stage_seconds": {"distances": middle - start, "search": end - middle},
+    }

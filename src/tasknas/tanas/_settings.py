@@ -1,0 +1,127 @@
+"""``TANASSettings``: every knob of the TA-NAS pipeline (dictionary, distances, FUSE)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tasknas._torch import DEVICES
+from tasknas.errors import InvalidSettingError
+from tasknas.oneshot import FuseSettings
+
+__all__ = ["EPSNET_FIELDS", "TANASSettings", "check_seed"]
+
+#: Fields that shape the ε-approximation networks and their data. A target's network is only
+#: comparable with the dictionary's when all of these agree (see ``TANASSettings.epsnet``).
+EPSNET_FIELDS = (
+    "n_train",
+    "n_val",
+    "n_test",
+    "data_seed",
+    "init_seed",
+    "cnn_epochs",
+    "cnn_channels",
+    "cnn_hidden",
+    "cnn_pool",
+    "cnn_lr",
+    "batch_size",
+)
+_FUSE_FIELDS = ("dictionary_fuse", "target_fuse")
+_COUNTS = (*(f for f in EPSNET_FIELDS if f != "cnn_lr"), "fisher_samples", "k")
+
+
+def _dictionary_fuse() -> FuseSettings:
+    return FuseSettings(rounds=2, final_epochs=3)
+
+
+@dataclass(frozen=True)
+class TANASSettings:
+    """Settings of the TA-NAS pipeline.
+
+    Attributes:
+        n_train, n_val, n_test: caps on each split of every task (see ``load_image_task``).
+        data_seed: seed of the task splits.
+        init_seed: seed of the ε-networks' shared initial weights. Fisher distances are only
+            meaningful between networks trained from the same initialisation.
+        cnn_epochs: training epochs of each ε-network (``SmallCNN``).
+        cnn_channels, cnn_hidden, cnn_pool: the ``SmallCNN`` shape.
+        cnn_lr: Adam learning rate of the ε-networks.
+        batch_size: mini-batch size of the ε-networks and of the Fisher computation.
+        fisher_samples: target validation images the Fisher diagonals are measured on.
+        k: how many closest dictionary tasks build the task-aware space.
+        dictionary_fuse: FUSE settings of the best-cell search of each base task.
+        target_fuse: FUSE settings of the search on the target task.
+        device: where everything runs; overrides the ``device`` of both FUSE settings.
+
+    Raises:
+        InvalidSettingError: a field is out of range; the message names it and its value.
+    """
+
+    n_train: int = 1000
+    n_val: int = 300
+    n_test: int = 1000
+    data_seed: int = 0
+    init_seed: int = 0
+    cnn_epochs: int = 3
+    cnn_channels: int = 32
+    cnn_hidden: int = 256
+    cnn_pool: int = 2
+    cnn_lr: float = 1e-3
+    batch_size: int = 64
+    fisher_samples: int = 300
+    k: int = 3
+    dictionary_fuse: FuseSettings = field(default_factory=_dictionary_fuse)
+    target_fuse: FuseSettings = field(default_factory=FuseSettings)
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        for name in _COUNTS:
+            _check_int(name, getattr(self, name), 0 if name.endswith("seed") else 1)
+        if not (isinstance(self.cnn_lr, int | float) and self.cnn_lr > 0):
+            raise InvalidSettingError(f"cnn_lr must be a number > 0, got {self.cnn_lr!r}")
+        if self.device not in DEVICES:
+            raise InvalidSettingError(
+                f"unknown device {self.device!r}; valid choices: {', '.join(DEVICES)}"
+            )
+        for name in _FUSE_FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, FuseSettings):
+                raise InvalidSettingError(f"{name} must be FuseSettings, got {value!r}")
+            # One device for the whole pipeline.
+            object.__setattr__(self, name, dataclasses.replace(value, device=self.device))
+
+    def epsnet(self) -> dict[str, Any]:
+        """The fields that shape the ε-networks (``EPSNET_FIELDS``) and their values."""
+        return {name: getattr(self, name) for name in EPSNET_FIELDS}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values (the FUSE settings as nested dicts)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TANASSettings:
+        """The settings ``to_dict`` wrote; unknown keys raise ``InvalidSettingError``."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InvalidSettingError(
+                f"unknown TA-NAS settings {unknown}; valid choices: {', '.join(sorted(known))}"
+            )
+        values = dict(data)
+        for name in _FUSE_FIELDS:
+            if isinstance(values.get(name), Mapping):
+                values[name] = FuseSettings(**values[name])
+        return cls(**values)
+
+
+def _check_int(name: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InvalidSettingError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+def check_seed(seed: object) -> int:
+    """``seed`` if it is an integer >= 0, else ``InvalidSettingError``."""
+    _check_int("seed", seed, 0)
+    return int(seed)  # type: ignore[call-overload]

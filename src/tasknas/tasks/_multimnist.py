@@ -1,0 +1,86 @@
+"""MultiMNIST: two MNIST test digits overlaid side by side; tasks ``left`` and ``right``.
+
+Construction (seeded, deterministic):
+
+1. The 10,000 shipped MNIST test digits are split, stratified by digit, into disjoint
+   *pools* for train (70 %), val (10 %) and test (20 %), so no source digit appears in two
+   splits.
+2. Each image of a split pairs two different digits of that split's pool, drawn uniformly
+   by a numpy ``Generator``.
+3. On a ``28 x (28 + 2 * shift)`` canvas (``28 x 36`` for the default ``shift=4``) the left
+   digit is placed ``shift`` pixels left of the centre and the right digit ``shift`` pixels
+   right of it; where they overlap (20 columns by default) the brighter pixel wins
+   (pixelwise maximum). Nothing is resized.
+
+The labels are the two digits' classes, in the columns ``left`` and ``right``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tasknas.errors import InvalidSettingError
+from tasknas.tasks._images import _tensors
+from tasknas.tasks._imagespec import resolve_dataset
+from tasknas.tasks._multitaskset import MultiTaskSet
+from tasknas.tasks._npz import SPLITS, load_image_file
+from tasknas.tasks._splits import carve
+
+__all__ = ["multimnist", "overlay"]
+
+#: Share of the source digits in each split's pool (val, test; train takes the rest).
+POOL_FRACTIONS = (0.1, 0.2)
+_POOLS, _PAIRS = 21, 22  # random streams
+
+
+def overlay(left: np.ndarray, right: np.ndarray, shift: int) -> np.ndarray:
+    """``left`` and ``right`` ``(N, H, W)`` digits on ``(N, H, W + 2*shift)`` canvases."""
+    n, height, width = left.shape
+    canvas = np.zeros((n, height, width + 2 * shift), dtype=left.dtype)
+    canvas[:, :, :width] = left
+    canvas[:, :, 2 * shift :] = np.maximum(canvas[:, :, 2 * shift :], right)
+    return canvas
+
+
+def multimnist(
+    *, seed: int = 0, n_train: int = 6000, n_val: int = 1000, n_test: int = 2000, shift: int = 4
+) -> MultiTaskSet:
+    """The MultiMNIST set of ``seed`` (module docstring) with the given numbers of pairs.
+
+    Same arguments, same images and labels, bit for bit.
+
+    Raises:
+        InvalidSettingError: a size below 1 or a shift outside ``[0, 28]``.
+    """
+    sizes = {"train": n_train, "val": n_val, "test": n_test}
+    for key, size in sizes.items():
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise InvalidSettingError(f"n_{key} must be an integer >= 1, got {size!r}")
+    if isinstance(shift, bool) or not isinstance(shift, int) or not 0 <= shift <= 28:
+        raise InvalidSettingError(f"shift must be an integer in [0, 28], got {shift!r}")
+    file = load_image_file(resolve_dataset("mnist"))
+    images, labels = file.x["test"], file.y["test"]
+    val_pool, test_pool, train_pool = carve(
+        labels, list(POOL_FRACTIONS), np.random.default_rng([seed, _POOLS])
+    )
+    pools = {"train": train_pool, "val": val_pool, "test": test_pool}
+    data = {}
+    for index, split in enumerate(SPLITS):
+        pool, size = pools[split], sizes[split]
+        rng = np.random.default_rng([seed, _PAIRS, index])
+        first = rng.integers(len(pool), size=size)
+        second = (first + rng.integers(1, len(pool), size=size)) % len(pool)  # never `first`
+        left, right = pool[first], pool[second]
+        x = overlay(images[left], images[right], shift)
+        data[split] = _tensors(x, np.stack([labels[left], labels[right]], axis=1))
+    return MultiTaskSet(
+        name="multimnist",
+        tasks=("left", "right"),
+        classes=(file.classes, file.classes),
+        in_channels=1,
+        image_size=(28, 28 + 2 * shift),
+        train=data["train"],
+        val=data["val"],
+        test=data["test"],
+        seed=seed,
+    )

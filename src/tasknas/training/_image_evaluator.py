@@ -1,0 +1,182 @@
+"""``ImageEvaluator``: what the training evaluators share (space, image tasks, sizes, data).
+
+Task names are image task specs (``mnist``, ``fashion_mnist:Trouser``, a ``.npz`` path; see
+``tasknas.tasks.parse_task_spec``). Data is loaded on first use in each process and is not
+pickled, so the evaluator is cheap to ship to worker processes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from torch import nn
+
+from tasknas._torch import resolve_device
+from tasknas.errors import InvalidSettingError
+from tasknas.evaluator import Evaluator
+from tasknas.spaces import SearchSpace, get_space
+from tasknas.tasks import Task
+from tasknas.training._checks import non_negative, positive_int
+from tasknas.training._networks import default_layers, derive, make_network, stable_int
+from tasknas.training._trainer import Trainer
+
+if TYPE_CHECKING:
+    from tasknas.tasks import ImageTask
+
+__all__ = ["METRIC", "TEST_METRIC", "ImageEvaluator"]
+
+_log = logging.getLogger(__name__)
+
+#: The objective metric (validation accuracy, %) and the held-out one (test accuracy, %).
+METRIC, TEST_METRIC = "val_acc", "test_acc"
+
+
+def _optional_size(name: str, value: int | None) -> int | None:
+    return None if value is None else positive_int(name, value)
+
+
+class ImageEvaluator(Evaluator):
+    """Base of the evaluators that train networks of ``space`` on image tasks.
+
+    Args:
+        space: a search space or its registered name (``darts-emtnas``, ``nb201``, ...).
+        tasks: image task specs, one per task; they are the task names.
+        channels: width of the networks (channels of the first cells).
+        layers: depth (DARTS: cells; NB201: cells per stage); default per space.
+        batch_size, lr, momentum, weight_decay: SGD (Nesterov) settings.
+        n_train, n_val, n_test: caps on each split (stratified subsample; None: all).
+        data_seed: seed of the splits and subsamples.
+        seed: seed of initialisation, data order and sampling.
+        device: ``cpu``, ``cuda``, ``mps`` or ``auto``.
+
+    Raises:
+        InvalidSettingError: a setting out of range, no task, or a task named twice.
+        UnknownNameError: an unknown space or data set (lists the valid ones).
+        DataFileError: a ``.npz`` task file is missing.
+    """
+
+    def __init__(
+        self,
+        space: str | SearchSpace[Any],
+        tasks: Sequence[str],
+        *,
+        channels: int = 8,
+        layers: int | None = None,
+        batch_size: int = 64,
+        lr: float = 0.1,
+        momentum: float = 0.9,
+        weight_decay: float = 1e-4,
+        n_train: int | None = 1000,
+        n_val: int | None = 500,
+        n_test: int | None = 1000,
+        data_seed: int = 0,
+        seed: int = 0,
+        device: str = "cpu",
+    ) -> None:
+        from tasknas.tasks import parse_task_spec
+
+        self._space = get_space(space) if isinstance(space, str) else space
+        names = tuple(str(t).strip() for t in tasks)
+        if not names:
+            raise InvalidSettingError("no task given; name image tasks such as mnist,fashion_mnist")
+        if len(set(names)) != len(names):
+            raise InvalidSettingError(f"a task is named twice in {', '.join(names)}")
+        for name in names:
+            parse_task_spec(name)  # raises naming the bad data set or class
+        self._tasks = {
+            n: Task(n, METRIC, description=f"image classification: {n}", test_metric=TEST_METRIC)
+            for n in names
+        }
+        self.channels = positive_int("channels", channels)
+        self.layers = positive_int(
+            "layers", default_layers(self._space) if layers is None else layers
+        )
+        self.batch_size = positive_int("batch_size", batch_size)
+        self.lr = non_negative("lr", lr, strict=True)
+        self.momentum = non_negative("momentum", momentum, strict=True)
+        self.weight_decay = non_negative("weight_decay", weight_decay)
+        self.n_train = _optional_size("n_train", n_train)
+        self.n_val = _optional_size("n_val", n_val)
+        self.n_test = _optional_size("n_test", n_test)
+        for label, value in (("data_seed", data_seed), ("seed", seed)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InvalidSettingError(f"{label} must be an integer >= 0, got {value!r}")
+        self.data_seed = data_seed
+        self.seed = seed
+        resolve_device(device)
+        self.device = device
+        self._data: dict[str, ImageTask] = {}
+
+    def settings(self) -> dict[str, Any]:
+        """The keyword settings shared by every ``ImageEvaluator`` (to build a similar one)."""
+        names = ("channels", "layers", "batch_size", "lr", "momentum", "weight_decay")
+        names += ("n_train", "n_val", "n_test", "data_seed", "seed", "device")
+        return {name: getattr(self, name) for name in names}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_data"] = {}  # reloaded on first use in the receiving process
+        return state
+
+    @property
+    def space(self) -> SearchSpace[Any]:
+        return self._space
+
+    @property
+    def tasks(self) -> Mapping[str, Task]:
+        return self._tasks
+
+    def prepare(self) -> None:
+        """Load every task's data (fails now on a bad file or an empty split)."""
+        for name in self._tasks:
+            self.data(name)
+
+    def data(self, task: str) -> ImageTask:
+        """The splits of ``task``, loaded once per process."""
+        from tasknas.tasks import load_image_task
+
+        name = self.task(task).name
+        if name not in self._data:
+            self._data[name] = load_image_task(
+                name,
+                seed=self.data_seed,
+                n_train=self.n_train,
+                n_val=self.n_val,
+                n_test=self.n_test,
+            )
+            _log.debug("loaded task %s", name)
+        return self._data[name]
+
+    def network(self, arch: Any, task: str, *, seed: int) -> nn.Module:
+        """The stand-alone network of ``arch`` for ``task``, initialised from ``seed``."""
+        data = self.data(task)
+        return make_network(
+            arch,
+            in_channels=data.in_channels,
+            num_classes=data.num_classes,
+            channels=self.channels,
+            layers=self.layers,
+            seed=seed,
+        )
+
+    def task_seed(self, task: str, *keys: int) -> int:
+        """A seed for ``task`` that depends on ``seed``, the task's name and ``keys`` only."""
+        return derive(self.seed, stable_int(task), *keys)
+
+    def trainer(self, *, epochs: int, seed: int, scheduler: str | None, **kwargs: Any) -> Trainer:
+        """The SGD (Nesterov) ``Trainer`` of these settings."""
+        return Trainer(
+            epochs=epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            optimizer="sgd",
+            momentum=self.momentum,
+            weight_decay=self.weight_decay,
+            nesterov=True,
+            scheduler=scheduler,
+            device=self.device,
+            seed=seed,
+            **kwargs,
+        )

@@ -1,0 +1,88 @@
+"""``tasknas mtl`` on tiny data: the --json contract, the table, the figure and bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+
+TINY = ("--n-train", "64", "--n-test", "32", "--epochs", "1", "--pretrain-epochs", "0")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread() -> Iterator[None]:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _usage_error(outcome, *fragments: str) -> str:
+    assert outcome.exit_code == 2, (outcome.exit_code, outcome.stdout, outcome.stderr)
+    assert outcome.stdout == ""
+    line = outcome.error_line()
+    for fragment in fragments:
+        assert fragment in line, f"{fragment!r} not in {line!r}"
+    return line
+
+
+def test_json_has_exactly_the_contract_shape(cli, tmp_path: Path) -> None:
+    plot = tmp_path / "edges.png"
+    outcome = cli("mtl", "--dataset", "multimnist", *TINY, "--plot", str(plot), "--json")
+    assert outcome.exit_code == 0, outcome.stderr
+    data = outcome.json()
+    assert list(data) == ["dataset", "tasks", "edges", "gate_entropy", "params"]
+    assert data["dataset"] == "multimnist"
+    assert list(data["tasks"]) == ["left", "right"]
+    for scores in data["tasks"].values():
+        assert list(scores) == ["single_task", "all_edges", "searched"]
+        assert all(isinstance(v, float) and 0 <= v <= 100 for v in scores.values())
+    for edge in data["edges"]:
+        assert len(edge) == 2 and all(isinstance(end, str) and "/stage" in end for end in edge)
+        assert edge[0].split("/")[0] != edge[1].split("/")[0]
+    assert isinstance(data["gate_entropy"], float) and 0 <= data["gate_entropy"] <= 0.7
+    assert list(data["params"]) == ["single_task", "all_edges", "searched"]
+    assert all(isinstance(v, int) for v in data["params"].values())
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_table_and_default_figure_path(cli, tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    outcome = cli(
+        "mtl",
+        "--dataset",
+        "omniglot",
+        *TINY,
+        "--gate",
+        "sigmoid",
+        "--seed",
+        "2",
+        env={"TASKNAS_RUNS_DIR": str(runs)},
+    )
+    assert outcome.exit_code == 0, outcome.stderr
+    for text in ("alphabet", "character", "single-task", "all-edges", "searched", "chosen edges"):
+        assert text in outcome.stdout
+    assert (runs / "mtl-omniglot-seed2-edges.png").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["--dataset", "nope"], ["'nope'", "multimnist, omniglot", ".npz"]),
+        (["--dataset", "missing.npz"], ["'missing.npz' not found"]),
+        (["--dataset", "multimnist", "--gate", "soft"], ["'soft'", "sigmoid, gumbel, hard"]),
+        (["--dataset", "multimnist", "--lam", "-1"], ["lam", "got -1.0"]),
+        (["--dataset", "multimnist", "--epochs", "0"], ["epochs", "got 0"]),
+        (["--dataset", "multimnist", "--n-train", "0"], ["n_train", "got 0"]),
+        (["--dataset", "multimnist", "--device", "tpu"], ["'tpu'", "cpu, cuda"]),
+    ],
+)
+def test_bad_input_is_one_error_line(cli, args: list[str], fragments: list[str]) -> None:
+    _usage_error(cli("mtl", *args), *fragments)
+
+
+def test_an_unparsable_number_is_one_error_line_from_the_installed_script(tasknas_process) -> None:
+    outcome = tasknas_process.run("mtl", "--dataset", "multimnist", "--limit", "abc")
+    _usage_error(outcome, "'--limit'", "integer")

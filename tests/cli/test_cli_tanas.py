@@ -1,0 +1,217 @@
+"""``tasknas dictionary``, ``tasknas distance`` and ``tasknas fuse`` on a tiny dictionary."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+
+from tasknas.oneshot import FuseSettings
+from tasknas.tanas import TANASSettings, TaskDictionary
+
+TINY_FUSE = FuseSettings(rounds=1, stages=1, channels=4, layers=2, final_epochs=1, final_channels=4)
+#: Stored in the dictionary, so every command on it runs at this (tiny) size.
+TINY = TANASSettings(
+    n_train=128,
+    n_val=64,
+    n_test=128,
+    cnn_epochs=1,
+    cnn_channels=4,
+    cnn_hidden=32,
+    fisher_samples=64,
+    k=2,
+    dictionary_fuse=TINY_FUSE,
+    target_fuse=TINY_FUSE,
+)
+BASES = ("mnist:0", "mnist:1", "fashion_mnist:1")
+NAMES = ["mnist:0", "mnist:1", "fashion_mnist:Trouser"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread() -> Iterator[None]:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def dictionary_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cli-tanas") / "dictionary"
+    TaskDictionary(root).build(BASES, settings=TINY)
+    return root
+
+
+@pytest.fixture
+def dictionary_copy(dictionary_dir: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(dictionary_dir, tmp_path / "dictionary"))
+
+
+def _usage_error(outcome, *fragments: str) -> str:
+    assert outcome.exit_code == 2, (outcome.exit_code, outcome.stdout, outcome.stderr)
+    assert outcome.stdout == ""
+    line = outcome.error_line()
+    for fragment in fragments:
+        assert fragment in line, f"{fragment!r} not in {line!r}"
+    return line
+
+
+def test_list_json_and_table(cli, dictionary_dir: Path) -> None:
+    data = cli("dictionary", "list", "--dir", str(dictionary_dir), "--json").json()
+    assert data["dir"] == str(dictionary_dir)
+    assert [t["name"] for t in data["tasks"]] == NAMES
+    assert TANASSettings.from_dict(data["settings"]) == TINY
+    table = cli("dictionary", "list", "--dir", str(dictionary_dir))
+    assert table.exit_code == 0
+    for name in NAMES:
+        assert name in table.stdout
+
+
+def test_default_dictionary_from_environment(cli, dictionary_dir: Path) -> None:
+    outcome = cli(
+        "dictionary", "list", "--json", env={"TASKNAS_DICTIONARY_DIR": str(dictionary_dir)}
+    )
+    assert [t["name"] for t in outcome.json()["tasks"]] == NAMES
+
+
+def test_distance_json_shape(cli, dictionary_dir: Path) -> None:
+    outcome = cli("distance", "--target", "mnist:1", "--dir", str(dictionary_dir), "--json")
+    assert outcome.exit_code == 0, outcome.stderr
+    data = outcome.json()
+    assert set(data) == {"target", "distances"}
+    assert data["target"] == "mnist:1"
+    assert list(data["distances"]) == NAMES
+    assert all(isinstance(d, float) for d in data["distances"].values())
+    assert data["distances"]["mnist:1"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_distance_table_and_plot(cli, dictionary_dir: Path, tmp_path: Path) -> None:
+    plot = tmp_path / "heatmap.png"
+    outcome = cli(
+        "distance", "--target", "quickdraw4:cat", "--dir", str(dictionary_dir), "--plot", str(plot)
+    )
+    assert outcome.exit_code == 0, outcome.stderr
+    assert plot.stat().st_size > 0
+    for name in NAMES:
+        assert name in outcome.stdout
+    assert f"wrote {plot}" in outcome.stdout
+
+
+def test_fuse_json_shape(cli, dictionary_dir: Path) -> None:
+    args = ("fuse", "--target", "quickdraw4:cat", "--dir", str(dictionary_dir))
+    outcome = cli(*args, "--json", "--rounds", "1", "--final-epochs", "1")
+    assert outcome.exit_code == 0, outcome.stderr
+    data = outcome.json()
+    assert list(data) == ["target", "closest", "arch", "test_error", "params"]
+    assert data["target"] == "quickdraw4:cat"
+    assert len(data["closest"]) == TINY.k and set(data["closest"]) <= set(NAMES)
+    assert isinstance(data["arch"], str) and data["arch"].startswith("normal=")
+    assert isinstance(data["test_error"], float) and 0.0 <= data["test_error"] <= 100.0
+    assert isinstance(data["params"], int) and data["params"] > 0
+
+
+def test_fuse_standard_space_table(cli, dictionary_dir: Path) -> None:
+    outcome = cli(
+        "fuse", "--target", "mnist:2", "--space", "standard", "--dir", str(dictionary_dir)
+    )
+    assert outcome.exit_code == 0, outcome.stderr
+    assert "closest tasks" in outcome.stdout and "test error" in outcome.stdout
+
+
+def test_build_add_remove(cli, dictionary_copy: Path) -> None:
+    folder = str(dictionary_copy)
+    skipped = cli("dictionary", "build", "--dir", folder, "--tasks", "mnist:0,mnist:1", "--json")
+    assert skipped.exit_code == 0, skipped.stderr
+    assert [t["name"] for t in skipped.json()["tasks"]] == NAMES
+    removed = cli("dictionary", "remove", "fashion_mnist:1", "--dir", folder)
+    assert removed.exit_code == 0 and "removed fashion_mnist:Trouser" in removed.stdout
+    added = cli("dictionary", "add", "mnist:2", "--dir", folder)
+    assert added.exit_code == 0, added.stderr
+    assert TaskDictionary(dictionary_copy).names() == ["mnist:0", "mnist:1", "mnist:2"]
+
+
+def test_build_new_dictionary(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A new dictionary gets the default settings; make them tiny.
+    monkeypatch.setattr(TaskDictionary, "resolve_settings", lambda self, settings=None: TINY)
+    folder = tmp_path / "new"
+    outcome = cli("dictionary", "build", "--dir", str(folder), "--tasks", "mnist:3", "--json")
+    assert outcome.exit_code == 0, outcome.stderr
+    assert [t["name"] for t in outcome.json()["tasks"]] == ["mnist:3"]
+    assert json.loads((folder / "index.json").read_text())["entries"][0]["name"] == "mnist:3"
+
+
+@pytest.mark.parametrize("command", ["distance", "fuse"])
+def test_missing_or_empty_dictionary(cli, command: str, tmp_path: Path) -> None:
+    missing = tmp_path / "missing"
+    _usage_error(
+        cli(command, "--target", "mnist:0", "--dir", str(missing)),
+        str(missing),
+        "tasknas dictionary build",
+    )
+    assert not missing.exists()
+    TaskDictionary(tmp_path / "empty").build([])
+    _usage_error(
+        cli(command, "--target", "mnist:0", "--dir", str(tmp_path / "empty")),
+        "no tasks",
+        "tasknas dictionary build",
+    )
+
+
+def test_list_missing_dictionary(cli, tmp_path: Path) -> None:
+    _usage_error(
+        cli("dictionary", "list", "--dir", str(tmp_path / "none")), "tasknas dictionary build"
+    )
+
+
+BAD_TARGETS = {
+    "unknown-class": ("quickdraw4:dog", ["'dog'", "apple, bicycle, cat, diamond"]),
+    "unknown-dataset": ("nope:1", ["'nope:1'", "mnist, fashion_mnist, quickdraw4"]),
+    "missing-file": ("missing.npz:1", ["missing.npz", "not found"]),
+}
+
+
+@pytest.mark.parametrize("command", ["distance", "fuse"])
+@pytest.mark.parametrize(("target", "fragments"), BAD_TARGETS.values(), ids=BAD_TARGETS.keys())
+def test_bad_target(cli, dictionary_dir: Path, command: str, target: str, fragments) -> None:
+    _usage_error(cli(command, "--target", target, "--dir", str(dictionary_dir)), *fragments)
+
+
+def test_bad_space_and_tasks(cli, dictionary_dir: Path) -> None:
+    folder = str(dictionary_dir)
+    _usage_error(
+        cli("fuse", "--target", "quickdraw4:cat", "--space", "nope", "--dir", folder),
+        "'nope'",
+        "task-aware, standard",
+    )
+    _usage_error(
+        cli("dictionary", "build", "--dir", folder, "--tasks", "mnist:0,mnist:12"),
+        "'12'",
+        "class of mnist",
+    )
+    _usage_error(cli("dictionary", "remove", "mnist:7", "--dir", folder), "'mnist:7'", "mnist:0")
+    _usage_error(
+        cli("fuse", "--target", "mnist:0", "--rounds", "0", "--dir", folder), "rounds", "got 0"
+    )
+    _usage_error(
+        cli("fuse", "--target", "mnist:0", "--seed", "-1", "--dir", folder), "seed", "got -1"
+    )
+    _usage_error(cli("dictionary", "build", "--seed", "-2", "--dir", folder), "seed", "got -2")
+    _usage_error(
+        cli("distance", "--target", "mnist:0", "--device", "gpu", "--dir", folder),
+        "'gpu'",
+        "cpu",
+    )
+    _usage_error(cli("distance", "--target", "pathmnist:0", "--dir", folder), "same input shape")
+
+
+def test_corrupt_index(cli, dictionary_copy: Path) -> None:
+    (dictionary_copy / "index.json").write_text("{broken")
+    _usage_error(
+        cli("dictionary", "list", "--dir", str(dictionary_copy)),
+        str(dictionary_copy / "index.json"),
+        "corrupt",
+    )

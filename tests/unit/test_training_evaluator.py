@@ -1,0 +1,312 @@
+"""Training evaluators: stand-alone training, weight-sharing supernets, searches, CLI, final."""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from tasknas.cli import app
+from tasknas.errors import InvalidArchitectureError, InvalidSettingError, UnknownNameError
+from tasknas.evaluator import GenerationEvaluator
+from tasknas.experiment import RunSettings, build_strategy, open_benchmark
+from tasknas.nn import DartsSupernet, NB201Supernet
+from tasknas.runner import Runner
+from tasknas.spaces import DartsCell, DartsGenotype, NB201Cell, get_space
+from tasknas.storage import SQLiteStore
+from tasknas.training import SupernetEvaluator, TrainingEvaluator, final_train
+from tasknas.trial import Trial
+
+TASKS = ("mnist", "fashion_mnist")
+#: Tiny networks and data: every evaluation takes a fraction of a second.
+TINY: dict[str, Any] = {
+    "channels": 4,
+    "layers": 1,  # one (reduction) cell
+    "n_train": 64,
+    "n_val": 32,
+    "n_test": 32,
+    "batch_size": 32,
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread() -> Iterator[None]:
+    """Tiny networks gain nothing from intra-op threads, which thrash on a busy CPU."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _restore_tasknas_logger() -> Iterator[None]:
+    """The CLI configures the ``tasknas`` logger; undo it so other tests see it untouched."""
+    logger = logging.getLogger("tasknas")
+    handlers, level = list(logger.handlers), logger.level
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
+
+
+def _archs(space: str, count: int, seed: int = 0) -> list[Any]:
+    rng = np.random.default_rng(seed)
+    return [get_space(space).sample(rng) for _ in range(count)]
+
+
+# -- stand-alone training -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("space", ["darts-emtnas", "nb201"])
+def test_training_evaluator_is_deterministic_and_reports_its_metrics(space: str) -> None:
+    settings = {**TINY, "layers": 1} if space == "nb201" else TINY
+    arch = _archs(space, 1)[0]
+    first = TrainingEvaluator(space, TASKS, epochs=1, **settings).evaluate(arch, "mnist")
+    again = TrainingEvaluator(space, TASKS, epochs=1, **settings).evaluate(arch, "mnist")
+    assert first.ok and first.objective == again.objective
+    assert set(first.metrics) == {"val_acc", "test_acc", "params", "train_seconds"}
+    assert first.objective == first.metrics["val_acc"] and 0 <= first.objective <= 100
+    assert first.metrics["test_acc"] == again.metrics["test_acc"]
+    assert first.metrics["params"] > 0 and first.cost >= first.metrics["train_seconds"] > 0
+
+
+def test_training_evaluator_pickles_without_its_data() -> None:
+    evaluator = TrainingEvaluator("darts-emtnas", TASKS, epochs=1, **TINY)
+    arch = _archs("darts-emtnas", 1)[0]
+    here = evaluator.evaluate(arch, "fashion_mnist")
+    blob = pickle.dumps(evaluator)
+    assert len(blob) < 20_000  # the loaded images stay behind
+    there = pickle.loads(blob).evaluate(arch, "fashion_mnist")
+    assert (here.objective, here.metrics["test_acc"]) == (
+        there.objective,
+        there.metrics["test_acc"],
+    )
+
+
+def test_training_evaluator_errors_name_the_bad_value() -> None:
+    evaluator = TrainingEvaluator("darts-emtnas", ["mnist"], **TINY)
+    with pytest.raises(UnknownNameError, match="mnist"):
+        evaluator.evaluate(_archs("darts-emtnas", 1)[0], "cifar")
+    with pytest.raises(InvalidArchitectureError, match="darts-emtnas"):
+        evaluator.evaluate(_archs("nb201", 1)[0], "mnist")
+    with pytest.raises(InvalidSettingError, match="epochs"):
+        TrainingEvaluator("darts-emtnas", ["mnist"], epochs=0)
+    with pytest.raises(UnknownNameError, match="fashion_mnist"):
+        TrainingEvaluator("darts-emtnas", ["no_such_data"])
+    with pytest.raises(InvalidSettingError, match="twice"):
+        TrainingEvaluator("darts-emtnas", ["mnist", "mnist"])
+
+
+# -- weight sharing -------------------------------------------------------------------------
+
+
+def _with_op(cell: DartsCell, node: int, slot: int, op: str) -> DartsCell:
+    nodes = [list(pair) for pair in cell.nodes]
+    nodes[node][slot] = (op, cell.nodes[node][slot][1])
+    return DartsCell(tuple(tuple(n) for n in nodes))  # type: ignore[arg-type]
+
+
+def _darts_pair() -> tuple[
+    DartsGenotype, DartsGenotype, tuple[int, int, str], tuple[int, int, str]
+]:
+    """A and B differ only in node 1, slot 0 of the normal cell; both share node 0 slot 0."""
+    sampled = _archs("darts-emtnas", 1, seed=3)[0]
+    a = DartsGenotype(_with_op(sampled.normal, 0, 0, "dw_conv_5x5"), sampled.reduce)
+    (op_a, src), other = a.normal.nodes[1]
+    op_b = next(o for o in ("dw_conv_3x3", "dil_conv_5x5") if o != op_a and (o, src) != other)
+    b = DartsGenotype(_with_op(a.normal, 1, 0, op_b), a.reduce)
+    shared_op, shared_src = a.normal.nodes[0][0]
+    return a, b, (0, shared_src, shared_op), (1, src, op_b)
+
+
+def _step(net: torch.nn.Module, arch: Any) -> None:
+    """One SGD step of ``arch``'s sub-network on random data."""
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.5)
+    net.select(arch)  # type: ignore[operator]
+    x, y = torch.rand(8, 1, 28, 28), torch.randint(0, 3, (8,))
+    torch.nn.functional.cross_entropy(net(x), y).backward()
+    optimizer.step()
+
+
+def _flat(module: torch.nn.Module) -> torch.Tensor:
+    return torch.cat([p.detach().flatten().clone() for p in module.parameters()])
+
+
+def test_darts_supernet_shares_weights_between_individuals_that_share_an_operation() -> None:
+    a, b, shared, own_b = _darts_pair()
+    torch.manual_seed(0)
+    net = DartsSupernet(get_space("darts-emtnas"), num_classes=3, channels=4, layers=3).eval()
+    cell = net.cells[0]
+    assert cell.op(*shared) is not cell.op(*own_b)
+    x = torch.rand(4, 1, 28, 28)
+    net.select(b)
+    before_b = net(x).detach()
+    shared_before, own_before = _flat(cell.op(*shared)), _flat(cell.op(*own_b))
+    _step(net.train(), a)  # train A only
+    assert not torch.equal(_flat(cell.op(*shared)), shared_before)  # B's weights moved...
+    assert torch.equal(_flat(cell.op(*own_b)), own_before)  # ...but not the op only B uses
+    net.eval().select(b)
+    assert not torch.allclose(net(x), before_b)
+
+
+def test_nb201_supernet_shares_weights_per_edge_and_operation() -> None:
+    # A: 3x3 convolutions everywhere; B would put a 1x1 on edge 1 and share A's 3x3 on edge 0
+    a = NB201Cell.from_names(["nor_conv_3x3"] * 6)
+    torch.manual_seed(0)
+    net = NB201Supernet(get_space("nb201"), num_classes=3, channels=4, cells_per_stage=1)
+    cell = net.stages[0][0]
+    shared, own_b = _flat(cell.op(0, "nor_conv_3x3")), _flat(cell.op(1, "nor_conv_1x1"))
+    _step(net, a)
+    assert not torch.equal(_flat(cell.op(0, "nor_conv_3x3")), shared)
+    assert torch.equal(_flat(cell.op(1, "nor_conv_1x1")), own_b)
+
+
+def test_supernet_evaluator_trains_only_the_generation_s_operations() -> None:
+    a, _, shared, own_b = _darts_pair()
+    evaluator = SupernetEvaluator("darts-emtnas", ["mnist"], **{**TINY, "layers": 3})
+    cell = evaluator.supernet("mnist").cells[0]  # a normal cell (then two reductions)
+    shared_before, own_before = _flat(cell.op(*shared)), _flat(cell.op(*own_b))
+    (result,) = evaluator.evaluate_generation([Trial("mnist", a)], [None])
+    assert result.ok and result.metrics["generation"] == 0
+    assert not torch.equal(_flat(cell.op(*shared)), shared_before)
+    assert torch.equal(_flat(cell.op(*own_b)), own_before)
+
+
+def _scores(generations: list[list[Any]]) -> list[list[tuple[float, float, float]]]:
+    """What must not depend on timing: objective, parameters and generation of each result."""
+    return [
+        [(r.objective, r.metrics["params"], r.metrics["generation"]) for r in results]
+        for results in generations
+    ]
+
+
+def test_supernet_generations_are_deterministic_and_replay_on_resume(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    archs = _archs("darts-emtnas", 4)
+    generations = [[Trial("mnist", a) for a in archs[:3]], [Trial("mnist", archs[3])]]
+
+    def evaluator(checkpoints: Path) -> SupernetEvaluator:
+        made = SupernetEvaluator("darts-emtnas", ["mnist"], budget=4, **TINY)
+        made.attach(checkpoints)
+        return made
+
+    first = evaluator(tmp_path)
+    runs = [[first.evaluate_generation(g, [None] * len(g)) for g in generations]]
+    again = evaluator(tmp_path / "elsewhere")
+    runs.append([again.evaluate_generation(g, [None] * len(g)) for g in generations])
+    assert _scores(runs[0]) == _scores(runs[1])
+    # Resumed: generation 0 comes from the store; generation 1 scores as if left alone,
+    # retraining generation 0's epoch (no checkpoint) or loading its checkpoint.
+    for checkpoints in (tmp_path / "none", tmp_path):
+        resumed = evaluator(checkpoints)
+        assert resumed.evaluate_generation(generations[0], runs[0][0]) == runs[0][0]
+        with caplog.at_level(logging.INFO, logger="tasknas"):
+            scored = resumed.evaluate_generation(generations[1], [None])
+        assert _scores([scored]) == _scores([runs[0][1]])
+    assert "loaded checkpoint" in caplog.text
+
+
+# -- searches -------------------------------------------------------------------------------
+
+
+def _search(
+    run_dir: Path, evaluator: str, *, keep: int | None = None
+) -> list[tuple[str, str, float]]:
+    """A tiny ktnas search (4 evaluations per task); ``keep``: cut the store, then resume."""
+    options = {
+        **TINY,
+        "evaluator": evaluator,
+        **({"epochs": 1} if evaluator == "standalone" else {}),
+    }
+    settings = RunSettings(
+        benchmark="train",
+        tasks=TASKS,
+        strategy="ktnas",
+        budget=4,
+        strategy_options={"population_size": 3, "offspring_size": 1, "candidates": 5, "n": 1},
+        benchmark_options=options,
+    ).resolved()
+    bench = open_benchmark(settings)
+    if isinstance(bench, GenerationEvaluator):
+        bench.attach(run_dir)
+    with SQLiteStore(run_dir / "run.sqlite", create=True) as store:
+        Runner(build_strategy(settings, bench), bench, budget=4, store=store).run()
+        records = store.records()
+    if keep is None:
+        return [(r.task, r.arch, r.result.objective) for r in records]
+    cut = run_dir / "cut"
+    cut.mkdir()
+    with SQLiteStore(cut / "run.sqlite", create=True) as store:
+        for record in records[:keep]:
+            store.add(record)
+        bench = open_benchmark(settings)  # a fresh process's view: no supernet yet
+        bench.attach(cut)  # type: ignore[attr-defined]
+        Runner(build_strategy(settings, bench), bench, budget=4, store=store).run()
+        resumed = store.records()
+    assert resumed == records[:keep] + resumed[keep:]
+    return [(r.task, r.arch, r.result.objective) for r in resumed]
+
+
+def test_ktnas_searches_two_image_tasks_by_training(tmp_path: Path) -> None:
+    records = _search(tmp_path, "standalone")
+    assert len(records) == 8 and {t for t, _, _ in records} == set(TASKS)
+    assert all(0 <= value <= 100 for _, _, value in records)
+
+
+def test_ktnas_searches_with_supernets_and_resumes_mid_generation(tmp_path: Path) -> None:
+    whole = _search(tmp_path / "whole", "supernet")
+    assert len(whole) == 8 and {t for t, _, _ in whole} == set(TASKS)
+    assert all(0 <= value <= 100 for _, _, value in whole)
+    # generation 0 is evaluations 1-3 (mnist) and 4-6 (fashion_mnist): cut inside it
+    assert _search(tmp_path / "resumed", "supernet", keep=4) == whole
+
+
+# -- command line and final training --------------------------------------------------------
+
+
+def _cli(*args: str) -> Any:
+    result = CliRunner(env={"NO_COLOR": "1", "TERM": "dumb"}).invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+def test_cli_search_on_the_train_benchmark_then_final(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    tiny = ["--channels", "4", "--layers", "1", "--n-train", "64"]
+    searched = _cli(
+        "search", "--benchmark", "train", "--tasks", "mnist,breastmnist", "--strategy", "re",
+        "--budget", "3", "--out", str(run), "--json", *tiny,
+    )  # fmt: skip
+    assert searched.exit_code == 0, searched.stderr
+    rows = json.loads(searched.stdout)["tasks"]
+    assert set(rows) == {"mnist", "breastmnist"} and rows["mnist"]["evaluations"] == 3
+    assert rows["mnist"]["rank"] is None and rows["mnist"]["metrics"]["val_acc"] >= 0
+    final = _cli("final", str(run), "--epochs", "1", "--n-train", "64", "--json")
+    assert final.exit_code == 0, final.stderr
+    report = json.loads(final.stdout)
+    assert report["tasks"]["mnist"]["arch"] == rows["mnist"]["best_arch"]
+    assert 0 <= report["tasks"]["breastmnist"]["test_acc"] <= 100
+    assert "| mnist |" in (run / "final.md").read_text(encoding="utf-8")
+
+
+def test_cli_rejects_training_flags_on_a_tabular_benchmark(tmp_path: Path) -> None:
+    outcome = _cli("search", "--benchmark", "nb201", "--epochs", "3", "--out", str(tmp_path))
+    assert outcome.exit_code == 2 and "--epochs" in outcome.stderr and "train" in outcome.stderr
+    outcome = _cli("final", str(tmp_path / "missing"))
+    assert outcome.exit_code == 2 and "no run store" in outcome.stderr
+
+
+def test_final_train_scores_the_test_split() -> None:
+    arch = str(_archs("darts-emtnas", 1)[0])
+    result = final_train(arch, "mnist", epochs=1, **TINY)
+    assert result.arch == arch and result.epochs == 1 and result.params > 0
+    assert 0 <= result.test_acc <= 100 and result.seconds > 0
