@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import torch
 
 from tasknas.oneshot import FuseSettings
 from tasknas.tanas import TANASSettings, TaskDictionary
@@ -29,14 +27,6 @@ TINY = TANASSettings(
 )
 BASES = ("mnist:0", "mnist:1", "fashion_mnist:1")
 NAMES = ["mnist:0", "mnist:1", "fashion_mnist:Trouser"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

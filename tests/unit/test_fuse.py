@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -49,15 +48,6 @@ CRIPPLED = (
 GOOD = "normal=sep_conv_3x3~0,sep_conv_3x3~1|sep_conv_3x3~2,sep_conv_3x3~1"
 #: The TA-NAS operations in 2-node cells: cheaper networks for the bookkeeping tests.
 SMALL_SPACE = DartsSpace(TANAS_OPS, nodes=2, reduction=False, name="tanas-2")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    """Tiny networks gain nothing from intra-op threads, which thrash on a busy CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

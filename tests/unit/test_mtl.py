@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,14 +20,6 @@ from tasknas.training import seeded
 TINY = MTLSettings(
     blocks=((4, 4), (8, 8)), pretrain_epochs=1, epochs=2, batch_size=16, alpha_lr=0.5
 )
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def backbones(seed: int = 0, blocks=((4, 4), (8, 8, 8))) -> list[VGGBackbone]:

@@ -38,15 +38,6 @@ TINY: dict[str, Any] = {
 
 
 @pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    """Tiny networks gain nothing from intra-op threads, which thrash on a busy CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module", autouse=True)
 def _restore_tasknas_logger() -> Iterator[None]:
     """The CLI configures the ``tasknas`` logger; undo it so other tests see it untouched."""
     logger = logging.getLogger("tasknas")
