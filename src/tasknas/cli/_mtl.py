@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import torch
 import typer
 from rich.table import Table
 
@@ -61,6 +62,14 @@ def mtl(
         int, typer.Option(help="Training images (a seeded subset).")
     ] = DEFAULT_N_TRAIN,
     n_test: Annotated[int, typer.Option(help="Test images (a seeded subset).")] = DEFAULT_N_TEST,
+    threads: Annotated[
+        int,
+        typer.Option(
+            help="CPU threads of torch. These small networks gain little from more, and extra "
+            "threads thrash when other jobs share the cores.",
+            min=1,
+        ),
+    ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """MTL-NAS: search cross-task edges between single-task backbones; compare with baselines."""
@@ -73,6 +82,7 @@ def mtl(
         device=device,
     )
     task_set = load_multitask_set(dataset, seed=seed, n_train=n_train, n_test=n_test)
+    torch.set_num_threads(threads)
     plot = plot or default_plot_path(dataset, seed)
     with progress_bar(as_json) as report:
         result = mtl_search(task_set, settings=settings, seed=seed, progress=report)

@@ -82,7 +82,7 @@ def plot_mtl_edges(result: MTLResult, path: str | os.PathLike[str]) -> Path:
             end,
             arrowstyle="-|>",
             mutation_scale=10 if on else 6,
-            connectionstyle=f"arc3,rad={0.12 * side}",
+            connectionstyle="arc3,rad=0.12",  # the two directions bow apart
             color="#1f5fbf" if on else "#d0d0d0",
             linewidth=1.8 if on else 0.6,
             zorder=3 if on else 1,
