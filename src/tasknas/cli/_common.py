@@ -66,10 +66,12 @@ def configure_logging(verbose: bool) -> None:
 def progress_bar(as_json: bool) -> Iterator[Callable[[str, int, int], None]]:
     """A progress bar on stderr; yields ``report(message, done, total)`` that drives it.
 
-    With ``as_json`` the bar is transient, and hidden unless stderr is a terminal.
+    With ``as_json`` the bar is transient, and hidden unless stderr is a terminal. Messages are
+    shown verbatim (no rich markup), and the bar is removed when the body raises, so that an
+    error is reported on one line.
     """
     progress = Progress(
-        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.description}", style="bold", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -81,6 +83,10 @@ def progress_bar(as_json: bool) -> Iterator[Callable[[str, int, int], None]]:
         bar = progress.add_task("starting", total=None)
 
         def report(message: str, done: int, total: int) -> None:
-            progress.update(bar, description=escape(message), completed=done, total=total)
+            progress.update(bar, description=message, completed=done, total=total)
 
-        yield report
+        try:
+            yield report
+        except BaseException:
+            progress.remove_task(bar)  # the error line stays the only output
+            raise

@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from tasknas.benchmarks import get_benchmark
-from tasknas.cli._common import err, handle_errors, out, print_json, split_names
+from tasknas.cli._common import handle_errors, out, print_json, progress_bar, split_names
 from tasknas.compare import compare_strategies
 from tasknas.errors import InvalidSettingError
 
@@ -48,20 +47,13 @@ def compare(
     if seeds < 1:
         raise InvalidSettingError(f"--seeds must be >= 1, got {seeds}")
     bench = get_benchmark(benchmark)
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=as_json and not err.is_terminal,
-    )
-    with progress:
-        bar = progress.add_task(f"compare on {benchmark}", total=len(names) * seeds)
+    total, finished = len(names) * seeds, [0]
+    with progress_bar(as_json) as report:
+        report(f"compare on {benchmark}", 0, total)
 
         def on_run(strategy: str, seed: int) -> None:
-            progress.update(bar, advance=1, description=f"{strategy} seed {seed}")
+            finished[0] += 1
+            report(f"{strategy} seed {seed}", finished[0], total)
 
         result = compare_strategies(
             benchmark,

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from tasknas._torch import resolve_device
-from tasknas.cli._common import err, handle_errors, out, print_json, split_names
+from tasknas.cli._common import err, handle_errors, out, print_json, progress_bar, split_names
 from tasknas.errors import UnknownNameError
 from tasknas.tanas import (
     DEFAULT_BASE_TASKS,
@@ -47,34 +44,6 @@ DeviceOption = Annotated[
 ]
 SeedOption = Annotated[int, typer.Option(help="Seed of the FUSE search.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
-
-
-@contextmanager
-def _progress(as_json: bool) -> Iterator[object]:
-    """A progress bar on stderr; yields ``report(message, done, total)`` that drives it.
-
-    The bar is removed when the body raises, so that an error is reported on one line.
-    """
-    progress = Progress(
-        TextColumn("{task.description}", style="bold", markup=False),  # task names verbatim
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=as_json,
-        disable=as_json and not err.is_terminal,
-    )
-    with progress:
-        bar = progress.add_task("starting", total=None)
-
-        def report(message: str, done: int, total: int) -> None:
-            progress.update(bar, description=message, completed=done, total=total)
-
-        try:
-            yield report
-        except BaseException:
-            progress.remove_task(bar)  # the error line stays the only output
-            raise
 
 
 def _settings(dictionary: TaskDictionary, device: str | None, **fuse: int | None) -> TANASSettings:
@@ -146,7 +115,7 @@ def build(
     for spec in specs:
         parse_task_spec(spec)  # fail before the progress bar
     settings = _settings(dictionary, device)
-    with _progress(as_json) as report:
+    with progress_bar(as_json) as report:
         entries = dictionary.build(
             specs, settings=settings, seed=seed, rebuild=rebuild, progress=report
         )
@@ -186,7 +155,7 @@ def add(
     parse_task_spec(task)
     check_seed(seed)
     settings = _settings(dictionary, device)
-    with _progress(False) as report:
+    with progress_bar(False) as report:
         entry = dictionary.add(task, settings=settings, seed=seed, rebuild=rebuild, progress=report)
     _print_entries(f"added to {escape(str(dictionary.root))}", [entry])
 
@@ -220,7 +189,7 @@ def distance(
     dictionary = TaskDictionary(dir_)
     dictionary.require_entries()
     settings = _settings(dictionary, device)
-    with _progress(as_json) as report:
+    with progress_bar(as_json) as report:
         if plot is None:
             distances = target_distances(dictionary, name, settings, report)
         else:
@@ -270,7 +239,7 @@ def fuse(
     dictionary = TaskDictionary(dir_)
     dictionary.require_entries()
     settings = _settings(dictionary, device, rounds=rounds, final_epochs=final_epochs)
-    with _progress(as_json) as report:
+    with progress_bar(as_json) as report:
         result = run_fuse(
             name, dictionary=dictionary, space=space, settings=settings, seed=seed, progress=report
         )
