@@ -7,7 +7,8 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
-from tasknas.errors import InvalidArchitectureError, InvalidSettingError
+from tasknas.errors import InvalidArchitectureError
+from tasknas.nn._checks import check_positive_ints
 from tasknas.nn._ops import OPS, FactorizedReduce, OpFactory, ReLUConvBN
 from tasknas.spaces import DartsCell, DartsGenotype
 
@@ -119,16 +120,14 @@ class DartsNetwork(nn.Module):
         super().__init__()
         if not isinstance(genotype, DartsGenotype):
             raise InvalidArchitectureError(f"DartsNetwork needs a DartsGenotype, got {genotype!r}")
-        for setting, value in {
-            "in_channels": in_channels,
-            "num_classes": num_classes,
-            "channels": channels,
-            "layers": layers,
-            "stem_multiplier": stem_multiplier,
-            "stem_stride": stem_stride,
-        }.items():
-            if not isinstance(value, int) or value < 1:
-                raise InvalidSettingError(f"{setting} must be a positive integer, got {value!r}")
+        check_positive_ints(
+            in_channels=in_channels,
+            num_classes=num_classes,
+            channels=channels,
+            layers=layers,
+            stem_multiplier=stem_multiplier,
+            stem_stride=stem_stride,
+        )
         self.genotype = genotype
         self.drop_path_prob = drop_path_prob
         c_stem = stem_multiplier * channels

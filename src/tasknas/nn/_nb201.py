@@ -7,7 +7,8 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
-from tasknas.errors import InvalidArchitectureError, InvalidSettingError
+from tasknas.errors import InvalidArchitectureError
+from tasknas.nn._checks import check_positive_ints
 from tasknas.nn._ops import OPS, OpFactory, ReLUConvBN
 from tasknas.spaces import EDGES, EdgeCell
 
@@ -61,14 +62,12 @@ class NB201Network(nn.Module):
         super().__init__()
         if not isinstance(cell, EdgeCell):
             raise InvalidArchitectureError(f"NB201Network needs an NB201 cell, got {cell!r}")
-        for setting, value in {
-            "in_channels": in_channels,
-            "num_classes": num_classes,
-            "channels": channels,
-            "cells_per_stage": cells_per_stage,
-        }.items():
-            if not isinstance(value, int) or value < 1:
-                raise InvalidSettingError(f"{setting} must be a positive integer, got {value!r}")
+        check_positive_ints(
+            in_channels=in_channels,
+            num_classes=num_classes,
+            channels=channels,
+            cells_per_stage=cells_per_stage,
+        )
         self.cell = cell
         self.stem = nn.Sequential(
             nn.Conv2d(in_channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels)

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from tasknas.errors import InvalidArchitectureError, InvalidSettingError
+from tasknas.nn._checks import check_positive_ints
 from tasknas.nn._darts import reduction_positions
 from tasknas.nn._ops import OPS, FactorizedReduce, ReLUConvBN
 from tasknas.spaces import DartsCell, DartsGenotype, DartsSpace
@@ -115,14 +116,12 @@ class DartsSupernet(nn.Module):
         super().__init__()
         if not isinstance(space, DartsSpace):
             raise InvalidSettingError(f"DartsSupernet needs a DartsSpace, got {space!r}")
-        for setting, value in {
-            "in_channels": in_channels,
-            "num_classes": num_classes,
-            "channels": channels,
-            "layers": layers,
-        }.items():
-            if not isinstance(value, int) or value < 1:
-                raise InvalidSettingError(f"{setting} must be a positive integer, got {value!r}")
+        check_positive_ints(
+            in_channels=in_channels,
+            num_classes=num_classes,
+            channels=channels,
+            layers=layers,
+        )
         self.space = space
         self.genotype: DartsGenotype | None = None
         c_stem = stem_multiplier * channels

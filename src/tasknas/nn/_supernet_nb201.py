@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from tasknas.errors import InvalidArchitectureError, InvalidSettingError
+from tasknas.nn._checks import check_positive_ints
 from tasknas.nn._nb201 import ResNetBasicBlock
 from tasknas.nn._ops import OPS
 from tasknas.nn._supernet_darts import use_batch_statistics
@@ -66,14 +67,12 @@ class NB201Supernet(nn.Module):
         super().__init__()
         if not isinstance(space, NB201Space):
             raise InvalidSettingError(f"NB201Supernet needs an NB201Space, got {space!r}")
-        for setting, value in {
-            "in_channels": in_channels,
-            "num_classes": num_classes,
-            "channels": channels,
-            "cells_per_stage": cells_per_stage,
-        }.items():
-            if not isinstance(value, int) or value < 1:
-                raise InvalidSettingError(f"{setting} must be a positive integer, got {value!r}")
+        check_positive_ints(
+            in_channels=in_channels,
+            num_classes=num_classes,
+            channels=channels,
+            cells_per_stage=cells_per_stage,
+        )
         self.space = space
         self.cell: NB201Cell | None = None
         self.stem = nn.Sequential(
