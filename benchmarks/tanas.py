@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/tanas.py --out benchmarks/results/tanas            # the experiment
+    python benchmarks/tanas.py --out benchmarks/results/tanas --threads 1   # the experiment
     python benchmarks/tanas.py --out /tmp/tanas-quick --quick            # tiny, a few minutes
 
 Steps: (1) build the default task dictionary (MNIST digits 0-4 and Fashion-MNIST classes 0-4
@@ -97,7 +97,11 @@ def main() -> None:
     parser.add_argument("--dictionary", type=Path, help="[default: OUT/dictionary]")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, 4 base tasks")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--workers", type=int, default=1, help="dictionary build processes")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     settings = dataclasses.replace(QUICK if args.quick else TANASSettings(), device=args.device)
@@ -108,7 +112,9 @@ def main() -> None:
 
     _, stages["dictionary build"] = timed(
         "dictionary build",
-        lambda: dictionary.build(specs, settings=settings, progress=printer("build")),
+        lambda: dictionary.build(
+            specs, settings=settings, progress=printer("build"), workers=args.workers
+        ),
     )
     entries = dictionary.entries()
     matrix, stages["distance matrix"] = timed(

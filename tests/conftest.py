@@ -17,3 +17,17 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def tiny_dictionary(tmp_path_factory: pytest.TempPathFactory):
+    """A tiny three-task TA-NAS dictionary (``tiny_tanas``), built once per session.
+
+    Shared by the unit and CLI tests: copy the folder before changing it.
+    """
+    from tasknas.tanas import TaskDictionary
+    from tiny_tanas import BASES, TINY
+
+    dictionary = TaskDictionary(tmp_path_factory.mktemp("tanas") / "dictionary")
+    dictionary.build(BASES, settings=TINY)
+    return dictionary

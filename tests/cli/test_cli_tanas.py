@@ -8,32 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from tasknas.oneshot import FuseSettings
 from tasknas.tanas import TANASSettings, TaskDictionary
+from tiny_tanas import TINY
 
-TINY_FUSE = FuseSettings(rounds=1, stages=1, channels=4, layers=2, final_epochs=1, final_channels=4)
-#: Stored in the dictionary, so every command on it runs at this (tiny) size.
-TINY = TANASSettings(
-    n_train=128,
-    n_val=64,
-    n_test=128,
-    cnn_epochs=1,
-    cnn_channels=4,
-    cnn_hidden=32,
-    fisher_samples=64,
-    k=2,
-    dictionary_fuse=TINY_FUSE,
-    target_fuse=TINY_FUSE,
-)
-BASES = ("mnist:0", "mnist:1", "fashion_mnist:1")
 NAMES = ["mnist:0", "mnist:1", "fashion_mnist:Trouser"]
 
 
-@pytest.fixture(scope="module")
-def dictionary_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("cli-tanas") / "dictionary"
-    TaskDictionary(root).build(BASES, settings=TINY)
-    return root
+@pytest.fixture
+def dictionary_dir(tiny_dictionary: TaskDictionary) -> Path:
+    """The session's tiny dictionary of ``BASES`` (copy it before changing it)."""
+    return tiny_dictionary.root
 
 
 @pytest.fixture
@@ -190,6 +174,7 @@ def test_bad_space_and_tasks(cli, dictionary_dir: Path) -> None:
         cli("fuse", "--target", "mnist:0", "--seed", "-1", "--dir", folder), "seed", "got -1"
     )
     _usage_error(cli("dictionary", "build", "--seed", "-2", "--dir", folder), "seed", "got -2")
+    _usage_error(cli("dictionary", "build", "--workers", "0", "--dir", folder), "workers", "got 0")
     _usage_error(
         cli("distance", "--target", "mnist:0", "--device", "gpu", "--dir", folder),
         "'gpu'",

@@ -26,20 +26,8 @@ from tasknas.training import Trainer, seeded
 DATA = Path(tasknas.tasks.__file__).parent / "data"
 
 
-def binary_task(file: str, label: int, n: int, seed: int) -> TensorData:
-    """``n`` real test images of ``file``, half of class ``label`` (target 1), shuffled."""
-    with np.load(DATA / file) as arrays:
-        images, labels = arrays["x_test"], arrays["y_test"]
-    rng = np.random.default_rng(seed)
-    positive = rng.choice(np.flatnonzero(labels == label), n // 2, replace=False)
-    negative = rng.choice(np.flatnonzero(labels != label), n - n // 2, replace=False)
-    index = rng.permutation(np.concatenate([positive, negative]))
-    x = torch.from_numpy(images[index]).float().div(255).unsqueeze(1)
-    return TensorData(x, torch.from_numpy((labels[index] == label).astype(np.int64)))
-
-
 @pytest.fixture(scope="module")
-def tasks() -> dict[str, TensorData]:
+def tasks(binary_task) -> dict[str, TensorData]:
     """MNIST "is it a 3" (twice: two nets trained on it) and Fashion-MNIST "is it a trouser"."""
     is_three = binary_task("mnist_test.npz", 3, 256, seed=0)
     return {"m3a": is_three, "m3b": is_three, "f1": binary_task("fashion_mnist.npz", 1, 256, 1)}

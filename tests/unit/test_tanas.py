@@ -13,7 +13,6 @@ import torch
 import tasknas.tanas._dictionary as dictionary_module
 from tasknas.errors import DataFileError, InvalidSettingError, RunStoreError, UnknownNameError
 from tasknas.nn import SmallCNN
-from tasknas.oneshot import FuseSettings
 from tasknas.spaces import DartsTANASSpace, ops_of
 from tasknas.tanas import (
     DEFAULT_BASE_TASKS,
@@ -29,31 +28,13 @@ from tasknas.tanas import (
 from tasknas.tanas._dictionary import task_seed
 from tasknas.tanas._entry import folder_name
 from tasknas.tasks import parse_task_spec
-
-TINY_FUSE = FuseSettings(
-    rounds=1, stages=1, channels=4, layers=2, final_epochs=1, final_channels=4, batch_size=64
-)
-TINY = TANASSettings(
-    n_train=128,
-    n_val=64,
-    n_test=128,
-    cnn_epochs=1,
-    cnn_channels=4,
-    cnn_hidden=32,
-    fisher_samples=64,
-    k=2,
-    dictionary_fuse=TINY_FUSE,
-    target_fuse=TINY_FUSE,
-)
-BASES = ("mnist:0", "mnist:1", "fashion_mnist:1")
+from tiny_tanas import BASES, TINY
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> TaskDictionary:
-    """A tiny three-task dictionary, built once per module; copy it before changing it."""
-    dictionary = TaskDictionary(tmp_path_factory.mktemp("tanas") / "dictionary")
-    dictionary.build(BASES, settings=TINY)
-    return dictionary
+@pytest.fixture
+def built(tiny_dictionary: TaskDictionary) -> TaskDictionary:
+    """The session's tiny dictionary of ``BASES``; copy it (``copy``) before changing it."""
+    return tiny_dictionary
 
 
 @pytest.fixture
@@ -175,6 +156,23 @@ def test_interrupted_build_keeps_finished_tasks(
     dictionary.build(["mnist:0", "mnist:1"])  # resumes: only the missing task
     assert calls == ["mnist:0", "mnist:1", "mnist:1"]
     assert dictionary.names() == ["mnist:0", "mnist:1"]
+
+
+def test_parallel_build_equals_sequential_build(built: TaskDictionary, tmp_path: Path) -> None:
+    parallel = TaskDictionary(tmp_path / "parallel")
+    messages: list[str] = []
+    parallel.build(
+        BASES, settings=TINY, workers=2, progress=lambda m, done, total: messages.append(m)
+    )
+    assert parallel.names() == built.names()  # put back in spec order
+    for ours, theirs in zip(parallel.entries(), built.entries(), strict=True):
+        timing = {"seconds": 0.0, "created": ""}
+        assert dataclasses.replace(ours, **timing) == dataclasses.replace(theirs, **timing)
+        for name, value in parallel.load_epsnet(ours.name).state_dict().items():
+            assert torch.equal(value, built.load_epsnet(ours.name).state_dict()[name]), name
+    assert sum(m.endswith(" done") for m in messages) == len(BASES)
+    with pytest.raises(InvalidSettingError, match="workers must be >= 1, got 0"):
+        parallel.build(BASES, workers=0)
 
 
 def test_other_epsnet_settings_are_refused(copy: TaskDictionary) -> None:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import itertools
 import logging
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
 
-import tasknas.tasks
 from tasknas.errors import InvalidSettingError
 from tasknas.nn import SmallCNN
 from tasknas.tasks import TensorData
@@ -26,23 +23,9 @@ from tasknas.training import (
     seeded,
 )
 
-DATA = Path(tasknas.tasks.__file__).parent / "data"
-
-
-def binary_task(file: str, label: int, n: int, seed: int) -> TensorData:
-    """``n`` real test images of ``file``, half of class ``label`` (target 1), shuffled."""
-    with np.load(DATA / file) as arrays:
-        images, labels = arrays["x_test"], arrays["y_test"]
-    rng = np.random.default_rng(seed)
-    positive = rng.choice(np.flatnonzero(labels == label), n // 2, replace=False)
-    negative = rng.choice(np.flatnonzero(labels != label), n - n // 2, replace=False)
-    index = rng.permutation(np.concatenate([positive, negative]))
-    x = torch.from_numpy(images[index]).float().div(255).unsqueeze(1)
-    return TensorData(x, torch.from_numpy((labels[index] == label).astype(np.int64)))
-
 
 @pytest.fixture(scope="module")
-def is_three() -> tuple[TensorData, TensorData]:
+def is_three(binary_task) -> tuple[TensorData, TensorData]:
     """MNIST "is it a 3": 256 training and 128 validation images."""
     data = binary_task("mnist_test.npz", 3, 384, seed=0)
     return TensorData(data.x[:256], data.y[:256]), TensorData(data.x[256:], data.y[256:])

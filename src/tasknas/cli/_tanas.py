@@ -106,6 +106,10 @@ def build(
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Rebuild tasks already in the dictionary.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(help="Processes building tasks in parallel (the entries do not change)."),
+    ] = 1,
     as_json: JsonOption = False,
 ) -> None:
     """Train each task's ε-network and search its best cell; skips tasks already present."""
@@ -117,7 +121,7 @@ def build(
     settings = _settings(dictionary, device)
     with progress_bar(as_json) as report:
         entries = dictionary.build(
-            specs, settings=settings, seed=seed, rebuild=rebuild, progress=report
+            specs, settings=settings, seed=seed, rebuild=rebuild, progress=report, workers=workers
         )
     if as_json:
         print_json(_entries_json(dictionary, entries))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import torch
 from torch import nn
@@ -12,7 +12,18 @@ from tasknas.nn._checks import check_positive_ints
 from tasknas.nn._ops import OPS, FactorizedReduce, OpFactory, ReLUConvBN
 from tasknas.spaces import DartsCell, DartsGenotype
 
-__all__ = ["DartsCellModule", "DartsNetwork", "drop_path", "reduction_positions"]
+__all__ = [
+    "DartsCellModule",
+    "DartsNetwork",
+    "darts_skeleton",
+    "drop_path",
+    "preprocess_input0",
+    "reduction_positions",
+]
+
+#: ``make_cell(index, c_prev_prev, c_prev, channels, reduction, reduction_prev)``: one cell
+#: module of a skeleton, with an ``out_channels`` attribute.
+CellFactory = Callable[[int, int, int, int, bool, bool], nn.Module]
 
 
 def drop_path(x: torch.Tensor, drop_prob: float) -> torch.Tensor:
@@ -25,6 +36,47 @@ def drop_path(x: torch.Tensor, drop_prob: float) -> torch.Tensor:
 def reduction_positions(layers: int) -> frozenset[int]:
     """The reduction cells of a ``layers``-cell network: at 1/3 and 2/3 of its depth."""
     return frozenset({layers // 3, 2 * layers // 3})
+
+
+def preprocess_input0(
+    c_prev_prev: int, channels: int, reduction_prev: bool, affine: bool = True
+) -> nn.Module:
+    """The 1×1 preprocessing of a cell's input 0 (factorized reduce after a reduction)."""
+    if reduction_prev:
+        return FactorizedReduce(c_prev_prev, channels, affine)
+    return ReLUConvBN(c_prev_prev, channels, 1, 1, 0, affine)
+
+
+def darts_skeleton(
+    make_cell: CellFactory,
+    *,
+    in_channels: int,
+    channels: int,
+    layers: int,
+    stem_multiplier: int,
+    stem_stride: int,
+) -> tuple[nn.Sequential, nn.ModuleList, int]:
+    """The stem and ``layers`` cells of a DARTS-like network, and the last cell's channels.
+
+    Reductions sit at ``reduction_positions(layers)``; channels double at each of them.
+    """
+    c_stem = stem_multiplier * channels
+    stem = nn.Sequential(
+        nn.Conv2d(in_channels, c_stem, 3, stride=stem_stride, padding=1, bias=False),
+        nn.BatchNorm2d(c_stem),
+    )
+    c_prev_prev, c_prev, c_curr = c_stem, c_stem, channels
+    reductions = reduction_positions(layers)
+    reduction_prev = False
+    cells = nn.ModuleList()
+    for i in range(layers):
+        reduction = i in reductions
+        c_curr *= 2 if reduction else 1
+        cell = make_cell(i, c_prev_prev, c_prev, c_curr, reduction, reduction_prev)
+        cells.append(cell)
+        reduction_prev = reduction
+        c_prev_prev, c_prev = c_prev, int(cell.out_channels)
+    return stem, cells, c_prev
 
 
 class DartsCellModule(nn.Module):
@@ -60,11 +112,7 @@ class DartsCellModule(nn.Module):
         self.preprocess0: nn.Module | None = None
         self.preprocess1: nn.Module | None = None
         if 0 in used:
-            self.preprocess0 = (
-                FactorizedReduce(c_prev_prev, channels, affine)
-                if reduction_prev
-                else ReLUConvBN(c_prev_prev, channels, 1, 1, 0, affine)
-            )
+            self.preprocess0 = preprocess_input0(c_prev_prev, channels, reduction_prev, affine)
         if 1 in used:
             self.preprocess1 = ReLUConvBN(c_prev, channels, 1, 1, 0, affine)
         self.inputs = tuple(source for node in cell.nodes for _, source in node)
@@ -130,30 +178,24 @@ class DartsNetwork(nn.Module):
         )
         self.genotype = genotype
         self.drop_path_prob = drop_path_prob
-        c_stem = stem_multiplier * channels
-        self.stem = nn.Sequential(
-            nn.Conv2d(in_channels, c_stem, 3, stride=stem_stride, padding=1, bias=False),
-            nn.BatchNorm2d(c_stem),
-        )
-        c_prev_prev, c_prev, c_curr = c_stem, c_stem, channels
-        reductions = reduction_positions(layers)
-        reduction_prev = False
-        self.cells = nn.ModuleList()
-        for i in range(layers):
-            reduction = i in reductions
-            c_curr *= 2 if reduction else 1
-            cell = genotype.reduce if reduction and genotype.reduce is not None else genotype.normal
-            module = DartsCellModule(
-                cell,
-                c_prev_prev,
-                c_prev,
-                c_curr,
-                reduction=reduction,
-                reduction_prev=reduction_prev,
+
+        def make_cell(
+            index: int, c_pp: int, c_p: int, c: int, reduction: bool, reduction_prev: bool
+        ) -> nn.Module:
+            reduce = reduction and genotype.reduce is not None
+            cell = genotype.reduce if reduce else genotype.normal
+            return DartsCellModule(
+                cell, c_pp, c_p, c, reduction=reduction, reduction_prev=reduction_prev
             )
-            self.cells.append(module)
-            reduction_prev = reduction
-            c_prev_prev, c_prev = c_prev, module.out_channels
+
+        self.stem, self.cells, c_prev = darts_skeleton(
+            make_cell,
+            in_channels=in_channels,
+            channels=channels,
+            layers=layers,
+            stem_multiplier=stem_multiplier,
+            stem_stride=stem_stride,
+        )
         self.global_pooling = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(c_prev, num_classes)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import torch
 from torch import nn
@@ -12,7 +12,7 @@ from tasknas.nn._checks import check_positive_ints
 from tasknas.nn._ops import OPS, OpFactory, ReLUConvBN
 from tasknas.spaces import EDGES, EdgeCell
 
-__all__ = ["NB201CellModule", "NB201Network", "ResNetBasicBlock"]
+__all__ = ["NB201CellModule", "NB201Network", "ResNetBasicBlock", "nb201_skeleton"]
 
 
 class NB201CellModule(nn.Module):
@@ -46,6 +46,27 @@ class ResNetBasicBlock(nn.Module):
         return self.conv_b(self.conv_a(x)) + self.downsample(x)
 
 
+def nb201_skeleton(
+    make_cell: Callable[[int], nn.Module], *, in_channels: int, channels: int, cells_per_stage: int
+) -> tuple[nn.Sequential, list[list[nn.Module]], nn.Sequential]:
+    """The stem, the three stages and the final BN-ReLU of an NB201 network.
+
+    Stage ``s`` has ``channels * 2**s`` channels: a ``ResNetBasicBlock`` (stages 1 and 2)
+    then ``cells_per_stage`` cells ``make_cell(stage channels)``.
+    """
+    stem = nn.Sequential(
+        nn.Conv2d(in_channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels)
+    )
+    stages: list[list[nn.Module]] = []
+    c_prev = channels
+    for stage in range(3):
+        c_stage = channels * 2**stage
+        blocks: list[nn.Module] = [ResNetBasicBlock(c_prev, c_stage)] if stage > 0 else []
+        stages.append([*blocks, *(make_cell(c_stage) for _ in range(cells_per_stage))])
+        c_prev = c_stage
+    return stem, stages, nn.Sequential(nn.BatchNorm2d(c_prev), nn.ReLU(inplace=False))
+
+
 class NB201Network(nn.Module):
     """Stem, 3 stages of ``cells_per_stage`` cells (C, 2C, 4C channels) joined by residual
     reduction blocks, BN-ReLU, global average pool, linear classifier."""
@@ -69,19 +90,15 @@ class NB201Network(nn.Module):
             cells_per_stage=cells_per_stage,
         )
         self.cell = cell
-        self.stem = nn.Sequential(
-            nn.Conv2d(in_channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels)
+        self.stem, stages, lastact = nb201_skeleton(
+            lambda c: NB201CellModule(cell, c),
+            in_channels=in_channels,
+            channels=channels,
+            cells_per_stage=cells_per_stage,
         )
-        layers: list[nn.Module] = []
-        c_prev = channels
-        for stage in range(3):
-            c_stage = channels * 2**stage
-            if stage > 0:
-                layers.append(ResNetBasicBlock(c_prev, c_stage))
-            layers.extend(NB201CellModule(cell, c_stage) for _ in range(cells_per_stage))
-            c_prev = c_stage
-        self.cells = nn.Sequential(*layers)
-        self.lastact = nn.Sequential(nn.BatchNorm2d(c_prev), nn.ReLU(inplace=False))
+        self.cells = nn.Sequential(*(module for stage in stages for module in stage))
+        self.lastact = lastact
+        c_prev = channels * 4
         self.global_pooling = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(c_prev, num_classes)
 

@@ -21,8 +21,8 @@ from torch import nn
 
 from tasknas.errors import InvalidArchitectureError, InvalidSettingError
 from tasknas.nn._checks import check_positive_ints
-from tasknas.nn._darts import reduction_positions
-from tasknas.nn._ops import OPS, FactorizedReduce, ReLUConvBN
+from tasknas.nn._darts import darts_skeleton, preprocess_input0
+from tasknas.nn._ops import OPS, ReLUConvBN
 from tasknas.spaces import DartsCell, DartsGenotype, DartsSpace
 
 __all__ = ["DartsSupernet", "DartsSupernetCell", "use_batch_statistics"]
@@ -56,11 +56,7 @@ class DartsSupernetCell(nn.Module):
     ) -> None:
         super().__init__()
         self.reduction = reduction
-        self.preprocess0 = (
-            FactorizedReduce(c_prev_prev, channels)
-            if reduction_prev
-            else ReLUConvBN(c_prev_prev, channels, 1, 1, 0)
-        )
+        self.preprocess0 = preprocess_input0(c_prev_prev, channels, reduction_prev)
         self.preprocess1 = ReLUConvBN(c_prev, channels, 1, 1, 0)
         self.edges = nn.ModuleDict(
             {
@@ -121,33 +117,33 @@ class DartsSupernet(nn.Module):
             num_classes=num_classes,
             channels=channels,
             layers=layers,
+            stem_multiplier=stem_multiplier,
+            stem_stride=stem_stride,
         )
         self.space = space
         self.genotype: DartsGenotype | None = None
-        c_stem = stem_multiplier * channels
-        self.stem = nn.Sequential(
-            nn.Conv2d(in_channels, c_stem, 3, stride=stem_stride, padding=1, bias=False),
-            nn.BatchNorm2d(c_stem),
-        )
-        c_prev_prev, c_prev, c_curr = c_stem, c_stem, channels
-        reductions = reduction_positions(layers)
-        reduction_prev = False
-        self.cells = nn.ModuleList()
-        for i in range(layers):
-            reduction = i in reductions
-            c_curr *= 2 if reduction else 1
-            cell = DartsSupernetCell(
+
+        def make_cell(
+            index: int, c_pp: int, c_p: int, c: int, reduction: bool, reduction_prev: bool
+        ) -> nn.Module:
+            return DartsSupernetCell(
                 space.ops,
                 space.nodes,
-                c_prev_prev,
-                c_prev,
-                c_curr,
+                c_pp,
+                c_p,
+                c,
                 reduction=reduction,
                 reduction_prev=reduction_prev,
             )
-            self.cells.append(cell)
-            reduction_prev = reduction
-            c_prev_prev, c_prev = c_prev, cell.out_channels
+
+        self.stem, self.cells, c_prev = darts_skeleton(
+            make_cell,
+            in_channels=in_channels,
+            channels=channels,
+            layers=layers,
+            stem_multiplier=stem_multiplier,
+            stem_stride=stem_stride,
+        )
         self.global_pooling = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(c_prev, num_classes)
         use_batch_statistics(self)

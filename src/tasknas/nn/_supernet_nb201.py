@@ -15,7 +15,7 @@ from torch import nn
 
 from tasknas.errors import InvalidArchitectureError, InvalidSettingError
 from tasknas.nn._checks import check_positive_ints
-from tasknas.nn._nb201 import ResNetBasicBlock
+from tasknas.nn._nb201 import nb201_skeleton
 from tasknas.nn._ops import OPS
 from tasknas.nn._supernet_darts import use_batch_statistics
 from tasknas.spaces import EDGES, NB201Cell, NB201Space
@@ -75,18 +75,15 @@ class NB201Supernet(nn.Module):
         )
         self.space = space
         self.cell: NB201Cell | None = None
-        self.stem = nn.Sequential(
-            nn.Conv2d(in_channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels)
+        self.stem, stages, lastact = nb201_skeleton(
+            lambda c: NB201SupernetCell(space.ops, c),
+            in_channels=in_channels,
+            channels=channels,
+            cells_per_stage=cells_per_stage,
         )
-        self.stages = nn.ModuleList()
-        c_prev = channels
-        for stage in range(3):
-            c_stage = channels * 2**stage
-            blocks = [ResNetBasicBlock(c_prev, c_stage)] if stage > 0 else []
-            cells = [NB201SupernetCell(space.ops, c_stage) for _ in range(cells_per_stage)]
-            self.stages.append(nn.ModuleList([*blocks, *cells]))
-            c_prev = c_stage
-        self.lastact = nn.Sequential(nn.BatchNorm2d(c_prev), nn.ReLU(inplace=False))
+        self.stages = nn.ModuleList(nn.ModuleList(stage) for stage in stages)
+        self.lastact = lastact
+        c_prev = channels * 4
         self.global_pooling = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(c_prev, num_classes)
         use_batch_statistics(self)

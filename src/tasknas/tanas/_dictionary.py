@@ -15,10 +15,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -230,26 +232,69 @@ class TaskDictionary:
         seed: int = 0,
         rebuild: bool = False,
         progress: Progress | None = None,
+        workers: int = 1,
     ) -> list[DictionaryEntry]:
         """Add every task of ``specs`` not yet present (all of them with ``rebuild``).
 
         Each task gets its ε-network trained and its best cell searched by FUSE
         (``settings.dictionary_fuse``) on the full ``darts-tanas`` space, seeded with
         ``task_seed(seed, name)`` so that tasks do not all start from the same candidates.
-        The specs are all parsed before any work starts. Returns every entry of the
-        dictionary.
+        The specs are all parsed before any work starts. With ``workers`` > 1 the tasks are
+        built in that many processes (the entries do not change; progress then reports whole
+        tasks only). Returns every entry of the dictionary.
         """
         check_seed(seed)
         names = list(dict.fromkeys(parse_task_spec(spec).name for spec in specs))
         settings = self.resolve_settings(settings)
         present = set(self.names()) if self.exists() else set()
         todo = [name for name in names if rebuild or name not in present]
+        if workers < 1:
+            raise InvalidSettingError(f"workers must be >= 1, got {workers}")
         if not self.exists():
             self._write(settings, [])
-        for number, name in enumerate(todo, 1):
-            _log.info("building dictionary task %s (%d/%d)", name, number, len(todo))
-            self._add(name, settings, seed, _prefixed(progress, f"[{number}/{len(todo)}] "))
+        if workers == 1 or len(todo) <= 1:
+            for number, name in enumerate(todo, 1):
+                _log.info("building dictionary task %s (%d/%d)", name, number, len(todo))
+                report = _prefixed(progress, f"[{number}/{len(todo)}] ")
+                self._record(settings, _build_entry(self.root, name, settings, seed, report))
+        else:
+            self._build_parallel(todo, settings, seed, min(workers, len(todo)), progress)
         return self.entries()
+
+    def _build_parallel(
+        self,
+        todo: list[str],
+        settings: TANASSettings,
+        seed: int,
+        workers: int,
+        progress: Progress | None,
+    ) -> None:
+        """Build ``todo`` in ``workers`` spawned processes; the index is written here only.
+
+        Each worker gets ``torch.get_num_threads() // workers`` threads (at least 1). Tasks
+        are recorded as they finish and put back in ``todo`` order at the end.
+        """
+        threads = max(1, torch.get_num_threads() // workers)
+        _log.info("building %d dictionary tasks in %d processes", len(todo), workers)
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = [
+                pool.submit(
+                    _build_entry_process, str(self.root), n, settings.to_dict(), seed, threads
+                )
+                for n in todo
+            ]
+            if progress is not None:
+                progress(f"building {len(todo)} tasks in {workers} processes", 0, len(todo))
+            for done, future in enumerate(as_completed(futures), 1):
+                entry = DictionaryEntry.from_dict(future.result(), "a build process")
+                self._record(settings, entry)
+                if progress is not None:
+                    progress(f"{entry.name} done", done, len(todo))
+        order = {name: i for i, name in enumerate(todo)}
+        entries = self.entries()
+        entries.sort(key=lambda e: order.get(e.name, -1))
+        self._write(settings, entries)
 
     def add(
         self,
@@ -265,42 +310,18 @@ class TaskDictionary:
         self.build([name], settings=settings, seed=seed, rebuild=rebuild, progress=progress)
         return self.entry(name)
 
-    def _add(
-        self, name: str, settings: TANASSettings, seed: int, progress: Progress | None
-    ) -> None:
-        start = time.perf_counter()
-        task = load_task(name, settings)
-        model, accuracy = train_epsnet(task, settings, progress)
-        space = get_space(CELL_SPACE)
-        found = fuse_search(
-            space,
-            task,
-            settings=settings.dictionary_fuse,
-            seed=task_seed(seed, name),
-            progress=_prefixed(progress, f"{name}: "),
+    def _record(self, settings: TANASSettings, entry: DictionaryEntry) -> None:
+        """Write ``entry`` to the index, in place of an older entry of the same task."""
+        entries = self.entries()
+        names = [e.name for e in entries]
+        if entry.name in names:
+            entries[names.index(entry.name)] = entry
+        else:
+            entries.append(entry)
+        self._write(settings, entries)
+        _log.info(
+            "dictionary task %s: cell %s (%.1f s)", entry.name, entry.best_cell, entry.seconds
         )
-        folder = folder_name(name)
-        (self.root / folder).mkdir(parents=True, exist_ok=True)
-        torch.save(model.state_dict(), self.root / folder / EPSNET_FILE)
-        entry = DictionaryEntry(
-            name=name,
-            folder=folder,
-            num_classes=task.num_classes,
-            in_channels=task.in_channels,
-            image_size=task.image_size[0],
-            epsnet_accuracy=accuracy,
-            best_cell=found.arch,
-            best_cell_test_error=found.test_error,
-            best_cell_params=found.params,
-            space=space.name,
-            seed=seed,
-            seconds=time.perf_counter() - start,
-            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            settings=settings.to_dict(),
-        )
-        kept = [e for e in self.entries() if e.name != name]
-        self._write(settings, [*kept, entry])
-        _log.info("dictionary task %s: cell %s (%.1f s)", name, found.arch, entry.seconds)
 
     def remove(self, name: str) -> DictionaryEntry:
         """Remove task ``name`` and its folder; returns its entry."""
@@ -311,6 +332,51 @@ class TaskDictionary:
         if folder.exists():
             shutil.rmtree(folder)
         return entry
+
+
+def _build_entry(
+    root: Path, name: str, settings: TANASSettings, seed: int, progress: Progress | None
+) -> DictionaryEntry:
+    """Train task ``name``'s ε-network, save it under ``root`` and search its best cell."""
+    start = time.perf_counter()
+    task = load_task(name, settings)
+    model, accuracy = train_epsnet(task, settings, progress)
+    space = get_space(CELL_SPACE)
+    found = fuse_search(
+        space,
+        task,
+        settings=settings.dictionary_fuse,
+        seed=task_seed(seed, name),
+        progress=_prefixed(progress, f"{name}: "),
+    )
+    folder = folder_name(name)
+    (root / folder).mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), root / folder / EPSNET_FILE)
+    return DictionaryEntry(
+        name=name,
+        folder=folder,
+        num_classes=task.num_classes,
+        in_channels=task.in_channels,
+        image_size=task.image_size[0],
+        epsnet_accuracy=accuracy,
+        best_cell=found.arch,
+        best_cell_test_error=found.test_error,
+        best_cell_params=found.params,
+        space=space.name,
+        seed=seed,
+        seconds=time.perf_counter() - start,
+        created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        settings=settings.to_dict(),
+    )
+
+
+def _build_entry_process(
+    root: str, name: str, settings: dict[str, Any], seed: int, threads: int
+) -> dict[str, Any]:
+    """``_build_entry`` in a pool process: plain arguments in, the entry's dict out."""
+    torch.set_num_threads(threads)
+    entry = _build_entry(Path(root), name, TANASSettings.from_dict(settings), seed, None)
+    return entry.to_dict()
 
 
 def task_seed(seed: int, name: str) -> int:
