@@ -135,9 +135,7 @@ def summarize_runs(
     return out
 
 
-def _seed_run(
-    benchmark: str, name: str, tasks: tuple[str, ...], seed: int, budget: int
-) -> SeedRun:
+def _seed_run(benchmark: str, name: str, tasks: tuple[str, ...], seed: int, budget: int) -> SeedRun:
     bench = get_benchmark(benchmark)
     strategy = STRATEGIES.get(name)(bench.space, tasks, seed=seed)
     result = Runner(strategy, bench, budget=budget).run()

@@ -14,6 +14,7 @@ import tasknas.tasks
 from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.nn import SmallCNN
 from tasknas.similarity import (
+    FISHER_METHODS,
     DistanceMatrix,
     diagonal_fisher,
     distance_matrix,
@@ -102,9 +103,10 @@ def naive_fisher(model: nn.Module, data: TensorData) -> torch.Tensor:
 
 def test_per_sample_fisher_equals_a_naive_loop(tiny: Tiny, tiny_data: TensorData) -> None:
     expected = naive_fisher(tiny, tiny_data)
-    for batch_size in (1, 3, 64):  # several chunkings, including a partial last chunk
-        fisher = diagonal_fisher(tiny, tiny_data, batch_size=batch_size)
-        torch.testing.assert_close(fisher, expected, rtol=1e-5, atol=1e-10)
+    for method in FISHER_METHODS:
+        for batch_size in (1, 3, 64):  # several chunkings, including a partial last chunk
+            fisher = diagonal_fisher(tiny, tiny_data, batch_size=batch_size, method=method)
+            torch.testing.assert_close(fisher, expected, rtol=1e-5, atol=1e-10)
 
 
 def test_fisher_has_unit_trace_and_leaves_the_model_alone(
@@ -137,6 +139,8 @@ def test_fisher_rejects_bad_arguments(tiny: Tiny, tiny_data: TensorData) -> None
         diagonal_fisher(tiny, TensorData(tiny_data.x[:0], tiny_data.y[:0]))
     with pytest.raises(InvalidSettingError, match="'gpu'"):
         diagonal_fisher(tiny, tiny_data, device="gpu")
+    with pytest.raises(InvalidSettingError, match=r"'jvp'.*auto, loop, vmap"):
+        diagonal_fisher(tiny, tiny_data, method="jvp")  # type: ignore[arg-type]
 
 
 def test_fisher_distance_on_known_vectors() -> None:

@@ -6,10 +6,11 @@ b's and t's networks, both measured on t's data.
 """
 
 from tasknas.similarity._distance import fisher_distance, task_distance
-from tasknas.similarity._fisher import diagonal_fisher
+from tasknas.similarity._fisher import FISHER_METHODS, diagonal_fisher
 from tasknas.similarity._matrix import DistanceMatrix, distance_matrix
 
 __all__ = [
+    "FISHER_METHODS",
     "DistanceMatrix",
     "diagonal_fisher",
     "distance_matrix",
