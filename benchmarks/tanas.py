@@ -99,7 +99,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, 4 base tasks")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--workers", type=int, default=1, help="dictionary build processes")
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite OUT/tanas.md from OUT/tanas.json"
+    )
     args = parser.parse_args()
+    if args.report_only:
+        data = json.loads((args.out / "tanas.json").read_text())
+        matrix = data["distance_matrix"]
+        names = tuple(matrix)
+        values = np.array([[matrix[b][t] for t in names] for b in names])
+        (args.out / "tanas.md").write_text(report(data, names, values))
+        return
     if args.threads:
         torch.set_num_threads(args.threads)
     out: Path = args.out
@@ -172,6 +182,44 @@ def main() -> None:
     print(f"wrote {out / 'tanas.md'}, {out / 'tanas.json'}, {out / 'distance_matrix.png'}")
 
 
+def dataset_blocks(names: tuple[str, ...], values: np.ndarray) -> list[str]:
+    """Mean distance between and within the base tasks' datasets, and per-task checks."""
+    datasets = np.array([name.split(":")[0] for name in names])
+    kinds = list(dict.fromkeys(datasets))
+    off = ~np.eye(len(names), dtype=bool)
+    same = (datasets[:, None] == datasets[None, :]) & off
+    lines = [
+        "Mean distance by dataset (row: base tasks' dataset, column: target tasks' dataset):",
+        "",
+        "| base \\ target | " + " | ".join(kinds) + " |",
+        "|---" * (len(kinds) + 1) + "|",
+    ]
+    for a in kinds:
+        cells = []
+        for b in kinds:
+            block = (datasets[:, None] == a) & (datasets[None, :] == b) & off
+            cells.append(f"{values[block].mean():.3f}")
+        lines.append(f"| {a} | " + " | ".join(cells) + " |")
+
+    def closer(matrix: np.ndarray) -> list[str]:
+        """Columns whose same-dataset entries are on average below the other dataset's."""
+        return [
+            names[j]
+            for j in range(len(names))
+            if matrix[same[:, j], j].mean() < matrix[~same[:, j] & off[:, j], j].mean()
+        ]
+
+    as_target, as_base = closer(values), closer(values.T)
+    lines += [
+        "",
+        f"Same-dataset pairs: mean {values[same].mean():.3f}; cross-dataset pairs: mean "
+        f"{values[~same & off].mean():.3f}. Same-dataset bases closer on average, per target: "
+        f"{len(as_target)}/{len(names)} ({', '.join(as_target)}); same-dataset targets closer "
+        f"on average, per base: {len(as_base)}/{len(names)} ({', '.join(as_base)}).",
+    ]
+    return lines
+
+
 def report(data: dict[str, Any], names: tuple[str, ...], values: np.ndarray) -> str:
     target, fuse = data["target"], data["settings"]["target_fuse"]
     lines = [
@@ -208,6 +256,7 @@ def report(data: dict[str, Any], names: tuple[str, ...], values: np.ndarray) -> 
     ]
     for i, name in enumerate(names):
         lines.append(f"| {name} | " + " | ".join(f"{v:.3f}" for v in values[i]) + " |")
+    lines += ["", *dataset_blocks(names, values)]
     lines += [
         "",
         f"## Distances to the target {target}",
