@@ -5,6 +5,13 @@ Usage::
     python benchmarks/tanas.py --out benchmarks/results/tanas --threads 1   # the experiment
     python benchmarks/tanas.py --out /tmp/tanas-quick --quick            # tiny, a few minutes
 
+Each (method, seed) result is kept in ``OUT/runs/`` and reused when the script runs again,
+so seeds can be split across processes and collected by a last run::
+
+    python benchmarks/tanas.py --out OUT --threads 1 --run-seeds 3 4 5 6 &   # runs only
+    python benchmarks/tanas.py --out OUT --threads 1 --run-seeds 7 8 9 &
+    wait; python benchmarks/tanas.py --out OUT --threads 1 --seeds 10        # the report
+
 Steps: (1) build the default task dictionary (MNIST digits 0-4 and Fashion-MNIST classes 0-4
 as binary tasks; an existing dictionary in ``--dictionary`` is reused), (2) the 10×10 Fisher
 distance matrix of the base tasks (table and heatmap), (3) the target's distances and its
@@ -85,6 +92,20 @@ def printer(label: str) -> Callable[[str, int, int], None]:
     return report
 
 
+def cached_run(
+    folder: Path, name: str, seed: int, method: Callable[[int], SearchResult]
+) -> dict[str, Any]:
+    """``method(seed)`` as a dict, kept in ``folder`` and read back when already there."""
+    path = folder / f"{name.replace(',', '').replace(' ', '-')}-seed{seed}.json"
+    if path.is_file():
+        return json.loads(path.read_text())
+    result, _ = timed(f"{name}, seed {seed}", lambda: method(seed))
+    run = {"seed": seed, **result.to_dict()}
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(run, indent=2) + "\n")
+    return run
+
+
 def summary(values: list[float]) -> str:
     return f"{np.mean(values):.2f} ± {np.std(values):.2f}"
 
@@ -93,7 +114,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--target", default="quickdraw4:cat")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=3, help="report seeds 0..N-1")
+    parser.add_argument(
+        "--run-seeds", type=int, nargs="+", help="only run (and keep) these seeds; no report"
+    )
     parser.add_argument("--dictionary", type=Path, help="[default: OUT/dictionary]")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, 4 base tasks")
@@ -127,10 +151,6 @@ def main() -> None:
         ),
     )
     entries = dictionary.entries()
-    matrix, stages["distance matrix"] = timed(
-        "distance matrix", lambda: dictionary_matrix(dictionary, settings)
-    )
-    matrix.plot(out / "distance_matrix.png", title="Fisher task distance between base tasks")
     task = load_task(args.target, settings)
     distances, stages["target distances"] = timed(
         "target distances", lambda: target_distances(dictionary, task, settings)
@@ -148,12 +168,17 @@ def main() -> None:
         "random search": lambda seed: random_search(full, task, settings=fuse, seed=seed),
     }
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in methods}
-    for seed in range(args.seeds):
+    for seed in args.run_seeds or range(args.seeds):
         for name, method in methods.items():
-            result, _ = timed(f"{name}, seed {seed}", lambda m=method, s=seed: m(s))
-            runs[name].append({"seed": seed, **result.to_dict()})
+            runs[name].append(cached_run(out / "runs", name, seed, method))
+    if args.run_seeds:
+        return
     for name in methods:
         stages[name] = sum(run["seconds"] for run in runs[name])
+    matrix, stages["distance matrix"] = timed(
+        "distance matrix", lambda: dictionary_matrix(dictionary, settings)
+    )
+    matrix.plot(out / "distance_matrix.png", title="Fisher task distance between base tasks")
 
     data = {
         "target": task.name,
