@@ -176,6 +176,11 @@ def test_bad_space_and_tasks(cli, dictionary_dir: Path) -> None:
     _usage_error(cli("dictionary", "build", "--seed", "-2", "--dir", folder), "seed", "got -2")
     _usage_error(cli("dictionary", "build", "--workers", "0", "--dir", folder), "workers", "got 0")
     _usage_error(
+        cli("distance", "--target", "mnist:0", "--threads", "0", "--dir", folder),
+        "threads",
+        "got 0",
+    )
+    _usage_error(
         cli("distance", "--target", "mnist:0", "--device", "gpu", "--dir", folder),
         "'gpu'",
         "cpu",

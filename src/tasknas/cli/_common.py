@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -15,7 +15,7 @@ from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tasknas.errors import TasknasError
+from tasknas.errors import InvalidSettingError, TasknasError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,6 +45,27 @@ def handle_errors(func: F) -> F:
 def print_json(data: Any) -> None:
     """One JSON object on stdout."""
     print(json.dumps(data, indent=2, allow_nan=False))  # noqa: T201 - the CLI prints
+
+
+#: ``--threads``: torch's CPU threads; ``None`` keeps torch's default (one per core).
+ThreadsOption = Annotated[
+    int | None,
+    typer.Option(
+        help="CPU threads of torch (results are reproducible for the same thread count). "
+        "[default: one per core]"
+    ),
+]
+
+
+def set_threads(threads: int | None) -> None:
+    """Apply ``--threads`` (nothing for ``None``); refuses counts below 1."""
+    if threads is None:
+        return
+    if threads < 1:
+        raise InvalidSettingError(f"threads must be >= 1, got {threads}")
+    import torch  # only the commands that train import torch
+
+    torch.set_num_threads(threads)
 
 
 def split_names(value: str | None) -> tuple[str, ...]:

@@ -11,7 +11,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from tasknas._torch import resolve_device
-from tasknas.cli._common import err, handle_errors, out, print_json, progress_bar, split_names
+from tasknas.cli._common import (
+    ThreadsOption,
+    err,
+    handle_errors,
+    out,
+    print_json,
+    progress_bar,
+    set_threads,
+    split_names,
+)
 from tasknas.errors import UnknownNameError
 from tasknas.tanas import (
     DEFAULT_BASE_TASKS,
@@ -110,9 +119,11 @@ def build(
         int,
         typer.Option(help="Processes building tasks in parallel (the entries do not change)."),
     ] = 1,
+    threads: ThreadsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Train each task's ε-network and search its best cell; skips tasks already present."""
+    set_threads(threads)
     dictionary = TaskDictionary(dir_)
     specs = split_names(tasks) or DEFAULT_BASE_TASKS
     check_seed(seed)
@@ -153,8 +164,10 @@ def add(
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Rebuild the task if it is already present.")
     ] = False,
+    threads: ThreadsOption = None,
 ) -> None:
     """Add one task to the dictionary."""
+    set_threads(threads)
     dictionary = TaskDictionary(dir_)
     parse_task_spec(task)
     check_seed(seed)
@@ -187,8 +200,10 @@ def distance(
         ),
     ] = None,
     device: DeviceOption = None,
+    threads: ThreadsOption = None,
 ) -> None:
     """Fisher task distance from every dictionary task to a target task."""
+    set_threads(threads)
     name = parse_task_spec(target).name
     dictionary = TaskDictionary(dir_)
     dictionary.require_entries()
@@ -234,8 +249,10 @@ def fuse(
         int | None,
         typer.Option(help="Epochs of retraining the winner. [default: the dictionary's]"),
     ] = None,
+    threads: ThreadsOption = None,
 ) -> None:
     """TA-NAS: find the closest dictionary tasks, then search an architecture with FUSE."""
+    set_threads(threads)
     name = parse_task_spec(target).name
     check_seed(seed)
     if space not in SEARCH_SPACES:  # fail before training anything
