@@ -272,8 +272,9 @@ class TaskDictionary:
         """Build ``todo`` in ``workers`` spawned processes; the index is written here only.
 
         Each worker gets ``torch.get_num_threads() // workers`` threads (at least 1). Tasks
-        are recorded as they finish and put back in ``todo`` order at the end.
+        are recorded as they finish, then put in the order a one-process build gives.
         """
+        before = self.names()
         threads = max(1, torch.get_num_threads() // workers)
         _log.info("building %d dictionary tasks in %d processes", len(todo), workers)
         context = multiprocessing.get_context("spawn")
@@ -291,10 +292,9 @@ class TaskDictionary:
                 self._record(settings, entry)
                 if progress is not None:
                     progress(f"{entry.name} done", done, len(todo))
-        order = {name: i for i, name in enumerate(todo)}
-        entries = self.entries()
-        entries.sort(key=lambda e: order.get(e.name, -1))
-        self._write(settings, entries)
+        # The order a one-process build leaves: rebuilt tasks in place, new ones in todo order.
+        order = {name: i for i, name in enumerate([*before, *(n for n in todo if n not in before)])}
+        self._write(settings, sorted(self.entries(), key=lambda e: order[e.name]))
 
     def add(
         self,
