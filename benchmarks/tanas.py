@@ -107,7 +107,8 @@ def cached_run(
 
 
 def summary(values: list[float]) -> str:
-    return f"{np.mean(values):.2f} ± {np.std(values):.2f}"
+    spread = np.std(values, ddof=1) if len(values) > 1 else 0.0
+    return f"{np.mean(values):.2f} ± {spread:.2f}"
 
 
 def main() -> None:
@@ -324,8 +325,8 @@ def report(data: dict[str, Any], names: tuple[str, ...], values: np.ndarray) -> 
     lines += [f"| {k} | {v:.1f} |" for k, v in data["stage_seconds"].items()]
     lines += [
         "",
-        "Errors are mean ± std over seeds. The paper's numbers come from much larger networks "
-        "trained on the full data sets (GPU-days); compare the ordering of the methods, "
+        "Errors are mean ± sample std over seeds. The paper's numbers come from much larger "
+        "networks trained on the full data sets (GPU-days); compare the ordering of the methods, "
         "not the values.",
         "",
     ]
