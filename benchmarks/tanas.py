@@ -124,6 +124,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, 4 base tasks")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--workers", type=int, default=1, help="dictionary build processes")
+    parser.add_argument("--k", type=int, help="closest tasks of the task-aware space [default: 3]")
+    parser.add_argument(
+        "--methods", nargs="+", choices=list(PAPER), help="run only these [default: all]"
+    )
     parser.add_argument(
         "--report-only", action="store_true", help="rewrite OUT/tanas.md from OUT/tanas.json"
     )
@@ -140,6 +144,8 @@ def main() -> None:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     settings = dataclasses.replace(QUICK if args.quick else TANASSettings(), device=args.device)
+    if args.k is not None:
+        settings = dataclasses.replace(settings, k=args.k)
     specs = QUICK_TASKS if args.quick else DEFAULT_BASE_TASKS
     dictionary = TaskDictionary(args.dictionary or out / "dictionary")
     reused = dictionary.exists() and set(dictionary.names()) >= set(specs)
@@ -168,6 +174,7 @@ def main() -> None:
         "FUSE, standard space": lambda seed: fuse_search(full, task, settings=fuse, seed=seed),
         "random search": lambda seed: random_search(full, task, settings=fuse, seed=seed),
     }
+    methods = {name: run for name, run in methods.items() if name in (args.methods or PAPER)}
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in methods}
     for seed in args.run_seeds or range(args.seeds):
         for name, method in methods.items():
