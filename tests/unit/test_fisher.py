@@ -109,6 +109,21 @@ def test_per_sample_fisher_equals_a_naive_loop(tiny: Tiny, tiny_data: TensorData
             torch.testing.assert_close(fisher, expected, rtol=1e-5, atol=1e-10)
 
 
+def test_fisher_methods_agree_under_no_grad_and_with_frozen_parameters(
+    tiny: Tiny, tiny_data: TensorData
+) -> None:
+    expected = naive_fisher(tiny, tiny_data)
+    tiny.conv.weight.requires_grad_(False)
+    try:
+        for method in ("loop", "vmap"):
+            with torch.no_grad():
+                fisher = diagonal_fisher(tiny, tiny_data, method=method)
+            torch.testing.assert_close(fisher, expected, rtol=1e-5, atol=1e-10)
+        assert not tiny.conv.weight.requires_grad
+    finally:
+        tiny.conv.weight.requires_grad_(True)
+
+
 def test_fisher_has_unit_trace_and_leaves_the_model_alone(
     tiny: Tiny, tiny_data: TensorData
 ) -> None:

@@ -115,12 +115,24 @@ def diagonal_fisher(
 def _squared_gradients(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor
 ) -> dict[str, torch.Tensor]:
-    """Σ_i (∇_θ -log p(y_i | x_i))² over the samples of a chunk, one backward pass each."""
+    """Σ_i (∇_θ -log p(y_i | x_i))² over the samples of a chunk, one backward pass each.
+
+    Works under ``torch.no_grad()`` and with frozen parameters (``requires_grad`` False),
+    like the ``vmap`` path: both are switched on for the duration and restored.
+    """
     named = dict(model.named_parameters())
+    frozen = [p for p in named.values() if not p.requires_grad]
     sums = {name: torch.zeros_like(p) for name, p in named.items()}
-    for i in range(len(x)):
-        loss = F.cross_entropy(model(x[i : i + 1]), y[i : i + 1])
-        grads = torch.autograd.grad(loss, list(named.values()))
-        for total, g in zip(sums.values(), grads, strict=True):
-            total.addcmul_(g, g)
+    try:
+        for p in frozen:
+            p.requires_grad_(True)
+        with torch.enable_grad():
+            for i in range(len(x)):
+                loss = F.cross_entropy(model(x[i : i + 1]), y[i : i + 1])
+                grads = torch.autograd.grad(loss, list(named.values()))
+                for total, g in zip(sums.values(), grads, strict=True):
+                    total.addcmul_(g, g)
+    finally:
+        for p in frozen:
+            p.requires_grad_(False)
     return sums
