@@ -59,7 +59,17 @@ def darts_skeleton(
     """The stem and ``layers`` cells of a DARTS-like network, and the last cell's channels.
 
     Reductions sit at ``reduction_positions(layers)``; channels double at each of them.
+
+    Raises:
+        InvalidSettingError: a size is not an integer >= 1.
     """
+    check_positive_ints(
+        in_channels=in_channels,
+        channels=channels,
+        layers=layers,
+        stem_multiplier=stem_multiplier,
+        stem_stride=stem_stride,
+    )
     c_stem = stem_multiplier * channels
     stem = nn.Sequential(
         nn.Conv2d(in_channels, c_stem, 3, stride=stem_stride, padding=1, bias=False),
@@ -168,14 +178,7 @@ class DartsNetwork(nn.Module):
         super().__init__()
         if not isinstance(genotype, DartsGenotype):
             raise InvalidArchitectureError(f"DartsNetwork needs a DartsGenotype, got {genotype!r}")
-        check_positive_ints(
-            in_channels=in_channels,
-            num_classes=num_classes,
-            channels=channels,
-            layers=layers,
-            stem_multiplier=stem_multiplier,
-            stem_stride=stem_stride,
-        )
+        check_positive_ints(num_classes=num_classes)  # the skeleton checks the other sizes
         self.genotype = genotype
         self.drop_path_prob = drop_path_prob
 

@@ -53,7 +53,11 @@ def nb201_skeleton(
 
     Stage ``s`` has ``channels * 2**s`` channels: a ``ResNetBasicBlock`` (stages 1 and 2)
     then ``cells_per_stage`` cells ``make_cell(stage channels)``.
+
+    Raises:
+        InvalidSettingError: a size is not an integer >= 1.
     """
+    check_positive_ints(in_channels=in_channels, channels=channels, cells_per_stage=cells_per_stage)
     stem = nn.Sequential(
         nn.Conv2d(in_channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels)
     )
@@ -83,12 +87,7 @@ class NB201Network(nn.Module):
         super().__init__()
         if not isinstance(cell, EdgeCell):
             raise InvalidArchitectureError(f"NB201Network needs an NB201 cell, got {cell!r}")
-        check_positive_ints(
-            in_channels=in_channels,
-            num_classes=num_classes,
-            channels=channels,
-            cells_per_stage=cells_per_stage,
-        )
+        check_positive_ints(num_classes=num_classes)  # the skeleton checks the other sizes
         self.cell = cell
         self.stem, stages, lastact = nb201_skeleton(
             lambda c: NB201CellModule(cell, c),

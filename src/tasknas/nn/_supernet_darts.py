@@ -112,14 +112,7 @@ class DartsSupernet(nn.Module):
         super().__init__()
         if not isinstance(space, DartsSpace):
             raise InvalidSettingError(f"DartsSupernet needs a DartsSpace, got {space!r}")
-        check_positive_ints(
-            in_channels=in_channels,
-            num_classes=num_classes,
-            channels=channels,
-            layers=layers,
-            stem_multiplier=stem_multiplier,
-            stem_stride=stem_stride,
-        )
+        check_positive_ints(num_classes=num_classes)  # the skeleton checks the other sizes
         self.space = space
         self.genotype: DartsGenotype | None = None
 

@@ -67,12 +67,7 @@ class NB201Supernet(nn.Module):
         super().__init__()
         if not isinstance(space, NB201Space):
             raise InvalidSettingError(f"NB201Supernet needs an NB201Space, got {space!r}")
-        check_positive_ints(
-            in_channels=in_channels,
-            num_classes=num_classes,
-            channels=channels,
-            cells_per_stage=cells_per_stage,
-        )
+        check_positive_ints(num_classes=num_classes)  # the skeleton checks the other sizes
         self.space = space
         self.cell: NB201Cell | None = None
         self.stem, stages, lastact = nb201_skeleton(
