@@ -48,6 +48,16 @@ class Outcome:
         assert lines[0].startswith("error: "), lines[0]
         return lines[0]
 
+    def usage_error(self, *fragments: str) -> str:
+        """The error line of a refused call (exit 2, nothing on stdout), checked to hold
+        every one of ``fragments``."""
+        assert self.exit_code == 2, (self.exit_code, self.stdout, self.stderr)
+        assert self.stdout == ""
+        line = self.error_line()
+        for fragment in fragments:
+            assert fragment in line, f"{fragment!r} not in {line!r}"
+        return line
+
 
 def _clean_env(tmp: Path) -> dict[str, str | None]:
     return {

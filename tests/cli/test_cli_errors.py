@@ -15,15 +15,6 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _assert_usage_error(outcome, *fragments: str) -> str:
-    assert outcome.exit_code == 2, (outcome.exit_code, outcome.stdout, outcome.stderr)
-    assert outcome.stdout == ""
-    line = outcome.error_line()
-    for fragment in fragments:
-        assert fragment in line, f"{fragment!r} not in {line!r}"
-    return line
-
-
 @pytest.fixture(scope="module")
 def finished_run(cli, tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_dir = tmp_path_factory.mktemp("finished") / "run"
@@ -69,7 +60,7 @@ BAD_SETTINGS = {
 def test_bad_search_setting(cli, tmp_path: Path, args, fragments):
     run_dir = tmp_path / "run"
     outcome = cli("search", "--out", str(run_dir), "--json", *args)
-    _assert_usage_error(outcome, *fragments)
+    outcome.usage_error(*fragments)
     assert not run_dir.exists()  # nothing half-made is left behind
     # executor errors surface when the run starts: the directory must still be free to use
     if args[0] == "--executor":  # (no Ray started: a bad setting is refused before)
@@ -82,7 +73,7 @@ def test_existing_run_dir_without_resume_is_refused_and_untouched(cli, run_copy,
     rows, digest = store_rows(run_copy), _digest(store)
     for extra in ([], ["--seed", "1"], ["--budget", "20"]):
         outcome = cli("search", "--out", str(run_copy), "--json", "--budget", "8", *extra)
-        _assert_usage_error(outcome, str(store), "already holds a run", "--resume")
+        outcome.usage_error(str(store), "already holds a run", "--resume")
     assert store_rows(run_copy) == rows
     assert _digest(store) == digest
     assert sorted(p.name for p in run_copy.iterdir()) == ["run.sqlite"]
@@ -101,7 +92,7 @@ def test_resume_with_other_settings_is_refused(cli, run_copy, store_rows, args, 
     store = run_copy / "run.sqlite"
     rows, digest = store_rows(run_copy), _digest(store)
     outcome = cli("search", "--out", str(run_copy), "--resume", "--json", *args)
-    _assert_usage_error(outcome, str(store), "cannot resume", *fragments)
+    outcome.usage_error(str(store), "cannot resume", *fragments)
     assert store_rows(run_copy) == rows
     assert _digest(store) == digest
 
@@ -112,16 +103,16 @@ def test_resume_needs_a_store(cli, tmp_path: Path):
     missing = tmp_path / "missing"
     for run_dir in (empty, missing):
         outcome = cli("search", "--out", str(run_dir), "--resume", "--json")
-        _assert_usage_error(outcome, str(run_dir / "run.sqlite"), "nothing to resume")
+        outcome.usage_error(str(run_dir / "run.sqlite"), "nothing to resume")
     assert list(empty.iterdir()) == []
     assert not missing.exists()
     outcome = cli("search", "--resume", "--json")
-    _assert_usage_error(outcome, "--resume needs --out")
+    outcome.usage_error("--resume needs --out")
 
 
 def test_report_needs_a_store(cli, tmp_path: Path):
     outcome = cli("report", str(tmp_path))
-    _assert_usage_error(outcome, str(tmp_path / "run.sqlite"))
+    outcome.usage_error(str(tmp_path / "run.sqlite"))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -146,9 +137,9 @@ def test_corrupted_store(cli, run_copy, damage):
     damage(store)
     digest = _digest(store)
     report = cli("report", str(run_copy))
-    _assert_usage_error(report, str(store), "corrupted")
+    report.usage_error(str(store), "corrupted")
     resume = cli("search", "--out", str(run_copy), "--resume", "--json")
-    _assert_usage_error(resume, str(store), "corrupted")
+    resume.usage_error(str(store), "corrupted")
     assert _digest(store) == digest
     assert sorted(p.name for p in run_copy.iterdir()) == ["run.sqlite"]
 
@@ -163,11 +154,11 @@ def test_missing_benchmark_table(cli, tmp_path: Path, benchmark, filename):
     run_dir = tmp_path / "run"
     env = {"TASKNAS_BENCHMARK_DIR": str(data_dir)}
     outcome = cli("search", "--benchmark", benchmark, "--out", str(run_dir), "--json", env=env)
-    _assert_usage_error(outcome, str(data_dir / filename), "TASKNAS_BENCHMARK_DIR")
+    outcome.usage_error(str(data_dir / filename), "TASKNAS_BENCHMARK_DIR")
     assert not run_dir.exists()
     # the same command in plain (table) mode: still one line, no progress bar first
     outcome = cli("search", "--benchmark", benchmark, "--out", str(run_dir), env=env)
-    _assert_usage_error(outcome, filename)
+    outcome.usage_error(filename)
     assert not run_dir.exists()
 
 
@@ -175,7 +166,7 @@ def test_report_with_missing_benchmark_table(cli, run_copy, tmp_path: Path):
     data_dir = tmp_path / "no-data"
     data_dir.mkdir()
     outcome = cli("report", str(run_copy), env={"TASKNAS_BENCHMARK_DIR": str(data_dir)})
-    _assert_usage_error(outcome, "nb201_tss.csv.gz", "TASKNAS_BENCHMARK_DIR")
+    outcome.usage_error("nb201_tss.csv.gz", "TASKNAS_BENCHMARK_DIR")
     assert sorted(p.name for p in run_copy.iterdir()) == ["run.sqlite"]
 
 
@@ -183,11 +174,11 @@ def test_missing_ray_is_one_line_naming_the_extra(cli, tmp_path: Path, monkeypat
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
     run_dir = tmp_path / "run"
     outcome = cli("search", "--out", str(run_dir), "--executor", "ray", "--json")
-    line = _assert_usage_error(outcome)
+    line = outcome.usage_error()
     assert line == "error: executor 'ray' needs Ray: pip install 'tasknas[ray]'"
     assert not run_dir.exists()
 
 
 def test_bad_executor_in_table_mode_is_one_line(cli, tmp_path: Path):
     outcome = cli("search", "--out", str(tmp_path / "run"), "--executor", "nope")
-    _assert_usage_error(outcome, "'nope'", "local, process")
+    outcome.usage_error("'nope'", "local, process")

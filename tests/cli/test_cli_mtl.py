@@ -9,15 +9,6 @@ import pytest
 TINY = ("--n-train", "64", "--n-test", "32", "--epochs", "1", "--pretrain-epochs", "0")
 
 
-def _usage_error(outcome, *fragments: str) -> str:
-    assert outcome.exit_code == 2, (outcome.exit_code, outcome.stdout, outcome.stderr)
-    assert outcome.stdout == ""
-    line = outcome.error_line()
-    for fragment in fragments:
-        assert fragment in line, f"{fragment!r} not in {line!r}"
-    return line
-
-
 def test_json_has_exactly_the_contract_shape(cli, tmp_path: Path) -> None:
     plot = tmp_path / "edges.png"
     outcome = cli("mtl", "--dataset", "multimnist", *TINY, "--plot", str(plot), "--json")
@@ -70,9 +61,9 @@ def test_table_and_default_figure_path(cli, tmp_path: Path) -> None:
     ],
 )
 def test_bad_input_is_one_error_line(cli, args: list[str], fragments: list[str]) -> None:
-    _usage_error(cli("mtl", *args), *fragments)
+    cli("mtl", *args).usage_error(*fragments)
 
 
 def test_an_unparsable_number_is_one_error_line_from_the_installed_script(tasknas_process) -> None:
     outcome = tasknas_process.run("mtl", "--dataset", "multimnist", "--limit", "abc")
-    _usage_error(outcome, "'--limit'", "integer")
+    outcome.usage_error("'--limit'", "integer")

@@ -25,15 +25,6 @@ def dictionary_copy(dictionary_dir: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(dictionary_dir, tmp_path / "dictionary"))
 
 
-def _usage_error(outcome, *fragments: str) -> str:
-    assert outcome.exit_code == 2, (outcome.exit_code, outcome.stdout, outcome.stderr)
-    assert outcome.stdout == ""
-    line = outcome.error_line()
-    for fragment in fragments:
-        assert fragment in line, f"{fragment!r} not in {line!r}"
-    return line
-
-
 def test_list_json_and_table(cli, dictionary_dir: Path) -> None:
     data = cli("dictionary", "list", "--dir", str(dictionary_dir), "--json").json()
     assert data["dir"] == str(dictionary_dir)
@@ -121,23 +112,21 @@ def test_build_new_dictionary(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 @pytest.mark.parametrize("command", ["distance", "fuse"])
 def test_missing_or_empty_dictionary(cli, command: str, tmp_path: Path) -> None:
     missing = tmp_path / "missing"
-    _usage_error(
-        cli(command, "--target", "mnist:0", "--dir", str(missing)),
+    cli(command, "--target", "mnist:0", "--dir", str(missing)).usage_error(
         str(missing),
         "tasknas dictionary build",
     )
     assert not missing.exists()
     TaskDictionary(tmp_path / "empty").build([])
-    _usage_error(
-        cli(command, "--target", "mnist:0", "--dir", str(tmp_path / "empty")),
+    cli(command, "--target", "mnist:0", "--dir", str(tmp_path / "empty")).usage_error(
         "no tasks",
         "tasknas dictionary build",
     )
 
 
 def test_list_missing_dictionary(cli, tmp_path: Path) -> None:
-    _usage_error(
-        cli("dictionary", "list", "--dir", str(tmp_path / "none")), "tasknas dictionary build"
+    cli("dictionary", "list", "--dir", str(tmp_path / "none")).usage_error(
+        "tasknas dictionary build"
     )
 
 
@@ -151,47 +140,42 @@ BAD_TARGETS = {
 @pytest.mark.parametrize("command", ["distance", "fuse"])
 @pytest.mark.parametrize(("target", "fragments"), BAD_TARGETS.values(), ids=BAD_TARGETS.keys())
 def test_bad_target(cli, dictionary_dir: Path, command: str, target: str, fragments) -> None:
-    _usage_error(cli(command, "--target", target, "--dir", str(dictionary_dir)), *fragments)
+    cli(command, "--target", target, "--dir", str(dictionary_dir)).usage_error(*fragments)
 
 
 def test_bad_space_and_tasks(cli, dictionary_dir: Path) -> None:
     folder = str(dictionary_dir)
-    _usage_error(
-        cli("fuse", "--target", "quickdraw4:cat", "--space", "nope", "--dir", folder),
+    cli("fuse", "--target", "quickdraw4:cat", "--space", "nope", "--dir", folder).usage_error(
         "'nope'",
         "task-aware, standard",
     )
-    _usage_error(
-        cli("dictionary", "build", "--dir", folder, "--tasks", "mnist:0,mnist:12"),
+    cli("dictionary", "build", "--dir", folder, "--tasks", "mnist:0,mnist:12").usage_error(
         "'12'",
         "class of mnist",
     )
-    _usage_error(cli("dictionary", "remove", "mnist:7", "--dir", folder), "'mnist:7'", "mnist:0")
-    _usage_error(
-        cli("fuse", "--target", "mnist:0", "--rounds", "0", "--dir", folder), "rounds", "got 0"
+    cli("dictionary", "remove", "mnist:7", "--dir", folder).usage_error("'mnist:7'", "mnist:0")
+    cli("fuse", "--target", "mnist:0", "--rounds", "0", "--dir", folder).usage_error(
+        "rounds", "got 0"
     )
-    _usage_error(
-        cli("fuse", "--target", "mnist:0", "--seed", "-1", "--dir", folder), "seed", "got -1"
+    cli("fuse", "--target", "mnist:0", "--seed", "-1", "--dir", folder).usage_error(
+        "seed", "got -1"
     )
-    _usage_error(cli("dictionary", "build", "--seed", "-2", "--dir", folder), "seed", "got -2")
-    _usage_error(cli("dictionary", "build", "--workers", "0", "--dir", folder), "workers", "got 0")
-    _usage_error(
-        cli("distance", "--target", "mnist:0", "--threads", "0", "--dir", folder),
+    cli("dictionary", "build", "--seed", "-2", "--dir", folder).usage_error("seed", "got -2")
+    cli("dictionary", "build", "--workers", "0", "--dir", folder).usage_error("workers", "got 0")
+    cli("distance", "--target", "mnist:0", "--threads", "0", "--dir", folder).usage_error(
         "threads",
         "got 0",
     )
-    _usage_error(
-        cli("distance", "--target", "mnist:0", "--device", "gpu", "--dir", folder),
+    cli("distance", "--target", "mnist:0", "--device", "gpu", "--dir", folder).usage_error(
         "'gpu'",
         "cpu",
     )
-    _usage_error(cli("distance", "--target", "pathmnist:0", "--dir", folder), "same input shape")
+    cli("distance", "--target", "pathmnist:0", "--dir", folder).usage_error("same input shape")
 
 
 def test_corrupt_index(cli, dictionary_copy: Path) -> None:
     (dictionary_copy / "index.json").write_text("{broken")
-    _usage_error(
-        cli("dictionary", "list", "--dir", str(dictionary_copy)),
+    cli("dictionary", "list", "--dir", str(dictionary_copy)).usage_error(
         str(dictionary_copy / "index.json"),
         "corrupt",
     )
