@@ -19,6 +19,18 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(threads)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _restore_tasknas_logger() -> Iterator[None]:
+    """The CLI configures the ``tasknas`` logger; undo it so other tests see it untouched."""
+    import logging
+
+    logger = logging.getLogger("tasknas")
+    handlers, level = list(logger.handlers), logger.level
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
+
+
 @pytest.fixture(scope="session")
 def tiny_dictionary(tmp_path_factory: pytest.TempPathFactory):
     """A tiny three-task TA-NAS dictionary (``tiny_tanas``), built once per session.

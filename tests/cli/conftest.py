@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from run_rows import store_rows as store_rows_of
 from tasknas.cli import app
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -83,16 +82,6 @@ def cli(tmp_path_factory: pytest.TempPathFactory):
         return Outcome(result.exit_code, result.stdout, result.stderr)
 
     return invoke
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _restore_tasknas_logger() -> Iterator[None]:
-    """The CLI configures the ``tasknas`` logger; undo it so other tests see it untouched."""
-    logger = logging.getLogger("tasknas")
-    handlers, level = list(logger.handlers), logger.level
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
 
 
 def _tasknas_command() -> list[str]:
@@ -166,18 +155,7 @@ def tasknas_process(tmp_path: Path) -> Processes:
 def store_rows():
     """``store_rows(run_dir)``: the trial rows (number, task, arch, status, objective,
     metrics) of a run store, by number."""
-    return _store_rows
-
-
-def _store_rows(run_dir: Path) -> list[tuple]:
-    """Every trial row of a run store: (number, task, arch, status, objective, metrics)."""
-    db = sqlite3.connect(f"file:{run_dir / 'run.sqlite'}?mode=ro", uri=True, timeout=10)
-    try:
-        return db.execute(
-            "SELECT number, task, arch, status, objective, metrics FROM trials ORDER BY number"
-        ).fetchall()
-    finally:
-        db.close()
+    return store_rows_of
 
 
 @dataclass(frozen=True)
@@ -197,7 +175,7 @@ def reference_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[RefRun, Re
     runs = []
     for d, outcome in zip(dirs, outcomes, strict=True):
         assert outcome.exit_code == 0, outcome.stderr
-        runs.append(RefRun(d, outcome, _store_rows(d)))
+        runs.append(RefRun(d, outcome, store_rows_of(d)))
     return runs[0], runs[1]
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import sqlite3
 import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from run_rows import count_rows
 
 
 def _task_results(outcome) -> dict:
@@ -53,24 +54,11 @@ def test_process_executor_gives_the_rows_of_the_local_one(
     assert outcome.json()["tasks"] == local.outcome.json()["tasks"]
 
 
-def _count_rows(store: Path) -> int:
-    if not store.exists():
-        return 0
-    try:
-        db = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=1)
-        try:
-            return db.execute("SELECT COUNT(*) FROM trials").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.OperationalError:  # not created yet, or busy
-        return 0
-
-
 def _kill_after(proc, store: Path, rows: int, deadline_s: float = 90) -> int:
     """SIGKILL ``proc`` once ``store`` holds at least ``rows`` trials; the rows left."""
     deadline = time.monotonic() + deadline_s
     try:
-        while _count_rows(store) < rows:
+        while count_rows(store) < rows:
             if proc.poll() is not None:
                 _, stderr = proc.communicate()
                 pytest.fail(f"search ended (rc {proc.returncode}) before it was killed: {stderr}")
@@ -88,7 +76,7 @@ def _kill_after(proc, store: Path, rows: int, deadline_s: float = 90) -> int:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL
-    return _count_rows(store)
+    return count_rows(store)
 
 
 @pytest.mark.slow

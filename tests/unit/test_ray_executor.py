@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from run_rows import count_rows, store_rows
 from tasknas.benchmarks import get_benchmark
 from tasknas.cli import app
 from tasknas.evaluator import Evaluator
@@ -173,21 +174,11 @@ def cli(tmp_path: Path) -> Iterator[Any]:
     logger.setLevel(level)
 
 
-def _store_rows(run_dir: Path) -> list[tuple[Any, ...]]:
-    db = sqlite3.connect(f"file:{run_dir / 'run.sqlite'}?mode=ro", uri=True, timeout=10)
-    try:
-        return db.execute(
-            "SELECT number, task, arch, status, objective, metrics FROM trials ORDER BY number"
-        ).fetchall()
-    finally:
-        db.close()
-
-
 @pytest.fixture
 def local_cli_run(cli, tmp_path: Path) -> tuple[Any, list[tuple[Any, ...]]]:
     outcome = cli("search", "--out", str(tmp_path / "local"), *CLI_ARGS)
     assert outcome.exit_code == 0, outcome.stderr
-    return outcome, _store_rows(tmp_path / "local")
+    return outcome, store_rows(tmp_path / "local")
 
 
 def test_cli_search_with_ray_equals_the_local_one(cli, local_cli_run, tmp_path: Path) -> None:
@@ -195,7 +186,7 @@ def test_cli_search_with_ray_equals_the_local_one(cli, local_cli_run, tmp_path: 
     run_dir = tmp_path / "ray"
     outcome = cli("search", "--out", str(run_dir), *CLI_ARGS, "--executor", "ray", "--workers", "2")
     assert outcome.exit_code == 0, outcome.stderr
-    assert _store_rows(run_dir) == rows
+    assert store_rows(run_dir) == rows
     assert json.loads(outcome.stdout)["tasks"] == json.loads(local.stdout)["tasks"]
 
 
@@ -245,17 +236,6 @@ def test_a_worker_dying_on_every_attempt_is_a_failed_result(tmp_path: Path) -> N
         assert item.result == FakeEvaluator().evaluate(trial.arch, trial.task)
 
 
-def _count_rows(store: Path) -> int:
-    try:
-        db = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=1)
-        try:
-            return db.execute("SELECT COUNT(*) FROM trials").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.OperationalError:  # not created yet, or busy
-        return 0
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL and sessions are POSIX")
 def test_resume_after_the_ray_search_process_is_killed(cli, local_cli_run, tmp_path: Path) -> None:
@@ -275,7 +255,7 @@ def test_resume_after_the_ray_search_process_is_killed(cli, local_cli_run, tmp_p
     )
     deadline = time.monotonic() + 240  # starting Ray takes a while on a busy machine
     try:
-        while (left := _count_rows(store)) < 10:
+        while (left := count_rows(store)) < 10:
             if proc.poll() is not None:
                 pytest.fail(f"search ended (rc {proc.returncode}): {proc.communicate()[1]}")
             if time.monotonic() > deadline:
@@ -287,10 +267,10 @@ def test_resume_after_the_ray_search_process_is_killed(cli, local_cli_run, tmp_p
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate(timeout=30)
-    left = _count_rows(store)
+    left = count_rows(store)
     assert 10 <= left < len(rows)
-    assert set(_store_rows(run_dir)) <= set(rows)  # what was stored is final and correct
+    assert set(store_rows(run_dir)) <= set(rows)  # what was stored is final and correct
 
     resumed = cli("search", "--out", str(run_dir), "--resume", "--executor", "ray", "--json")
     assert resumed.exit_code == 0, resumed.stderr
-    assert _store_rows(run_dir) == rows
+    assert store_rows(run_dir) == rows

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import pickle
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +34,6 @@ TINY: dict[str, Any] = {
     "n_test": 32,
     "batch_size": 32,
 }
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _restore_tasknas_logger() -> Iterator[None]:
-    """The CLI configures the ``tasknas`` logger; undo it so other tests see it untouched."""
-    logger = logging.getLogger("tasknas")
-    handlers, level = list(logger.handlers), logger.level
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
 
 
 def _archs(space: str, count: int, seed: int = 0) -> list[Any]:
