@@ -2,7 +2,8 @@
 
 For every strategy, seed and task: the number of distinct evaluations until the task's
 validation optimum was first evaluated, and the best objective, test metric and percentile
-reached at the budget.
+reached at the budget. ``paired_summaries`` compares every strategy with a baseline seed by
+seed (``tasknas.stats.paired_difference``).
 """
 
 from __future__ import annotations
@@ -17,14 +18,28 @@ from typing import Any
 import numpy as np
 
 from tasknas.benchmarks import TabularBenchmark, get_benchmark
-from tasknas.errors import InvalidSettingError
+from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.runner import Runner, RunResult, check_budget
+from tasknas.stats import PairedDifference, paired_difference
 from tasknas.strategies import STRATEGIES
+from tasknas.trial import Result
 
-__all__ = ["CompareResult", "SeedRun", "TaskSummary", "compare_strategies", "summarize_runs"]
+__all__ = [
+    "PAIRED_MEASURES",
+    "CompareResult",
+    "SeedRun",
+    "SeedTaskValues",
+    "TaskSummary",
+    "compare_strategies",
+    "paired_summaries",
+    "seed_task_values",
+    "summarize_runs",
+]
 
 #: ``progress(strategy, seed)`` is called after each finished run.
 ProgressHook = Callable[[str, int], None]
+#: ``on_run(run)`` is called with each finished run (e.g. to cache it).
+RunHook = Callable[["SeedRun"], None]
 
 
 @dataclass(frozen=True)
@@ -38,8 +53,26 @@ class SeedRun:
 
 
 @dataclass(frozen=True)
+class SeedTaskValues:
+    """The numbers of one run (strategy, seed) on one task.
+
+    ``None`` marks a missing value: no successful evaluation (best, percentile), or an
+    optimum never evaluated within the budget (evaluations to optimum).
+    """
+
+    seed: int
+    evals_to_optimum: int | None
+    best_objective: float | None
+    percentile: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The fields as a dict."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
 class TaskSummary:
-    """One strategy on one task, over seeds."""
+    """One strategy on one task, over seeds (``per_seed``: each run's numbers, in run order)."""
 
     evals_to_optimum_mean: float | None
     evals_to_optimum_std: float | None
@@ -50,6 +83,7 @@ class TaskSummary:
     percentile_mean: float
     seeds: int
     curves: tuple[tuple[float, ...], ...] = field(repr=False, default=())
+    per_seed: tuple[SeedTaskValues, ...] = field(repr=False, default=())
 
     def to_json(self) -> dict[str, Any]:
         """The numbers of ``tasknas compare --json`` for this strategy and task."""
@@ -75,9 +109,15 @@ class CompareResult:
     summaries: dict[str, dict[str, TaskSummary]]
     runs: tuple[SeedRun, ...] = field(repr=False)
 
-    def to_json(self) -> dict[str, Any]:
-        """``{"benchmark": B, "results": {STRATEGY: {TASK: {...}}}}`` (plus tasks, budget)."""
-        return {
+    def to_json(self, baseline: str | None = None) -> dict[str, Any]:
+        """``{"benchmark": B, "results": {STRATEGY: {TASK: {...}}}}`` (plus tasks, budget).
+
+        With ``baseline``, also ``"baseline": NAME`` and ``"paired": {STRATEGY: {TASK:
+        {MEASURE: {...}}}}``: every other strategy's paired difference against it
+        (``paired_summaries``; measures ``percentile``, ``best_objective``,
+        ``evals_to_optimum``).
+        """
+        out: dict[str, Any] = {
             "benchmark": self.benchmark,
             "tasks": list(self.tasks),
             "budget": self.budget,
@@ -85,6 +125,13 @@ class CompareResult:
                 s: {t: v.to_json() for t, v in per.items()} for s, per in self.summaries.items()
             },
         }
+        if baseline is not None:
+            out["baseline"] = baseline
+            out["paired"] = {
+                s: {t: {m: d.to_json() for m, d in per_m.items()} for t, per_m in per.items()}
+                for s, per in paired_summaries(self, baseline).items()
+            }
+        return out
 
 
 def _evals_to_optimum(history: Sequence[float], optimum: float) -> int | None:
@@ -92,6 +139,17 @@ def _evals_to_optimum(history: Sequence[float], optimum: float) -> int | None:
         if value >= optimum:
             return i
     return None
+
+
+def seed_task_values(run: SeedRun, bench: TabularBenchmark, task: str) -> SeedTaskValues:
+    """The numbers of ``run`` on ``task``: evaluations to the validation optimum, best
+    objective and percentile (% of the table strictly better) of the best architecture."""
+    res = run.result.tasks[task]
+    hit = _evals_to_optimum(res.history, bench.best_objective(task))
+    if res.best is None or res.best_arch is None:
+        return SeedTaskValues(run.seed, hit, None, None)
+    pct = bench.percentile(bench.space.parse(res.best_arch), task)
+    return SeedTaskValues(run.seed, hit, res.best.objective, pct)
 
 
 def summarize_runs(
@@ -104,21 +162,18 @@ def summarize_runs(
         out[strategy] = {}
         for task in tasks:
             spec = bench.task(task)
-            optimum = bench.best_objective(task)
-            hits, best, values, tests, pct, curves = [], [], [], [], [], []
+            per_seed = tuple(seed_task_values(run, bench, task) for run in mine)
+            hits = [v.evals_to_optimum for v in per_seed if v.evals_to_optimum is not None]
+            best = [v.best_objective for v in per_seed if v.best_objective is not None]
+            pct = [v.percentile for v in per_seed if v.percentile is not None]
+            values, tests, curves = [], [], []
             for run in mine:
                 res = run.result.tasks[task]
-                hit = _evals_to_optimum(res.history, optimum)
-                if hit is not None:
-                    hits.append(hit)
                 if res.best is None or res.best_arch is None:
                     continue
-                arch = bench.space.parse(res.best_arch)
-                best.append(res.best.objective)
                 values.append(res.best.metrics[spec.metric])
                 if spec.test_metric:
                     tests.append(res.best.metrics[spec.test_metric])
-                pct.append(bench.percentile(arch, task))
                 curve = res.best_so_far
                 curves.append(tuple(curve + [curve[-1]] * (budget - len(curve))))
             out[strategy][task] = TaskSummary(
@@ -131,14 +186,72 @@ def summarize_runs(
                 percentile_mean=float(np.mean(pct)) if pct else math.nan,
                 seeds=len(mine),
                 curves=tuple(curves),
+                per_seed=per_seed,
             )
     return out
 
 
-def _seed_run(benchmark: str, name: str, tasks: tuple[str, ...], seed: int, budget: int) -> SeedRun:
+#: The per-seed numbers ``paired_summaries`` compares: ``(name, lower is better)``.
+PAIRED_MEASURES: tuple[tuple[str, bool], ...] = (
+    ("percentile", True),
+    ("best_objective", False),
+    ("evals_to_optimum", True),
+)
+
+
+def paired_summaries(
+    result: CompareResult, baseline: str, *, confidence: float = 0.95
+) -> dict[str, dict[str, dict[str, PairedDifference]]]:
+    """Every other strategy against ``baseline``, seed by seed, per task and measure.
+
+    ``{STRATEGY: {TASK: {"percentile" | "best_objective" | "evals_to_optimum":
+    PairedDifference}}}``; each difference is ``strategy - baseline`` over the seeds both ran.
+    A run that never evaluated the optimum counts as needing the budget (the cap: a lower
+    bound of its true count, see ``paired_difference``); a run without a result is dropped.
+
+    Raises:
+        UnknownNameError: ``baseline`` is not one of the result's strategies.
+    """
+    if baseline not in result.summaries:
+        raise UnknownNameError("baseline strategy", baseline, result.summaries)
+    out: dict[str, dict[str, dict[str, PairedDifference]]] = {}
+    for strategy, per_task in result.summaries.items():
+        if strategy == baseline:
+            continue
+        out[strategy] = {}
+        for task, summary in per_task.items():
+            base = result.summaries[baseline][task].per_seed
+            out[strategy][task] = {
+                measure: paired_difference(
+                    {v.seed: getattr(v, measure) for v in summary.per_seed},
+                    {v.seed: getattr(v, measure) for v in base},
+                    confidence=confidence,
+                    cap=float(result.budget) if measure == "evals_to_optimum" else None,
+                    lower_is_better=lower,
+                )
+                for measure, lower in PAIRED_MEASURES
+            }
+    return out
+
+
+def _seed_run(
+    benchmark: str,
+    name: str,
+    tasks: tuple[str, ...],
+    seed: int,
+    budget: int,
+    until_optimum: bool = False,
+) -> SeedRun:
     bench = get_benchmark(benchmark)
     strategy = STRATEGIES.get(name)(bench.space, tasks, seed=seed)
-    result = Runner(strategy, bench, budget=budget).run()
+    until = None
+    if until_optimum:
+        optimum = {t: bench.best_objective(t) for t in tasks}
+
+        def until(task: str, arch: Any, result: Result) -> bool:
+            return result.ok and result.objective >= optimum[task]
+
+    result = Runner(strategy, bench, budget=budget, until=until).run()
     return SeedRun(name, seed, result, tuple(strategy.transfer_log))
 
 
@@ -151,6 +264,8 @@ def compare_strategies(
     budget: int = 200,
     progress: ProgressHook | None = None,
     workers: int = 1,
+    until_optimum: bool = False,
+    on_run: RunHook | None = None,
 ) -> CompareResult:
     """Run every strategy with every seed on ``benchmark`` and summarise.
 
@@ -163,6 +278,11 @@ def compare_strategies(
         progress: called after each run.
         workers: processes that run seeds in parallel (1: in this process). Results do not
             depend on it: every run is seeded on its own.
+        until_optimum: stop each task once its validation optimum is evaluated (the
+            runner's ``until`` rule; ``budget`` is then the cap per task). A stopped task's
+            population no longer changes, so the other tasks of a multi-task strategy see
+            different sources than in a run without the rule.
+        on_run: called with each finished run, in the order runs finish.
     """
     bench = get_benchmark(benchmark)
     tasks = tuple(tasks) or tuple(bench.tasks)
@@ -177,11 +297,17 @@ def compare_strategies(
     check_budget(budget, tasks)
     if workers < 1:
         raise InvalidSettingError(f"workers must be >= 1, got {workers}")
-    jobs = [(benchmark, name, tasks, seed, budget) for name in factories for seed in seed_list]
+    jobs = [
+        (benchmark, name, tasks, seed, budget, until_optimum)
+        for name in factories
+        for seed in seed_list
+    ]
     runs: list[SeedRun] = []
     if workers == 1 or len(jobs) == 1:
         for job in jobs:
             runs.append(_seed_run(*job))
+            if on_run is not None:
+                on_run(runs[-1])
             if progress is not None:
                 progress(job[1], job[3])
     else:
@@ -192,6 +318,8 @@ def compare_strategies(
             for future in as_completed(futures):
                 run = future.result()
                 done[(run.strategy, run.seed)] = run
+                if on_run is not None:
+                    on_run(run)
                 if progress is not None:
                     progress(run.strategy, run.seed)
             runs = [done[(job[1], job[3])] for job in jobs]

@@ -67,6 +67,30 @@ def test_compare_table_and_figures(cli, tmp_path: Path) -> None:
         assert (tmp_path / "figs" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_compare_baseline_adds_paired_differences(cli) -> None:
+    args = ["compare", "--benchmark", "transnas-micro", "--tasks", "class_scene,jigsaw"]
+    args += ["--strategies", "random,evo", "--baseline", "re", "--seeds", "3", "--budget", "20"]
+    outcome = cli(*args, "--json")
+    assert outcome.exit_code == 0, outcome.stderr
+    data = outcome.json()
+    assert set(data["results"]) == {"random", "evo", "re"}  # the baseline joined the run
+    assert data["baseline"] == "re"
+    assert set(data["paired"]) == {"random", "evo"}
+    for strategy, per_task in data["paired"].items():
+        assert set(per_task) == {"class_scene", "jigsaw"}
+        for task, measures in per_task.items():
+            assert set(measures) == {"percentile", "best_objective", "evals_to_optimum"}
+            pct = measures["percentile"]
+            assert pct["n"] == 3 and pct["dropped"] == 0
+            mine, base = data["results"][strategy][task], data["results"]["re"][task]
+            assert pct["mean"] == pytest.approx(mine["percentile_mean"] - base["percentile_mean"])
+            assert pct["ci_low"] <= pct["mean"] <= pct["ci_high"]
+            assert pct["significant"] == (pct["ci_low"] > 0 or pct["ci_high"] < 0)
+    table = cli(*args)
+    assert table.exit_code == 0, table.stderr
+    assert "paired difference vs re" in table.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
@@ -74,6 +98,7 @@ def test_compare_table_and_figures(cli, tmp_path: Path) -> None:
         (["--strategies", "re", "--seeds", "0"], "--seeds must be >= 1"),
         (["--strategies", "re", "--budget", "0"], "budget must be a positive"),
         (["--strategies", "re", "--tasks", "mnist"], "unknown task 'mnist'"),
+        (["--strategies", "re", "--baseline", "nope"], "unknown strategy 'nope'"),
     ],
 )
 def test_compare_bad_input(cli, args: list[str], needle: str) -> None:

@@ -19,8 +19,11 @@ MULTITASK = {"evo", "emtnas", "ktnas", "ktnas-random", "ktnas-onehot"}
 #: Presets that take a node2vec ``embedder``; the contract gives them a one-walk embedder.
 CHEAP_EMBEDDER = {"ktnas"}
 #: The 5-node, two-cell DARTS space has 260 encoding features, which makes the pre-screen
-#: slow; the contract runs there for a single-task and a multi-task strategy only.
-LARGE_SPACES = {"darts-emtnas": {"random", "ktnas"}}
+#: slow; the contract runs there for a single-task and a multi-task strategy only, and for
+#: ``tpe``, whose parameter mapping of a separate reduction cell is checked nowhere else.
+LARGE_SPACES = {"darts-emtnas": {"random", "ktnas", "tpe"}}
+#: Cheaper settings for the multi-task Gaussian process (fewer candidates and fit steps).
+CHEAP = {"mtbo": {"candidates": 50, "steps": 10, "warm_steps": 3}}
 PAIRS = [
     (strategy, space)
     for strategy in STRATEGIES.names()
@@ -46,6 +49,7 @@ class TestRegisteredStrategies(StrategyContract):
 
     def make_strategy(self, space: SearchSpace[Any], tasks: Sequence[str], seed: int) -> Strategy:
         options: dict[str, Any] = dict(FAST) if self._name in MULTITASK else {}
+        options.update(CHEAP.get(self._name, {}))
         if self._name in CHEAP_EMBEDDER:
             options["embedder"] = Node2VecEmbedder(space, repeats=1, walks_per_node=2)
         return self._strategy_class(space, tasks, seed=seed, **options)

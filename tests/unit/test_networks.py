@@ -17,6 +17,7 @@ from tasknas.nn import (
     DartsCellModule,
     DartsNetwork,
     NB201Network,
+    TransNASMicroNetwork,
     build_network,
     count_parameters,
 )
@@ -26,6 +27,7 @@ from tasknas.spaces import (
     TANAS_OPS,
     DartsGenotype,
     NB201Cell,
+    TransNASMicroCell,
     get_space,
 )
 
@@ -35,6 +37,7 @@ SMALL: dict[str, dict[str, int]] = {
     "darts-tanas": {"channels": 8, "layers": 3},
     "darts-emtnas": {"channels": 8, "layers": 3},
     "nb201": {"channels": 8, "cells_per_stage": 1},
+    "transnas-micro": {"channels": 8, "cells_per_stage": 1},
 }
 
 
@@ -231,13 +234,40 @@ def test_build_network_dispatches_on_the_genotype_type() -> None:
     assert darts.stem[0].in_channels == 1 and nb201.stem[0].in_channels == 3
 
 
-@pytest.mark.parametrize("arch", [_arch("transnas-micro", 0), "normal=skip_connect~0", None])
+@pytest.mark.parametrize("arch", [_arch("darts-tanas", 0).normal, "normal=skip_connect~0", None])
 def test_build_network_rejects_unsupported_genotypes(arch: object) -> None:
     with pytest.raises(InvalidArchitectureError) as info:
         build_network(arch, in_channels=1, num_classes=2)
     message = str(info.value)
     assert type(arch).__name__ in message
     assert "DartsGenotype" in message and "NB201Cell" in message
+    assert "TransNASMicroCell" in message
+
+
+def test_a_transnas_cell_is_the_nb201_network_of_the_same_operations() -> None:
+    # TransNAS ops 0..3 (none, skip_connect, conv1x1, conv3x3) are NB201's ops 0..3.
+    ops = (3, 2, 1, 0, 3, 2)
+    tnb_cell, nb201_cell = TransNASMicroCell(ops), NB201Cell(ops)
+    with seeded(0):
+        tnb = build_network(tnb_cell, in_channels=3, num_classes=2, **SMALL["transnas-micro"])
+    with seeded(0):
+        nb201 = build_network(nb201_cell, in_channels=3, num_classes=2, **SMALL["nb201"])
+    assert type(tnb) is TransNASMicroNetwork
+    kernels = [m.kernel_size for m in tnb.cells[0].modules() if isinstance(m, nn.Conv2d)]
+    assert kernels == [(3, 3), (1, 1), (3, 3), (1, 1)]
+    assert tnb.state_dict().keys() == nb201.state_dict().keys()
+    assert all(torch.equal(v, nb201.state_dict()[k]) for k, v in tnb.state_dict().items())
+    x = torch.randn(2, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    tnb.eval()
+    nb201.eval()
+    assert torch.equal(tnb(x), nb201(x))
+
+
+def test_each_network_rejects_the_other_benchmark_cell() -> None:
+    with pytest.raises(InvalidArchitectureError, match=r"NB201Network.*conv1x1, conv3x3"):
+        NB201Network(TransNASMicroCell((3,) * 6))
+    with pytest.raises(InvalidArchitectureError, match=r"TransNASMicroNetwork.*nor_conv_1x1"):
+        TransNASMicroNetwork(NB201Cell((3,) * 6))
 
 
 def test_build_network_rejects_unknown_settings() -> None:

@@ -47,9 +47,9 @@ def test_trained_screen_uses_one_fit_per_generation_for_every_task() -> None:
     archs = {str(a): a for a in (space.sample(rng) for _ in range(8))}
     fitness = {t: {k: float(rng.random()) for k in archs} for t in ("a", "b")}
     first = screen.scores("a", list(archs.values()), generation=4, fitness=fitness, archs=archs)
-    model = screen._model
+    model = screen._models[None][1]
     screen.scores("b", list(archs.values()), generation=4, fitness=fitness, archs=archs)
-    assert screen._model is model  # reused within the generation
+    assert screen._models[None][1] is model  # reused within the generation
     screen.scores("a", list(archs.values()), generation=5, fitness=fitness, archs=archs)
-    assert screen._model is not model
+    assert screen._models[None][1] is not model
     assert all(math.isfinite(v) for v in first)

@@ -125,6 +125,26 @@ def test_first_transfer_bootstraps_with_random_candidates() -> None:
     )
 
 
+def test_bootstrap_happens_once_per_target_not_again_when_negatives_expire() -> None:
+    # Regression: the random bootstrap fired whenever the history was empty, so once the
+    # first transfer's negatives expired (m generations) n random immigrants came again,
+    # every m + 1 generations (92 bootstraps for 30 task runs on NB201, 10 seeds).
+    space = get_space("nb201")
+    rng = np.random.default_rng(5)
+    pool = [(space.sample(rng), float(i)) for i in range(6)]
+    policy = TransferRank(embedder=OneHotEmbedder(space), n=2, m=1)
+    first = policy.immigrants("a", {"b": pool}, set(), rng)
+    assert len(first) == 2
+    policy.feedback("a", dict.fromkeys(first, -1), generation=2)
+    policy.feedback("a", {}, generation=3)  # the negatives expire
+    assert policy.history("a") == []
+    assert policy.immigrants("a", {"b": pool}, set(), rng) == []  # the guard, as in the paper
+    assert len(policy.immigrants("c", {"b": pool}, set(), rng)) == 2  # another target's first
+    restored = TransferRank(embedder=OneHotEmbedder(space), n=2, m=1)
+    restored.load_state_dict(policy.state_dict(), space.parse)
+    assert restored.immigrants("a", {"b": pool}, set(), rng) == []
+
+
 def _elite_engine(*, immigrants_win: bool = False) -> MultiTaskEvolution:
     """Two tasks, populations of 5, one elite immigrant and two children per generation."""
     return MultiTaskEvolution(
@@ -214,3 +234,21 @@ def test_label_rule_counts_an_immigrant_that_itself_reaches_the_top() -> None:
         "positive": 1,
     }
     assert strategy.population("a")[0] == (immigrant.arch, 50.0)
+
+
+def test_architectures_already_evaluated_on_the_target_are_not_transferred_again() -> None:
+    # Regression: only the target's population was excluded, so an immigrant that selection
+    # had dropped was proposed again (no evaluation cost, but it took an immigrant slot and
+    # was labelled -1 again): half of ktnas's immigrants on NB201.
+    strategy = _elite_engine()
+    for trial in strategy.ask():
+        strategy.tell(trial, Result(objective=10.0 if trial.task == "b" else 5.0))
+    gen1 = strategy.ask(["a"])
+    dropped = gen1[0]  # b's best, transferred into a
+    for trial in gen1:
+        strategy.tell(trial, Result(objective=0.0 if trial == dropped else 6.0))
+    gen2 = strategy.ask(["a"])
+    assert str(dropped.arch) not in [str(a) for a, _ in strategy.population("a")]
+    immigrant = gen2[0].arch
+    assert str(immigrant) != str(dropped.arch)
+    assert str(immigrant) not in strategy._fitness["a"]

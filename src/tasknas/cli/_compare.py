@@ -10,12 +10,33 @@ from rich.table import Table
 
 from tasknas.benchmarks import get_benchmark
 from tasknas.cli._common import handle_errors, out, print_json, progress_bar, split_names
-from tasknas.compare import compare_strategies
+from tasknas.compare import CompareResult, compare_strategies, paired_summaries
 from tasknas.errors import InvalidSettingError
 
 
 def _fmt(value: float | None, digits: int = 4) -> str:
     return "–" if value is None else f"{value:.{digits}g}"
+
+
+def _paired_table(result: CompareResult, baseline: str) -> Table:
+    table = Table(
+        title=f"paired difference vs {baseline} (strategy - {baseline}, mean [95% CI], "
+        "* = CI excludes 0)"
+    )
+    for column in ("strategy", "task"):
+        table.add_column(column, no_wrap=True)
+    for column in ("percentile (pp)", "best objective", "evals to optimum (cap = budget)"):
+        table.add_column(column)
+    for strategy, per_task in paired_summaries(result, baseline).items():
+        for task, d in per_task.items():
+            table.add_row(
+                strategy,
+                task,
+                d["percentile"].format(),
+                d["best_objective"].format(),
+                d["evals_to_optimum"].format(),
+            )
+    return table
 
 
 @handle_errors
@@ -38,12 +59,22 @@ def compare(
     workers: Annotated[
         int, typer.Option(help="Processes running seeds in parallel (results do not change).")
     ] = 1,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            help="Strategy to compare every other with, seed by seed: the paired difference "
+            "(strategy - baseline) with its 95% confidence interval, in a second table and "
+            'under "paired" in --json. Added to the run if not among --strategies.'
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Run strategies over seeds and compare evaluations-to-optimum, best values and percentiles."""
     names = split_names(strategies)
     if not names:
         raise InvalidSettingError("--strategies needs at least one strategy name")
+    if baseline is not None and baseline not in names:
+        names = (*names, baseline)
     if seeds < 1:
         raise InvalidSettingError(f"--seeds must be >= 1, got {seeds}")
     bench = get_benchmark(benchmark)
@@ -78,7 +109,7 @@ def compare(
             written.append(positive)
         written.append(plot_task_correlations(bench, plots / "task_correlations.png"))
     if as_json:
-        print_json(result.to_json())
+        print_json(result.to_json(baseline))
         return
     table = Table(title=f"{benchmark}: {seeds} seeds, budget {budget} per task")
     for column in ("strategy", "task"):
@@ -100,5 +131,7 @@ def compare(
                 _fmt(s.percentile_mean, 3),
             )
     out.print(table)
+    if baseline is not None:
+        out.print(_paired_table(result, baseline))
     for path in written:
         out.print(f"wrote {path}")

@@ -4,7 +4,12 @@ from tasknas.nn._build import BUILDERS, build_network, count_parameters
 from tasknas.nn._darts import DartsCellModule, DartsNetwork
 from tasknas.nn._fusion import FusionEdge, StageFusion, bernoulli_entropy, candidate_edges
 from tasknas.nn._mtl import GATE_MODES, MTLNetwork
-from tasknas.nn._nb201 import NB201CellModule, NB201Network
+from tasknas.nn._nb201 import (
+    TRANSNAS_MICRO_OPS,
+    NB201CellModule,
+    NB201Network,
+    TransNASMicroNetwork,
+)
 from tasknas.nn._ops import OPS, OpFactory, make_op
 from tasknas.nn._small_cnn import SmallCNN
 from tasknas.nn._supernet import SUPERNETS, build_supernet
@@ -17,6 +22,7 @@ __all__ = [
     "GATE_MODES",
     "OPS",
     "SUPERNETS",
+    "TRANSNAS_MICRO_OPS",
     "DartsCellModule",
     "DartsNetwork",
     "DartsSupernet",
@@ -28,6 +34,7 @@ __all__ = [
     "OpFactory",
     "SmallCNN",
     "StageFusion",
+    "TransNASMicroNetwork",
     "VGGBackbone",
     "bernoulli_entropy",
     "build_network",

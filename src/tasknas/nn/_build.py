@@ -9,8 +9,8 @@ from torch import nn
 
 from tasknas.errors import InvalidArchitectureError
 from tasknas.nn._darts import DartsNetwork
-from tasknas.nn._nb201 import NB201Network
-from tasknas.spaces import DartsGenotype, NB201Cell
+from tasknas.nn._nb201 import NB201Network, TransNASMicroNetwork
+from tasknas.spaces import DartsGenotype, NB201Cell, TransNASMicroCell
 
 __all__ = ["BUILDERS", "build_network", "count_parameters"]
 
@@ -18,6 +18,7 @@ __all__ = ["BUILDERS", "build_network", "count_parameters"]
 BUILDERS: dict[type, Callable[..., nn.Module]] = {
     DartsGenotype: DartsNetwork,
     NB201Cell: NB201Network,
+    TransNASMicroCell: TransNASMicroNetwork,
 }
 
 
@@ -25,7 +26,8 @@ def build_network(arch: object, *, in_channels: int, num_classes: int, **kwargs:
     """The network of ``arch`` for ``in_channels``-channel images and ``num_classes`` classes.
 
     ``kwargs`` go to the network class (e.g. ``channels``, ``layers`` for DARTS genotypes,
-    ``cells_per_stage`` for NB201 cells); an unexpected keyword raises ``TypeError``.
+    ``cells_per_stage`` for NB201 and TransNAS micro cells); an unexpected keyword raises
+    ``TypeError``.
 
     Raises:
         InvalidArchitectureError: no network is known for ``type(arch)``.

@@ -1,8 +1,13 @@
-"""The NAS-Bench-201 macro skeleton around an edge cell (``tasknas.spaces.NB201Cell``)."""
+"""The NAS-Bench-201 macro skeleton around an edge cell (``tasknas.spaces.NB201Cell``).
+
+The TransNAS-Bench-101 micro cell (``tasknas.spaces.TransNASMicroCell``) has the same DAG and
+NB201-style operations under other names; ``TransNASMicroNetwork`` puts it in this skeleton.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import ClassVar
 
 import torch
 from torch import nn
@@ -12,7 +17,14 @@ from tasknas.nn._checks import check_positive_ints
 from tasknas.nn._ops import OPS, OpFactory, ReLUConvBN
 from tasknas.spaces import EDGES, EdgeCell
 
-__all__ = ["NB201CellModule", "NB201Network", "ResNetBasicBlock", "nb201_skeleton"]
+__all__ = [
+    "TRANSNAS_MICRO_OPS",
+    "NB201CellModule",
+    "NB201Network",
+    "ResNetBasicBlock",
+    "TransNASMicroNetwork",
+    "nb201_skeleton",
+]
 
 
 class NB201CellModule(nn.Module):
@@ -73,7 +85,12 @@ def nb201_skeleton(
 
 class NB201Network(nn.Module):
     """Stem, 3 stages of ``cells_per_stage`` cells (C, 2C, 4C channels) joined by residual
-    reduction blocks, BN-ReLU, global average pool, linear classifier."""
+    reduction blocks, BN-ReLU, global average pool, linear classifier.
+
+    The class attribute ``cell_ops`` maps the cell's operation names to their factories.
+    """
+
+    cell_ops: ClassVar[Mapping[str, OpFactory]] = OPS
 
     def __init__(
         self,
@@ -87,10 +104,16 @@ class NB201Network(nn.Module):
         super().__init__()
         if not isinstance(cell, EdgeCell):
             raise InvalidArchitectureError(f"NB201Network needs an NB201 cell, got {cell!r}")
+        unknown = [name for name in cell.OPS if name not in self.cell_ops]
+        if unknown:
+            raise InvalidArchitectureError(
+                f"{type(self).__name__} cannot build a {type(cell).__name__}: unknown "
+                f"operation(s) {', '.join(unknown)}"
+            )
         check_positive_ints(num_classes=num_classes)  # the skeleton checks the other sizes
         self.cell = cell
         self.stem, stages, lastact = nb201_skeleton(
-            lambda c: NB201CellModule(cell, c),
+            lambda c: NB201CellModule(cell, c, self.cell_ops),
             in_channels=in_channels,
             channels=channels,
             cells_per_stage=cells_per_stage,
@@ -104,3 +127,24 @@ class NB201Network(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.lastact(self.cells(self.stem(x)))
         return self.classifier(self.global_pooling(out).flatten(1))
+
+
+#: The TransNAS-Bench-101 micro operations: ReLU-Conv-BN convolutions as in NB201.
+TRANSNAS_MICRO_OPS: Mapping[str, OpFactory] = {
+    "none": OPS["none"],
+    "skip_connect": OPS["skip_connect"],
+    "conv1x1": OPS["nor_conv_1x1"],
+    "conv3x3": OPS["nor_conv_3x3"],
+}
+
+
+class TransNASMicroNetwork(NB201Network):
+    """``NB201Network`` around a TransNAS-Bench-101 micro cell (same DAG; operations ``none``,
+    ``skip_connect``, ``conv1x1``, ``conv3x3`` are NB201's ``none``, ``skip_connect``,
+    ``nor_conv_1x1``, ``nor_conv_3x3``).
+
+    This is the small NB201-style network the TransNAS zero-cost proxy table is computed on,
+    not the TransNAS-Bench-101 task networks (a ResNet-like encoder with per-task decoders).
+    """
+
+    cell_ops: ClassVar[Mapping[str, OpFactory]] = TRANSNAS_MICRO_OPS

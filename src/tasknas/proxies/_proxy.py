@@ -9,11 +9,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 from tasknas.errors import UnknownNameError
 
-__all__ = ["NB201_SYNFLOW", "PROXY_NETWORKS", "SynflowProxy", "zero_cost_proxy"]
+__all__ = [
+    "NB201_SYNFLOW",
+    "PROXY_NETWORKS",
+    "PROXY_TABLES",
+    "SCREEN_TABLES",
+    "SynflowProxy",
+    "proxy_table",
+    "zero_cost_proxy",
+]
 
 
 @dataclass(frozen=True)
@@ -47,37 +56,67 @@ class SynflowProxy:
 
 NB201_SYNFLOW = SynflowProxy(network={"channels": 8, "cells_per_stage": 1})
 
-#: Proxy settings per search space; spaces with a shipped table read it instead.
+#: Proxy settings per search space; spaces with a shipped table read it instead. The
+#: TransNAS-Bench-101 micro cell has NB201-style operations and is scored in the same network.
 PROXY_NETWORKS: dict[str, SynflowProxy] = {
     "nb201": NB201_SYNFLOW,
+    "transnas-micro": NB201_SYNFLOW,
     "darts-tanas": SynflowProxy(in_channels=1, network={"channels": 8, "layers": 3}),
     "darts-emtnas": SynflowProxy(in_channels=1, network={"channels": 8, "layers": 3}),
 }
-_TABLES = {"nb201": "nb201_synflow.csv.gz"}
+
+#: Shipped tables of ``PROXY_NETWORKS[space]`` over every cell of the space (package data,
+#: rebuilt by ``benchmarks/make_synflow_table.py --space SPACE``).
+PROXY_TABLES: Mapping[str, str] = MappingProxyType(
+    {"nb201": "nb201_synflow.csv.gz", "transnas-micro": "tnb101_micro_synflow.csv.gz"}
+)
+
+#: Spaces whose table ``zero_cost_proxy(space, table_only=True)`` returns, i.e. the tables the
+#: multi-task engine's pre-screen uses by default (``proxy="auto"``), where it then drops its
+#: regressor. Only tables measured to screen at least as well as the regressor belong here.
+#: On TransNAS-Bench-101 micro the SynFlow screen is worse on room layout (``evo``, 10 seeds,
+#: budget 50: mean percentile 5.7 against 0.7; benchmarks/data/PROVENANCE.md), so the engine
+#: keeps its regressor there unless asked for ``proxy="synflow"``.
+SCREEN_TABLES: frozenset[str] = frozenset({"nb201"})
 
 
 @cache
-def _table(filename: str) -> dict[str, float]:
+def _table(filename: str) -> Mapping[str, float]:
     path = resources.files("tasknas.benchmarks") / "data" / filename
     with path.open("rb") as raw, gzip.open(raw, "rt", newline="") as handle:
-        return {row["arch"]: float(row["synflow"]) for row in csv.DictReader(handle)}
+        rows = {row["arch"]: float(row["synflow"]) for row in csv.DictReader(handle)}
+    return MappingProxyType(rows)
+
+
+def proxy_table(space: str) -> Mapping[str, float] | None:
+    """The shipped log-SynFlow table of the search space called ``space`` (canonical arch
+    string -> score, ``-inf`` where no signal reaches the output), or ``None`` if it has none.
+
+    Tables: ``nb201`` (all 15,625 cells) and ``transnas-micro`` (all 4,096 cells), computed with
+    ``PROXY_NETWORKS[space]``. The mapping is read-only and read once per process.
+    """
+    filename = PROXY_TABLES.get(space)
+    return None if filename is None else _table(filename)
 
 
 def zero_cost_proxy(space: str, *, table_only: bool = False) -> Callable[[Any], float] | None:
     """A function ``arch -> log SynFlow`` for the search space called ``space``.
 
-    Reads the shipped table where there is one (NAS-Bench-201: all 15,625 cells), else
-    computes the score on a small network (cached per architecture). Returns ``None`` when
-    ``table_only`` and there is no table.
+    Reads the shipped table where there is one (``proxy_table``), else computes the score on a
+    small network (cached per architecture).
+
+    With ``table_only`` (the multi-task engine's ``proxy="auto"``), returns the table of a space
+    in ``SCREEN_TABLES`` (NAS-Bench-201) and ``None`` for every other space, including
+    ``transnas-micro``, whose table exists but screens worse than the engine's regressor.
 
     Raises:
-        UnknownNameError: the space has no proxy network.
+        UnknownNameError: the space has no proxy network (and no table).
     """
-    if space in _TABLES:
-        table = _table(_TABLES[space])
-        return lambda arch: table[str(arch)]
-    if table_only:
+    if table_only and space not in SCREEN_TABLES:
         return None
+    table = proxy_table(space)
+    if table is not None:
+        return lambda arch: table[str(arch)]
     if space not in PROXY_NETWORKS:
         raise UnknownNameError("space with a zero-cost proxy", space, PROXY_NETWORKS)
     proxy = PROXY_NETWORKS[space]

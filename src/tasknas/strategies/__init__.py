@@ -22,11 +22,14 @@ STRATEGIES: Registry[type[Strategy]] = Registry(
     {
         "random": "tasknas.strategies._random:RandomSearch",
         "re": "tasknas.strategies._evolution:RegularizedEvolution",
+        "local": "tasknas.strategies._local:LocalSearch",
+        "tpe": "tasknas.strategies._optuna:OptunaTPE",
         "evo": "tasknas.strategies._presets:evolution",
         "emtnas": "tasknas.strategies._presets:emtnas",
         "ktnas": "tasknas.strategies._presets:ktnas",
         "ktnas-random": "tasknas.strategies._presets:ktnas_random",
         "ktnas-onehot": "tasknas.strategies._presets:ktnas_onehot",
+        "mtbo": "tasknas.strategies._mtbo:MultiTaskBO",
     },
 )
 

@@ -57,6 +57,8 @@ class MultiTaskEvolution(Strategy):
             ``None``.
         min_train: results needed on the task before the predictor is used (the proxy
             alone ranks children until then).
+        pool_tasks: the predictor is one regressor fitted on every task's results (default);
+            ``False``: one regressor per task, fitted on that task's results alone.
         elite_ratio: ``r``, the top share of the next population that makes an immigrant
             positive.
         immigrants_win: an immigrant wins every tournament it enters (the KTNAS code); when
@@ -81,6 +83,7 @@ class MultiTaskEvolution(Strategy):
         predictor: str | None = "auto",
         proxy: str | None = "auto",
         min_train: int = 10,
+        pool_tasks: bool = True,
         elite_ratio: float = 0.2,
         immigrants_win: bool = False,
         seed: int | None = None,
@@ -107,6 +110,7 @@ class MultiTaskEvolution(Strategy):
             predictor=resolve_predictor(predictor, proxy_fn),
             proxy=proxy_fn,
             min_train=min_train,
+            pooled=pool_tasks,
         )
         self.transfer = transfer if transfer is not None else NoTransfer()
         self.population_size = population_size
@@ -168,7 +172,10 @@ class MultiTaskEvolution(Strategy):
         return {other: self.population(other) for other in self.tasks if other != task}
 
     def _immigrants(self, task: str) -> list[Any]:
-        exclude = set(self._population[task])
+        # Every architecture already evaluated on the task, not only its population: one
+        # that selection dropped can never reach the top again, so it would only take an
+        # immigrant slot (at no evaluation cost) and be labelled -1 once more.
+        exclude = set(self._fitness[task])
         return self.transfer.immigrants(task, self._sources(task), exclude, self.rngs[task])
 
     def _tournament(self, pool: list[tuple[str, float, bool]], rng: np.random.Generator) -> str:

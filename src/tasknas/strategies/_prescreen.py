@@ -7,9 +7,11 @@ sources of scores, usable together:
   table of all 15,625 cells), available from the first generation; measured on NAS-Bench-201
   it finds the optima with fewer evaluations than the regressor (BENCHMARKS.md), so by
   default a space with a proxy table is screened by the proxy alone;
-* a regressor (``tasknas.predictors``) fitted on every result so far. All tasks are pooled,
-  each task's values standardised, with a one-hot task indicator among the features, so one
-  fit per generation serves every task. The proxy, when there is one, is a feature too.
+* a regressor (``tasknas.predictors``) fitted on every result so far. By default all tasks
+  are pooled, each task's values standardised, with a one-hot task indicator among the
+  features, so one fit per generation serves every task; with ``pooled=False`` each task's
+  regressor is fitted on that task's results alone (the paper's predictor sees one task).
+  The proxy, when there is one, is a feature too.
 
 Pre-screen scores are not counted as evaluations, as in the paper.
 """
@@ -60,6 +62,8 @@ class PreScreen:
         predictor: a registered regressor name, or ``None``.
         proxy: a function ``arch -> score``, or ``None``.
         min_train: results the task needs before the regressor is used.
+        pooled: one regressor fitted on every task's results (standardised per task, with a
+            task indicator); ``False``: one regressor per task, fitted on its own results.
     """
 
     def __init__(
@@ -70,6 +74,7 @@ class PreScreen:
         predictor: str | None,
         proxy: Callable[[Any], float] | None,
         min_train: int,
+        pooled: bool = True,
     ) -> None:
         if predictor is not None:
             make_predictor(predictor)  # fail now on an unknown name
@@ -78,7 +83,9 @@ class PreScreen:
         self.predictor = predictor
         self.proxy = proxy
         self.min_train = min_train
-        self._model: tuple[int, Predictor] | None = None
+        self.pooled = pooled
+        #: the fitted regressors by task (``None``: the pooled one), with their generation.
+        self._models: dict[str | None, tuple[int, Predictor]] = {}
 
     def usable(self, fitness: Mapping[str, float]) -> bool:
         """Whether candidates of a task with these results can be scored."""
@@ -96,12 +103,18 @@ class PreScreen:
         return np.concatenate(parts)
 
     def _fit(
-        self, generation: int, fitness: Mapping[str, Mapping[str, float]], archs: Mapping[str, Any]
+        self,
+        generation: int,
+        fitness: Mapping[str, Mapping[str, float]],
+        archs: Mapping[str, Any],
+        target: str,
     ) -> Predictor:
-        if self._model is not None and self._model[0] == generation:
-            return self._model[1]
+        key = None if self.pooled else target
+        cached = self._models.get(key)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
         features, targets = [], []
-        for task in self.tasks:
+        for task in self.tasks if self.pooled else (target,):
             items = [(k, v) for k, v in fitness[task].items() if math.isfinite(v)]
             if len(items) < 2:
                 continue
@@ -110,7 +123,7 @@ class PreScreen:
             features += [self._features(archs[k], task) for k, _ in items]
         model = make_predictor(self.predictor or "", seed=generation)
         model.fit(np.array(features), np.array(targets))
-        self._model = (generation, model)
+        self._models[key] = (generation, model)
         return model
 
     def scores(
@@ -126,10 +139,10 @@ class PreScreen:
 
         ``fitness`` maps every task to its results so far (``arch string -> objective``) and
         ``archs`` every arch string to its architecture; the regressor is fitted once per
-        ``generation``.
+        ``generation`` (and task, when not pooled).
         """
         if self._trained(fitness[task]):
-            model = self._fit(generation, fitness, archs)
+            model = self._fit(generation, fitness, archs, task)
             features = np.array([self._features(a, task) for a in candidates])
             return np.asarray(model.predict(features))
         assert self.proxy is not None

@@ -9,10 +9,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tasknas.embedding import Embedder, Node2VecEmbedder, OneHotEmbedder
+from tasknas.embedding import Arch2VecEmbedder, Embedder, Node2VecEmbedder, OneHotEmbedder
+from tasknas.errors import UnknownNameError
 from tasknas.spaces import SearchSpace
 from tasknas.strategies._multitask import MultiTaskEvolution
 from tasknas.transfer import RandomMating, TransferRank, UniformTransfer
+
+#: The embedders ``ktnas`` builds by name.
+EMBEDDERS = ("node2vec", "arch2vec", "onehot")
+
+
+def _embedder(space: SearchSpace[Any], name: str) -> Embedder:
+    if name == "node2vec":
+        return Node2VecEmbedder(space, seed=0)
+    if name == "arch2vec":
+        return Arch2VecEmbedder(space)
+    if name == "onehot":
+        return OneHotEmbedder(space)
+    raise UnknownNameError("embedder", name, EMBEDDERS)
 
 
 def ktnas(
@@ -22,16 +36,26 @@ def ktnas(
     seed: int | None = None,
     n: int = 4,
     m: int = 5,
-    embedder: Embedder | None = None,
+    embedder: Embedder | str | None = None,
     **options: Any,
 ) -> MultiTaskEvolution:
-    """KTNAS: transfer rank over node2vec embeddings picks the architectures that cross.
+    """KTNAS: transfer rank over architecture embeddings picks the architectures that cross.
 
-    The default embedder's seed is fixed (0), not the search's: an embedding is a property of
+    ``embedder`` is an ``Embedder`` or one of the names ``"node2vec"`` (the default, as in the
+    KTNAS code), ``"arch2vec"`` (pretrained graph-autoencoder vectors, as in the KTNAS journal;
+    spaces with a shipped table only) and ``"onehot"`` (the discrete-encoding ablation). The
+    node2vec embedder's seed is fixed (0), not the search's: an embedding is a property of
     the architecture, so searches with different seeds share the process-wide embedding
     cache (``tasknas compare`` embeds each architecture once).
+
+    Raises:
+        UnknownNameError: ``embedder`` is a string outside ``EMBEDDERS``.
+        InvalidSettingError: ``"arch2vec"`` for a space without a table.
     """
-    embedder = embedder if embedder is not None else Node2VecEmbedder(space, seed=0)
+    if embedder is None:
+        embedder = "node2vec"
+    if isinstance(embedder, str):
+        embedder = _embedder(space, embedder)
     policy = TransferRank(embedder=embedder, n=n, m=m)
     return MultiTaskEvolution(space, tasks, transfer=policy, seed=seed, **options)
 

@@ -67,7 +67,10 @@ class TransferRank(TransferPolicy):
         m: generations of negative labels kept (positives are kept for the whole run).
         bootstrap: with no labelled history yet (the first transfer), transfer ``n``
             uniformly drawn candidates so that labels can start to accumulate; the paper does
-            not say how the first generation transfers.
+            not say how the first generation transfers. This happens once per target: once a
+            transfer into the target has been labelled, an empty history (every negative
+            expired, no positive) means every rank is 0 and the guard transfers nothing, as
+            in the paper.
     """
 
     name = "transfer_rank"
@@ -81,6 +84,7 @@ class TransferRank(TransferPolicy):
         self.bootstrap = bootstrap
         self._positive: dict[str, list[Any]] = {}
         self._negative: dict[str, deque[list[Any]]] = {}
+        self._labelled: set[str] = set()  # targets that have had a transfer labelled
 
     def history(self, target: str) -> list[tuple[Any, int]]:
         """The labelled transfers into ``target`` that vote: all positives, recent negatives."""
@@ -94,7 +98,7 @@ class TransferRank(TransferPolicy):
             return []
         history = self.history(target)
         if not history:
-            if not self.bootstrap:
+            if not self.bootstrap or target in self._labelled:
                 return []
             picks = rng.choice(len(pool), size=min(self.n, len(pool)), replace=False)
             return [pool[int(i)] for i in sorted(picks)]
@@ -107,11 +111,14 @@ class TransferRank(TransferPolicy):
         window = self._negative.setdefault(target, deque(maxlen=self.m))
         self._positive[target] += [a for a, label in labels.items() if label > 0]
         window.append([a for a, label in labels.items() if label <= 0])
+        if labels:
+            self._labelled.add(target)
 
     def state_dict(self) -> dict[str, Any]:
         return {
             "positive": {t: [str(a) for a in v] for t, v in self._positive.items()},
             "negative": {t: [[str(a) for a in g] for g in w] for t, w in self._negative.items()},
+            "labelled": sorted(self._labelled),
         }
 
     def load_state_dict(self, state: dict[str, Any], parse: Any) -> None:
@@ -120,3 +127,10 @@ class TransferRank(TransferPolicy):
             t: deque([[parse(a) for a in g] for g in w], maxlen=self.m)
             for t, w in state["negative"].items()
         }
+        # Snapshots from before "labelled" was saved: a target with any label kept.
+        self._labelled = set(
+            state.get(
+                "labelled",
+                [t for t in self._negative if self._positive.get(t) or any(self._negative[t])],
+            )
+        )

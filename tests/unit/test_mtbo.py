@@ -1,0 +1,135 @@
+"""The multi-task Gaussian process and the ``mtbo`` strategy built on it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tasknas import Runner, get_benchmark
+from tasknas.errors import InvalidSettingError, UnknownNameError
+from tasknas.proxies import proxy_table
+from tasknas.storage import InMemoryStore
+from tasknas.strategies import STRATEGIES
+from tasknas.strategies._mtbo import MultiTaskBO
+from tasknas.surrogate import MultiTaskGP
+
+
+def _nb201_data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    bench = get_benchmark("nb201")
+    rng = np.random.default_rng(seed)
+    archs = [bench.space.sample(rng) for _ in range(n)]
+    features = np.stack([bench.space.encode(a) for a in archs]).astype(float)
+    values = {t: np.array([bench.evaluate(a, t).objective for a in archs]) for t in bench.tasks}
+    return features, np.arange(n), values
+
+
+def test_gp_learns_related_and_unrelated_tasks() -> None:
+    features, _, values = _nb201_data(40, seed=0)
+    shuffled = np.random.default_rng(1).permutation(values["cifar10"])
+    x = np.vstack([features] * 3)
+    tasks = np.repeat([0, 1, 2], len(features))
+    y = np.concatenate([values["cifar10"], values["cifar100"], shuffled])
+    gp = MultiTaskGP(3).fit(x, tasks, y)
+    corr = gp.task_correlation()
+    assert corr[0, 1] > 0.8  # C-10 and C-100 agree (Spearman 0.98 over all cells)
+    assert corr[0, 2] < 0.3 and corr[1, 2] < 0.3  # a shuffled copy agrees with nothing
+    assert np.allclose(np.diag(corr), 1.0)
+
+
+def test_gp_predicts_its_training_points_and_is_unsure_elsewhere() -> None:
+    features, _, values = _nb201_data(30, seed=2)
+    gp = MultiTaskGP(1).fit(features, np.zeros(30, dtype=int), values["cifar10"])
+    mean, std = gp.predict(features, 0)
+    assert np.abs(mean - values["cifar10"]).max() < 0.5  # accuracy in %
+    far, _, _ = _nb201_data(200, seed=3)
+    _, std_far = gp.predict(far, 0)
+    assert np.median(std_far) > 2 * np.median(std)
+
+
+def test_upper_confidence_bound_matches_predict_where_it_matters() -> None:
+    features, _, values = _nb201_data(30, seed=4)
+    gp = MultiTaskGP(1).fit(features, np.zeros(30, dtype=int), values["cifar100"])
+    pool, _, _ = _nb201_data(500, seed=5)
+    mean, std = gp.predict(pool, 0)
+    full = mean + 0.5 * std
+    exclude = np.zeros(len(pool), dtype=bool)
+    exclude[:10] = True
+    fast = gp.upper_confidence_bound(pool, 0, 0.5, top=3, exclude=exclude)
+    full[exclude] = -np.inf
+    assert list(np.argsort(-fast)[:3]) == list(np.argsort(-full)[:3])
+    kept = np.isfinite(fast)
+    assert np.allclose(fast[kept], full[kept])
+
+
+def test_gp_rejects_bad_settings_and_use_before_fit() -> None:
+    with pytest.raises(InvalidSettingError):
+        MultiTaskGP(0)
+    with pytest.raises(InvalidSettingError, match="fit"):
+        MultiTaskGP(2).predict(np.zeros((1, 3)), 0)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("design", "latin"), ("acquisition", "pi"), ("initial", 0), ("beta", -1.0)],
+)
+def test_mtbo_rejects_bad_options(option: str, value: object) -> None:
+    space = get_benchmark("nb201").space
+    with pytest.raises((InvalidSettingError, UnknownNameError)) as info:
+        MultiTaskBO(space, ["a", "b"], seed=0, **{option: value})
+    assert str(value) in str(info.value)
+
+
+def test_mtbo_design_is_the_proxy_top_and_the_same_alone_or_with_others() -> None:
+    bench = get_benchmark("nb201")
+    many = MultiTaskBO(bench.space, list(bench.tasks), seed=3)
+    alone = MultiTaskBO(bench.space, ["cifar10"], seed=3)
+    trials = many.ask()
+    design = {t: [str(x.arch) for x in trials if x.task == t] for t in bench.tasks}
+    assert len(design["cifar10"]) == many.initial
+    assert all(d == design["cifar10"] for d in design.values())  # one shared design
+    assert [str(x.arch) for x in alone.ask()] == design["cifar10"]
+    table = proxy_table(bench.space.name)  # the design: the proxy's top cells, best first
+    assert table is not None
+    best = sorted(table, key=lambda k: -table[k])[: many.initial]
+    assert design["cifar10"] == best
+    random = MultiTaskBO(bench.space, ["cifar10"], seed=3, design="random")
+    assert [str(x.arch) for x in random.ask()] != design["cifar10"]
+
+
+def test_mtbo_runs_resume_exactly_from_a_cut_store() -> None:
+    bench = get_benchmark("transnas-micro")
+    tasks = ["class_scene", "class_object"]
+    whole = Runner(MultiTaskBO(bench.space, tasks, seed=5), bench, budget=14).run()
+    store = InMemoryStore()
+    for record in whole.records[:11]:
+        store.add(record)
+    resumed = Runner(MultiTaskBO(bench.space, tasks, seed=5), bench, budget=14, store=store).run()
+    assert [(r.task, r.arch) for r in resumed.records] == [
+        (r.task, r.arch) for r in whole.records
+    ]
+
+
+_FRESH = """
+import json
+from tasknas import Runner, get_benchmark
+from tasknas.strategies import STRATEGIES
+bench = get_benchmark("nb201")
+strategy = STRATEGIES.get("mtbo")(bench.space, ["cifar10", "cifar100"], seed=7)
+result = Runner(strategy, bench, budget=10).run()
+print(json.dumps([[r.task, r.arch] for r in result.records]))
+"""
+
+
+def test_mtbo_is_reproducible_in_a_fresh_process() -> None:
+    bench = get_benchmark("nb201")
+    here = Runner(
+        STRATEGIES.get("mtbo")(bench.space, ["cifar10", "cifar100"], seed=7), bench, budget=10
+    ).run()
+    out = subprocess.run(
+        [sys.executable, "-c", _FRESH], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert json.loads(out.stdout) == [[r.task, r.arch] for r in here.records]
