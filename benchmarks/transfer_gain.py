@@ -55,7 +55,9 @@ from tasknas.strategies import STRATEGIES
 TRANSNAS, NB201 = "transnas-micro", "nb201"
 DEFAULT_STRATEGIES = ("re", "evo", "ktnas", "mtbo", "tpe", "local")
 QUICK_STRATEGIES = ("re", "evo", "ktnas")
-BASELINES = ("evo", "re")
+#: Paired baselines: the multi-task engine without transfer, regularised evolution, and the
+#: multi-task Gaussian process without transfer (one model per task, for ``mtbo``).
+BASELINES = ("evo", "re", "bo")
 BUDGET = 50
 DEFAULT_OUT = Path(__file__).parent / "results" / "transfer_gain"
 CACHE_VERSION = 1
@@ -316,6 +318,20 @@ def markdown(
                 + " | ".join(cells)
                 + " |"
             )
+        if any("vs_bo" in e["pair"].get("mtbo", {}) for e in pairs):
+            lines += [
+                "",
+                "Transfer gain of `mtbo` against `bo` (the same Gaussian-process search with one "
+                "model per task, i.e. without transfer), same convention:",
+                "",
+                "| pair | Spearman ρ | `mtbo` vs `bo` |",
+                "|---|---|---|",
+            ]
+            for e in sorted(pairs, key=lambda e: rho[e["setting"].tasks]):
+                lines.append(
+                    f"| {e['setting'].label} | {rho[e['setting'].tasks]:.2f} | "
+                    f"{_gain(e['pair'].get('mtbo', {}).get('vs_bo'))} |"
+                )
         lines += ["", "Pairs where the strategy is significantly better / worse than `evo`:", ""]
         lines += [
             "| strategy | pair mean: better | pair mean: worse | task: better | task: worse |"
@@ -358,16 +374,20 @@ def markdown(
                     f"Mean {what}, and paired difference strategy − baseline, mean [95 % CI] "
                     "(negative: the strategy is better).",
                     "",
-                    "| setting | task | strategy | mean | Δ vs `evo` | Δ vs `re` |",
-                    "|---|---|---|---|---|---|",
+                    "| setting | task | strategy | mean | "
+                    + " | ".join(f"Δ vs `{b}`" for b in BASELINES)
+                    + " |",
+                    "|---|---|---|---|" + "---|" * len(BASELINES),
                 ]
             for task, rows in e["tasks"].items():
                 for n, row in rows.items():
                     lines.append(
                         f"| {e['setting'].label} | {task} | `{n}` | "
                         f"{_mean(row, 1 if until else 3)} | "
-                        f"{_delta(row.get('vs_evo'), 1 if until else 3)} | "
-                        f"{_delta(row.get('vs_re'), 1 if until else 3)} |"
+                        + " | ".join(
+                            _delta(row.get(f"vs_{b}"), 1 if until else 3) for b in BASELINES
+                        )
+                        + " |"
                     )
             if e["setting"].kind != "pair":
                 lines.append("")

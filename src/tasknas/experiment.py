@@ -14,13 +14,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tasknas.benchmarks import make_benchmark
+from tasknas.benchmarks import TRAINING_BENCHMARKS, make_benchmark
 from tasknas.errors import InvalidSettingError, RunStoreError
 from tasknas.evaluator import Evaluator, GenerationEvaluator, Latency
 from tasknas.execution import make_executor
 from tasknas.runner import BatchHook, RecordHook, Runner, RunResult, check_budget
 from tasknas.storage import STORE_FILE, SQLiteStore
-from tasknas.strategies import DEFAULT_STRATEGY, STRATEGIES, Strategy
+from tasknas.strategies import (
+    DEFAULT_STRATEGY,
+    STRATEGIES,
+    TRAINING_DEFAULT_STRATEGY,
+    Strategy,
+)
 
 __all__ = [
     "DEFAULT_BUDGET",
@@ -93,6 +98,11 @@ class RunSettings:
     def from_dict(cls, data: Mapping[str, Any]) -> RunSettings:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: (tuple(v) if k == "tasks" else v) for k, v in data.items() if k in names})
+
+
+def default_strategy(benchmark: str) -> str:
+    """The strategy a search on ``benchmark`` uses when none is named."""
+    return TRAINING_DEFAULT_STRATEGY if benchmark in TRAINING_BENCHMARKS else DEFAULT_STRATEGY
 
 
 def open_benchmark(settings: RunSettings) -> Evaluator:

@@ -3,46 +3,17 @@ between identical tasks, and its guard keeps an unrelated task from hurting."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 import pytest
 
-from tasknas import Result, Runner, TabularBenchmark, get_benchmark
-from tasknas.evaluator import Evaluator
-from tasknas.spaces import SearchSpace
+from aliased_tasks import AliasedTasks
+from tasknas import Runner, TabularBenchmark, get_benchmark
 from tasknas.strategies import STRATEGIES
-from tasknas.tasks import Task
 
 pytestmark = pytest.mark.algo
 
 SEEDS = range(5)
 CAP = 1500
-
-
-class AliasedTasks(Evaluator):
-    """Tasks that are copies of NB201 tasks; a ``shuffled`` copy scores each architecture with
-    the value of another (a fixed random permutation): a task unrelated to every other."""
-
-    def __init__(self, bench: TabularBenchmark, mapping: Mapping[str, str], shuffled: set[str]):
-        self.bench, self.mapping, self.shuffled = bench, dict(mapping), shuffled
-        self._perm = np.random.default_rng(123).permutation(bench.space.size)
-        self._tasks = {name: Task(name, "valid_acc") for name in mapping}
-
-    @property
-    def space(self) -> SearchSpace[Any]:
-        return self.bench.space
-
-    @property
-    def tasks(self) -> Mapping[str, Task]:
-        return self._tasks
-
-    def evaluate(self, arch: Any, task: str) -> Result:
-        if task in self.shuffled:
-            arch = self.bench.arch_at(int(self._perm[self.bench.row(arch)]))
-        value = self.bench.evaluate(arch, self.mapping[task]).objective
-        return Result(value, {"valid_acc": value})
 
 
 def _evals_to_optimum_of_x(strategy: str, evaluator: AliasedTasks, seed: int) -> int:
@@ -67,17 +38,19 @@ def _mean(strategy: str, evaluator: AliasedTasks) -> float:
 
 
 def test_transfer_rank_helps_between_identical_tasks(bench: TabularBenchmark) -> None:
-    # Measured: evo 90.4, ktnas-onehot 53.4 evaluations (seeds 0-4, no pre-screen).
+    # Measured: evo 90.4, ktnas-onehot 57.2 evaluations (seeds 0-4, no pre-screen).
     twins = AliasedTasks(bench, {"x": "cifar100", "y": "cifar100"}, set())
     assert _mean("ktnas-onehot", twins) < 0.8 * _mean("evo", twins)
 
 
 def test_guard_keeps_an_unrelated_task_from_hurting(bench: TabularBenchmark) -> None:
-    # Measured: evo 90.4, ktnas-onehot 68.6, ktnas-random 114.6 (seeds 0-4, no pre-screen).
+    # Measured: evo 90.4, ktnas-onehot 81.0, ktnas-random 76.4 (seeds 0-4, no pre-screen).
+    # ktnas-random was 114.6 while immigrants already evaluated on the target were not
+    # excluded (most of its slots went to such repeats); fresh random immigrants now act as
+    # exploration here, so ktnas-onehot is no longer compared with it
+    # (docs/notes/ktnas-transfer.md).
     unrelated = AliasedTasks(bench, {"x": "cifar100", "y": "cifar10"}, {"y"})
-    with_rank = _mean("ktnas-onehot", unrelated)
-    assert with_rank <= 1.25 * _mean("evo", unrelated)
-    assert with_rank < _mean("ktnas-random", unrelated)
+    assert _mean("ktnas-onehot", unrelated) <= 1.25 * _mean("evo", unrelated)
 
 
 def test_ktnas_finds_every_nb201_optimum_on_most_seeds(bench: TabularBenchmark) -> None:

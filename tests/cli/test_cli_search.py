@@ -28,7 +28,7 @@ def test_search_json_defaults_follow_the_contract(default_run, store_rows):
     data = outcome.json()  # stdout is exactly one JSON object
     assert data["run_dir"] == str(run_dir)
     settings = (data["benchmark"], data["strategy"], data["seed"], data["budget"])
-    assert settings == ("nb201", "ktnas", 0, 100)
+    assert settings == ("nb201", "mtbo", 0, 100)
     assert list(data["tasks"]) == list(NB201_TASKS)
     bench = get_benchmark("nb201")
     rows = store_rows(run_dir)
@@ -112,7 +112,7 @@ def test_info_json_lists_benchmarks_strategies_and_spaces(cli):
     assert micro["room_layout"]["direction"] == "min"
     assert benchmarks["nb201"]["tasks"]["cifar10"]["direction"] == "max"
     assert {"random", "re"} <= set(data["strategies"])
-    assert [n for n, s in data["strategies"].items() if s["default"]] == ["ktnas"]
+    assert [n for n, s in data["strategies"].items() if s["default"]] == ["mtbo"]
     assert data["spaces"]["nb201"]["size"] == 15625
     assert data["spaces"]["transnas-micro"]["size"] == 4096
     for bench in benchmarks.values():

@@ -23,7 +23,7 @@ CHEAP_EMBEDDER = {"ktnas"}
 #: ``tpe``, whose parameter mapping of a separate reduction cell is checked nowhere else.
 LARGE_SPACES = {"darts-emtnas": {"random", "ktnas", "tpe"}}
 #: Cheaper settings for the multi-task Gaussian process (fewer candidates and fit steps).
-CHEAP = {"mtbo": {"candidates": 50, "steps": 10, "warm_steps": 3}}
+CHEAP = {name: {"candidates": 50, "steps": 10, "warm_steps": 3} for name in ("mtbo", "bo")}
 PAIRS = [
     (strategy, space)
     for strategy in STRATEGIES.names()

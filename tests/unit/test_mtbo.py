@@ -108,9 +108,7 @@ def test_mtbo_runs_resume_exactly_from_a_cut_store() -> None:
     for record in whole.records[:11]:
         store.add(record)
     resumed = Runner(MultiTaskBO(bench.space, tasks, seed=5), bench, budget=14, store=store).run()
-    assert [(r.task, r.arch) for r in resumed.records] == [
-        (r.task, r.arch) for r in whole.records
-    ]
+    assert [(r.task, r.arch) for r in resumed.records] == [(r.task, r.arch) for r in whole.records]
 
 
 _FRESH = """

@@ -53,3 +53,27 @@ def test_trained_screen_uses_one_fit_per_generation_for_every_task() -> None:
     screen.scores("a", list(archs.values()), generation=5, fitness=fitness, archs=archs)
     assert screen._models[None][1] is not model
     assert all(math.isfinite(v) for v in first)
+
+
+def test_unpooled_screen_ignores_the_other_tasks_results() -> None:
+    from tasknas import get_benchmark
+
+    bench = get_benchmark("nb201")
+    rng = np.random.default_rng(0)
+    archs = {str(a): a for a in (bench.space.sample(rng) for _ in range(30))}
+    own = {k: bench.evaluate(a, "cifar10").objective for k, a in archs.items()}
+    values = list(own.values())
+    shuffled = dict(zip(own, rng.permutation(values).tolist(), strict=True))
+    candidates = [bench.space.sample(rng) for _ in range(10)]
+    scores = {}
+    for pooled in (True, False):
+        for label, other in (("same", own), ("shuffled", shuffled)):
+            screen = PreScreen(
+                bench.space, ["a", "b"], predictor="ridge", proxy=None, min_train=3, pooled=pooled
+            )
+            fitness = {"a": own, "b": other}
+            scores[pooled, label] = screen.scores(
+                "a", candidates, generation=1, fitness=fitness, archs=archs
+            )
+    np.testing.assert_allclose(scores[False, "same"], scores[False, "shuffled"])
+    assert not np.allclose(scores[True, "same"], scores[True, "shuffled"])

@@ -125,14 +125,19 @@ def test_first_transfer_bootstraps_with_random_candidates() -> None:
     )
 
 
-def test_bootstrap_happens_once_per_target_not_again_when_negatives_expire() -> None:
-    # Regression: the random bootstrap fired whenever the history was empty, so once the
-    # first transfer's negatives expired (m generations) n random immigrants came again,
-    # every m + 1 generations (92 bootstraps for 30 task runs on NB201, 10 seeds).
+def test_bootstrap_once_does_not_bootstrap_again_when_negatives_expire() -> None:
+    # By default the random bootstrap fires whenever the history is empty, so once the first
+    # transfer's negatives expire (m generations) n random immigrants come again, every
+    # m + 1 generations (92 bootstraps for 30 task runs on NB201, 10 seeds); with
+    # bootstrap_once only the first transfer is random.
     space = get_space("nb201")
     rng = np.random.default_rng(5)
     pool = [(space.sample(rng), float(i)) for i in range(6)]
-    policy = TransferRank(embedder=OneHotEmbedder(space), n=2, m=1)
+    default = TransferRank(embedder=OneHotEmbedder(space), n=2, m=1)
+    default.feedback("a", dict.fromkeys([a for a, _ in pool[:2]], -1), generation=2)
+    default.feedback("a", {}, generation=3)
+    assert len(default.immigrants("a", {"b": pool}, set(), rng)) == 2
+    policy = TransferRank(embedder=OneHotEmbedder(space), n=2, m=1, bootstrap_once=True)
     first = policy.immigrants("a", {"b": pool}, set(), rng)
     assert len(first) == 2
     policy.feedback("a", dict.fromkeys(first, -1), generation=2)
@@ -140,7 +145,7 @@ def test_bootstrap_happens_once_per_target_not_again_when_negatives_expire() -> 
     assert policy.history("a") == []
     assert policy.immigrants("a", {"b": pool}, set(), rng) == []  # the guard, as in the paper
     assert len(policy.immigrants("c", {"b": pool}, set(), rng)) == 2  # another target's first
-    restored = TransferRank(embedder=OneHotEmbedder(space), n=2, m=1)
+    restored = TransferRank(embedder=OneHotEmbedder(space), n=2, m=1, bootstrap_once=True)
     restored.load_state_dict(policy.state_dict(), space.parse)
     assert restored.immigrants("a", {"b": pool}, set(), rng) == []
 

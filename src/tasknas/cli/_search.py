@@ -29,12 +29,13 @@ from tasknas.experiment import (
     check_resumable,
     check_runnable,
     default_run_dir,
+    default_strategy,
     load_settings,
     run_experiment,
 )
 from tasknas.report import task_rows
 from tasknas.storage import STORE_FILE, TrialRecord
-from tasknas.strategies import DEFAULT_STRATEGY
+from tasknas.strategies import DEFAULT_STRATEGY, TRAINING_DEFAULT_STRATEGY
 
 
 def _settings(
@@ -58,7 +59,8 @@ def _settings(
     settings = RunSettings(
         benchmark=benchmark or base.benchmark,
         tasks=split_names(tasks) or base.tasks,
-        strategy=strategy or base.strategy,
+        strategy=strategy
+        or (base.strategy if resume else default_strategy(benchmark or base.benchmark)),
         budget=base.budget if budget is None else budget,
         seed=base.seed if seed is None else seed,
         strategy_options=base.strategy_options,
@@ -81,7 +83,11 @@ def search(
         typer.Option(help="Comma-separated task names. [default: all tasks of the benchmark]"),
     ] = None,
     strategy: Annotated[
-        str | None, typer.Option(help=f"Search strategy. [default: {DEFAULT_STRATEGY}]")
+        str | None,
+        typer.Option(
+            help=f"Search strategy. [default: {DEFAULT_STRATEGY}; "
+            f"{TRAINING_DEFAULT_STRATEGY} with --benchmark train]"
+        ),
     ] = None,
     budget: Annotated[
         int | None, typer.Option(help=f"Distinct evaluations per task. [default: {DEFAULT_BUDGET}]")

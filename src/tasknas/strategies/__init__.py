@@ -11,6 +11,7 @@ from tasknas.strategies._random import RandomSearch
 __all__ = [
     "DEFAULT_STRATEGY",
     "STRATEGIES",
+    "TRAINING_DEFAULT_STRATEGY",
     "MultiTaskEvolution",
     "RandomSearch",
     "RegularizedEvolution",
@@ -30,8 +31,14 @@ STRATEGIES: Registry[type[Strategy]] = Registry(
         "ktnas-random": "tasknas.strategies._presets:ktnas_random",
         "ktnas-onehot": "tasknas.strategies._presets:ktnas_onehot",
         "mtbo": "tasknas.strategies._mtbo:MultiTaskBO",
+        "bo": "tasknas.strategies._mtbo:SingleTaskBO",
     },
 )
 
-#: The strategy ``tasknas search`` uses when none is named: the best one available.
-DEFAULT_STRATEGY = "ktnas"
+#: The strategy ``tasknas search`` uses when none is named: the best one available
+#: (BENCHMARKS.md, "Transfer that pays off").
+DEFAULT_STRATEGY = "mtbo"
+#: The default of a search that trains networks: the weight-sharing supernet evaluator trains
+#: one epoch per ask (a generation), which suits the generational engine, not a model that
+#: asks for one architecture per task at a time.
+TRAINING_DEFAULT_STRATEGY = "ktnas"

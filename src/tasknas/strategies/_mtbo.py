@@ -47,7 +47,7 @@ from tasknas.strategies._prescreen import PROXY_CHOICES, resolve_proxy
 from tasknas.surrogate import MultiTaskGP, expected_improvement
 from tasknas.trial import Result, Trial
 
-__all__ = ["ACQUISITIONS", "DESIGNS", "MultiTaskBO"]
+__all__ = ["ACQUISITIONS", "DESIGNS", "MultiTaskBO", "SingleTaskBO"]
 
 #: Spawn key of the shared design's generator: apart from the per-task streams (keys 0, 1, …)
 #: and independent of the number of tasks, so a task gets the same design alone or with others.
@@ -147,6 +147,7 @@ class MultiTaskBO(Strategy):
         steps: int = 80,
         warm_steps: int = 25,
         threads: int | None = 1,
+        warp: str = "standardise",
         design: str = "auto",
         acquisition: str = "ucb",
         beta: float = 0.5,
@@ -194,6 +195,7 @@ class MultiTaskBO(Strategy):
             warm_steps=warm_steps,
             seed=0 if seed is None else int(seed),
             threads=threads,
+            warp=warp,
         )
         shared = np.random.SeedSequence(seed, spawn_key=(_DESIGN_STREAM,))
         self._shared_rng = np.random.default_rng(shared)
@@ -311,8 +313,8 @@ class MultiTaskBO(Strategy):
                 )
             else:
                 mean, std = self.model.predict(features, t)
-                finite = [v for v in self._results[task].values() if math.isfinite(v)]
-                score = expected_improvement(mean, std, max(finite, default=float(mean.max())))
+                best = self.model.best(t)
+                score = expected_improvement(mean, std, best if np.isfinite(best) else mean.max())
                 score[asked] = -np.inf
             order = [int(i) for i in np.argsort(-score, kind="stable")[:batch]]
             order = [i for i in order if np.isfinite(score[i])]
@@ -376,3 +378,48 @@ class MultiTaskBO(Strategy):
         self.model.load_hypers_state(state["hypers"])
         keys = set(self._design) | {k for a in self._asked.values() for k in a}
         self._archs = {k: self.space.parse(k) for k in keys}
+
+
+class SingleTaskBO(Strategy):
+    """``mtbo`` with one Gaussian process per task: the same search without transfer.
+
+    Each task is searched by its own ``MultiTaskBO`` over that task alone, built with the same
+    seed and options, so it starts from the same initial design as in a multi-task run; the
+    difference between ``mtbo`` and ``bo`` is what the other tasks' results are worth.
+
+    Args:
+        space: the search space.
+        tasks: task names.
+        seed: seed of every task's search.
+        **options: ``MultiTaskBO`` options.
+    """
+
+    name: ClassVar[str] = "bo"
+
+    def __init__(
+        self,
+        space: SearchSpace[Any],
+        tasks: Sequence[str],
+        *,
+        seed: int | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(space, tasks, seed=seed)
+        self.searches = {t: MultiTaskBO(space, [t], seed=seed, **options) for t in self.tasks}
+
+    def ask(self, tasks: Collection[str] | None = None) -> list[Trial]:
+        return [trial for t in self._active(tasks) for trial in self.searches[t].ask([t])]
+
+    def tell(self, trial: Trial, result: Result) -> None:
+        self.searches[trial.task].tell(trial, result)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            **super().state_dict(),
+            "searches": {t: s.state_dict() for t, s in self.searches.items()},
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        for task, search in self.searches.items():
+            search.load_state_dict(state["searches"][task])

@@ -18,6 +18,10 @@ One population per task. Each generation, for every task still searching:
    the children, the KTNAS code the immigrant itself; with pre-screening an immigrant often
    has no evaluated child, so both count here).
 
+Immigrants are drawn only from source members not yet evaluated on the target (an arch that
+selection dropped there can never reach the top again; before this, half of ``ktnas``'s
+immigrants on NB201 were such repeats). Measurements: ``docs/notes/ktnas-transfer.md``.
+
 A generation is closed when the next ``ask`` comes, with the results told by then (trials
 never told were cancelled by the runner).
 """

@@ -37,6 +37,7 @@ def ktnas(
     n: int = 4,
     m: int = 5,
     embedder: Embedder | str | None = None,
+    bootstrap_once: bool = False,
     **options: Any,
 ) -> MultiTaskEvolution:
     """KTNAS: transfer rank over architecture embeddings picks the architectures that cross.
@@ -46,7 +47,8 @@ def ktnas(
     spaces with a shipped table only) and ``"onehot"`` (the discrete-encoding ablation). The
     node2vec embedder's seed is fixed (0), not the search's: an embedding is a property of
     the architecture, so searches with different seeds share the process-wide embedding
-    cache (``tasknas compare`` embeds each architecture once).
+    cache (``tasknas compare`` embeds each architecture once). ``bootstrap_once``: the
+    random bootstrap transfer only at a target's first transfer (``TransferRank``).
 
     Raises:
         UnknownNameError: ``embedder`` is a string outside ``EMBEDDERS``.
@@ -56,7 +58,7 @@ def ktnas(
         embedder = "node2vec"
     if isinstance(embedder, str):
         embedder = _embedder(space, embedder)
-    policy = TransferRank(embedder=embedder, n=n, m=m)
+    policy = TransferRank(embedder=embedder, n=n, m=m, bootstrap_once=bootstrap_once)
     return MultiTaskEvolution(space, tasks, transfer=policy, seed=seed, **options)
 
 

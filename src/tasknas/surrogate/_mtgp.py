@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from tasknas.errors import InvalidSettingError
+from tasknas.errors import InvalidSettingError, UnknownNameError
 
-__all__ = ["MultiTaskGP", "expected_improvement"]
+__all__ = ["WARPS", "MultiTaskGP", "expected_improvement"]
 
 
 @contextmanager
@@ -48,6 +48,25 @@ def _torch_threads(threads: int | None) -> Iterator[None]:
             yield
     finally:
         torch.set_num_threads(before)
+
+
+#: Output warpings: ``copula`` maps each task's values to normal scores of their ranks, so
+#: a task's outliers (a loss of some very bad cells) cannot flatten its top; ``standardise``
+#: keeps the values, centred and scaled per task.
+WARPS = ("copula", "standardise")
+
+
+def _copula(values: np.ndarray, tasks: np.ndarray, n_tasks: int) -> np.ndarray:
+    """Each task's values replaced by the normal quantiles of their ranks (ties averaged)."""
+    from scipy.stats import norm, rankdata
+
+    out = np.empty_like(values, dtype=float)
+    for t in range(n_tasks):
+        own = tasks == t
+        if own.any():
+            ranks = rankdata(values[own], method="average")
+            out[own] = norm.ppf((ranks - 0.5) / own.sum())
+    return out
 
 
 def _gpytorch() -> Any:
@@ -97,7 +116,10 @@ def _build(x: Any, y: Any, n_tasks: int, seed: int) -> tuple[Any, Any]:
     with seeded(seed):
         model = _ICM().to(torch.float64)
         with torch.no_grad():
-            model.covar_module.lengthscale = torch.full((1, dims), math.sqrt(dims) / 2)
+            # Seeded jitter of the initial lengthscales: the seed chooses the start of the
+            # hyperparameter fit, as a restart would.
+            jitter = torch.exp(0.1 * torch.randn(1, dims, dtype=torch.float64))
+            model.covar_module.lengthscale = math.sqrt(dims) / 2 * jitter
             model.likelihood.noise = torch.full((n_tasks,), 0.05, dtype=torch.float64)
             # Start between unrelated and identical tasks (correlation about 0.5): from 0 the
             # gradient of B = W Wᵀ vanishes and correlations could not be learned.
@@ -129,13 +151,18 @@ class MultiTaskGP:
         lr: float = 0.1,
         seed: int = 0,
         threads: int | None = 1,
+        warp: str = "standardise",
     ) -> None:
         if n_tasks < 1 or steps < 1 or warm_steps < 0 or not lr > 0:
             raise InvalidSettingError(
                 f"MultiTaskGP needs n_tasks >= 1, steps >= 1, warm_steps >= 0, lr > 0; got "
                 f"{n_tasks}, {steps}, {warm_steps}, {lr}"
             )
+        if warp not in WARPS:
+            raise UnknownNameError("output warping", warp, WARPS)
         self.n_tasks = n_tasks
+        self.warp = warp
+        self._best: dict[int, float] = {}
         self.steps = steps
         self.warm_steps = warm_steps
         self.lr = lr
@@ -169,12 +196,20 @@ class MultiTaskGP:
         values = np.asarray(values, dtype=float)
         if not (len(features) == len(tasks) == len(values)) or len(values) == 0:
             raise InvalidSettingError("fit needs as many features, tasks and values, at least 1")
-        for t in range(self.n_tasks):
-            own = values[tasks == t]
-            self._shift[t] = own.mean() if len(own) else 0.0
-            spread = own.std() if len(own) > 1 else 0.0
-            self._scale[t] = spread if spread > 1e-12 else 1.0
-        y = (values - self._shift[tasks]) / self._scale[tasks]
+        if self.warp == "copula":
+            y = _copula(values, tasks, self.n_tasks)
+            self._shift[:], self._scale[:] = 0.0, 1.0
+        else:
+            for t in range(self.n_tasks):
+                own = values[tasks == t]
+                self._shift[t] = own.mean() if len(own) else 0.0
+                spread = own.std() if len(own) > 1 else 0.0
+                self._scale[t] = spread if spread > 1e-12 else 1.0
+            y = (values - self._shift[tasks]) / self._scale[tasks]
+        self._best = {
+            int(t): float(y[tasks == t].max()) * self._scale[t] + self._shift[t]
+            for t in set(tasks.tolist())
+        }
         with _torch_threads(self.threads):
             x = torch.as_tensor(np.column_stack([features, tasks]), dtype=torch.float64)
             yt = torch.as_tensor(y, dtype=torch.float64)
@@ -203,6 +238,11 @@ class MultiTaskGP:
         return self
 
     # -- prediction ---------------------------------------------------------------------------
+
+    def best(self, task: int) -> float:
+        """The best value observed on ``task``, on the scale of ``predict`` (``-inf`` if
+        none)."""
+        return self._best.get(int(task), -np.inf)
 
     def predict(self, features: np.ndarray, task: int) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and standard deviation of the noise-free value on ``task``, in the
@@ -289,9 +329,7 @@ class MultiTaskGP:
         if self._cache is None:
             model = self._model
             inputs = model.train_inputs[0]
-            self._cache = self._condition(
-                inputs[:, :-1], inputs[:, -1].long(), model.train_targets
-            )
+            self._cache = self._condition(inputs[:, :-1], inputs[:, -1].long(), model.train_targets)
         return self._cache
 
     def _condition(self, train_x: Any, train_i: Any, targets: Any) -> tuple[Any, Any, Any, Any]:

@@ -40,7 +40,8 @@ class TransferPolicy:
         Args:
             target: the target task.
             sources: the other tasks' current populations, by task.
-            exclude: canonical strings of architectures already in the target's population.
+            exclude: canonical strings of architectures already evaluated on the target
+                (its population and every one selection dropped).
             rng: the engine's generator for ``target``.
         """
         return []

@@ -67,21 +67,34 @@ class TransferRank(TransferPolicy):
         m: generations of negative labels kept (positives are kept for the whole run).
         bootstrap: with no labelled history yet (the first transfer), transfer ``n``
             uniformly drawn candidates so that labels can start to accumulate; the paper does
-            not say how the first generation transfers. This happens once per target: once a
-            transfer into the target has been labelled, an empty history (every negative
-            expired, no positive) means every rank is 0 and the guard transfers nothing, as
-            in the paper.
+            not say how the first generation transfers. By default this happens again
+            whenever the history is empty (every negative expired, no positive): a random
+            transfer every ``m + 1`` generations while the guard finds nothing positive.
+        bootstrap_once: bootstrap only at a target's first transfer; afterwards an empty
+            history means every rank is 0 and the guard transfers nothing (Algorithm 2 read
+            literally). Measured in ``docs/notes/ktnas-transfer.md``: fewer wasted
+            evaluations on NB201, but transfer between identical tasks mostly stops when the
+            first random immigrants fail.
     """
 
     name = "transfer_rank"
 
-    def __init__(self, *, embedder: Embedder, n: int = 4, m: int = 5, bootstrap: bool = True):
+    def __init__(
+        self,
+        *,
+        embedder: Embedder,
+        n: int = 4,
+        m: int = 5,
+        bootstrap: bool = True,
+        bootstrap_once: bool = False,
+    ):
         if n < 0 or m < 1:
             raise InvalidSettingError(f"transfer rank needs n >= 0 and m >= 1, got n={n}, m={m}")
         self.embedder = embedder
         self.n = n
         self.m = m
         self.bootstrap = bootstrap
+        self.bootstrap_once = bootstrap_once
         self._positive: dict[str, list[Any]] = {}
         self._negative: dict[str, deque[list[Any]]] = {}
         self._labelled: set[str] = set()  # targets that have had a transfer labelled
@@ -98,7 +111,7 @@ class TransferRank(TransferPolicy):
             return []
         history = self.history(target)
         if not history:
-            if not self.bootstrap or target in self._labelled:
+            if not self.bootstrap or (self.bootstrap_once and target in self._labelled):
                 return []
             picks = rng.choice(len(pool), size=min(self.n, len(pool)), replace=False)
             return [pool[int(i)] for i in sorted(picks)]
