@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Container, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -72,3 +72,18 @@ class Strategy(ABC):
         """Restore a snapshot taken by ``state_dict`` of an identically built strategy."""
         for task, rng_state in state["rngs"].items():
             self.rngs[task].bit_generator.state = rng_state
+
+
+def draw_unseen(
+    space: SearchSpace[Any], rng: np.random.Generator, seen: Container[str], max_draws: int
+) -> Any:
+    """A uniformly random architecture whose string is not in ``seen``.
+
+    Draws up to ``max_draws`` extra times; when every draw was seen the last one is returned.
+    """
+    arch = space.sample(rng)
+    for _ in range(max_draws):
+        if str(arch) not in seen:
+            break
+        arch = space.sample(rng)
+    return arch

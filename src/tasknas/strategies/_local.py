@@ -9,33 +9,16 @@ improves, and restart from a new random architecture at a local optimum.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Container, Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, ClassVar
-
-import numpy as np
 
 from tasknas.errors import InvalidSettingError
 from tasknas.spaces import SearchSpace
-from tasknas.strategies._base import Strategy
+from tasknas.strategies._base import Strategy, draw_unseen
 from tasknas.trial import Result, Trial
 
 #: Moves and restarts tried in one ask before a space with nothing left unseen gives a repeat.
 _MAX_STEPS = 1_000
-
-
-def draw_unseen(
-    space: SearchSpace[Any], rng: np.random.Generator, seen: Container[str], max_draws: int
-) -> Any:
-    """A uniformly random architecture whose string is not in ``seen``.
-
-    Draws up to ``max_draws`` extra times; when every draw was seen the last one is returned.
-    """
-    arch = space.sample(rng)
-    for _ in range(max_draws):
-        if str(arch) not in seen:
-            break
-        arch = space.sample(rng)
-    return arch
 
 
 def objective_to_json(value: float) -> float | None:

@@ -43,7 +43,7 @@ from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.proxies import proxy_table
 from tasknas.spaces import SearchSpace
 from tasknas.strategies._base import Strategy
-from tasknas.strategies._prescreen import PROXY_CHOICES, resolve_proxy
+from tasknas.strategies._prescreen import resolve_proxy
 from tasknas.surrogate import MultiTaskGP, expected_improvement
 from tasknas.trial import Result, Trial
 
@@ -71,14 +71,10 @@ def _proxy_rank(values: np.ndarray) -> np.ndarray:
 def _proxy_function(space: SearchSpace[Any], proxy: str | None) -> Callable[[Any], float] | None:
     """The proxy feature: ``auto`` is any shipped table of the space (NB201 and TransNAS
     micro SynFlow), ``synflow`` the score computed where there is no table, ``None`` none."""
-    if proxy not in PROXY_CHOICES:
-        raise InvalidSettingError(
-            f"unknown proxy {proxy!r}; valid choices: auto, synflow, none (None)"
-        )
     if proxy == "auto":
         table = proxy_table(space.name)
         return None if table is None else (lambda arch: table[str(arch)])
-    return resolve_proxy(space, proxy)
+    return resolve_proxy(space, proxy)  # refuses unknown names
 
 
 def _features(space: SearchSpace[Any], proxy: str | None, archs: Sequence[Any]) -> np.ndarray:
@@ -147,7 +143,6 @@ class MultiTaskBO(Strategy):
         steps: int = 80,
         warm_steps: int = 25,
         threads: int | None = 1,
-        warp: str = "standardise",
         design: str = "auto",
         acquisition: str = "ucb",
         beta: float = 0.5,
@@ -195,7 +190,6 @@ class MultiTaskBO(Strategy):
             warm_steps=warm_steps,
             seed=0 if seed is None else int(seed),
             threads=threads,
-            warp=warp,
         )
         shared = np.random.SeedSequence(seed, spawn_key=(_DESIGN_STREAM,))
         self._shared_rng = np.random.default_rng(shared)

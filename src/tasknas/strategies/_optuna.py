@@ -20,8 +20,8 @@ from tasknas.spaces import (
     DartsSpace,
     SearchSpace,
 )
-from tasknas.strategies._base import Strategy
-from tasknas.strategies._local import draw_unseen, objective_from_json, objective_to_json
+from tasknas.strategies._base import Strategy, draw_unseen
+from tasknas.strategies._local import objective_from_json, objective_to_json
 from tasknas.trial import Result, Trial
 
 Params = dict[str, str | int]

@@ -6,7 +6,7 @@ options are ``MultiTaskEvolution`` keyword arguments plus the transfer policy's 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tasknas.embedding import Arch2VecEmbedder, Embedder, Node2VecEmbedder, OneHotEmbedder
@@ -16,17 +16,11 @@ from tasknas.strategies._multitask import MultiTaskEvolution
 from tasknas.transfer import RandomMating, TransferRank, UniformTransfer
 
 #: The embedders ``ktnas`` builds by name.
-EMBEDDERS = ("node2vec", "arch2vec", "onehot")
-
-
-def _embedder(space: SearchSpace[Any], name: str) -> Embedder:
-    if name == "node2vec":
-        return Node2VecEmbedder(space, seed=0)
-    if name == "arch2vec":
-        return Arch2VecEmbedder(space)
-    if name == "onehot":
-        return OneHotEmbedder(space)
-    raise UnknownNameError("embedder", name, EMBEDDERS)
+EMBEDDERS: dict[str, Callable[[SearchSpace[Any]], Embedder]] = {
+    "node2vec": lambda space: Node2VecEmbedder(space, seed=0),
+    "arch2vec": Arch2VecEmbedder,
+    "onehot": OneHotEmbedder,
+}
 
 
 def ktnas(
@@ -57,7 +51,9 @@ def ktnas(
     if embedder is None:
         embedder = "node2vec"
     if isinstance(embedder, str):
-        embedder = _embedder(space, embedder)
+        if embedder not in EMBEDDERS:
+            raise UnknownNameError("embedder", embedder, EMBEDDERS)
+        embedder = EMBEDDERS[embedder](space)
     policy = TransferRank(embedder=embedder, n=n, m=m, bootstrap_once=bootstrap_once)
     return MultiTaskEvolution(space, tasks, transfer=policy, seed=seed, **options)
 

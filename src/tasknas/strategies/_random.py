@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from tasknas.errors import InvalidSettingError
 from tasknas.spaces import SearchSpace
-from tasknas.strategies._base import Strategy
+from tasknas.strategies._base import Strategy, draw_unseen
 from tasknas.trial import Result, Trial
 
 
@@ -44,13 +44,8 @@ class RandomSearch(Strategy):
         self._seen: dict[str, set[str]] = {t: set() for t in self.tasks}
 
     def _draw(self, task: str) -> Any:
-        seen, rng = self._seen[task], self.rngs[task]
-        arch = self.space.sample(rng)
-        for _ in range(self.max_redraws):
-            if str(arch) not in seen:
-                break
-            arch = self.space.sample(rng)
-        seen.add(str(arch))
+        arch = draw_unseen(self.space, self.rngs[task], self._seen[task], self.max_redraws)
+        self._seen[task].add(str(arch))
         return arch
 
     def ask(self, tasks: Collection[str] | None = None) -> list[Trial]:

@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from tasknas.errors import InvalidSettingError, UnknownNameError
+from tasknas.errors import InvalidSettingError
 
-__all__ = ["WARPS", "MultiTaskGP", "expected_improvement"]
+__all__ = ["MultiTaskGP", "expected_improvement"]
 
 
 @contextmanager
@@ -48,25 +48,6 @@ def _torch_threads(threads: int | None) -> Iterator[None]:
             yield
     finally:
         torch.set_num_threads(before)
-
-
-#: Output warpings: ``copula`` maps each task's values to normal scores of their ranks, so
-#: a task's outliers (a loss of some very bad cells) cannot flatten its top; ``standardise``
-#: keeps the values, centred and scaled per task.
-WARPS = ("copula", "standardise")
-
-
-def _copula(values: np.ndarray, tasks: np.ndarray, n_tasks: int) -> np.ndarray:
-    """Each task's values replaced by the normal quantiles of their ranks (ties averaged)."""
-    from scipy.stats import norm, rankdata
-
-    out = np.empty_like(values, dtype=float)
-    for t in range(n_tasks):
-        own = tasks == t
-        if own.any():
-            ranks = rankdata(values[own], method="average")
-            out[own] = norm.ppf((ranks - 0.5) / own.sum())
-    return out
 
 
 def _gpytorch() -> Any:
@@ -151,17 +132,13 @@ class MultiTaskGP:
         lr: float = 0.1,
         seed: int = 0,
         threads: int | None = 1,
-        warp: str = "standardise",
     ) -> None:
         if n_tasks < 1 or steps < 1 or warm_steps < 0 or not lr > 0:
             raise InvalidSettingError(
                 f"MultiTaskGP needs n_tasks >= 1, steps >= 1, warm_steps >= 0, lr > 0; got "
                 f"{n_tasks}, {steps}, {warm_steps}, {lr}"
             )
-        if warp not in WARPS:
-            raise UnknownNameError("output warping", warp, WARPS)
         self.n_tasks = n_tasks
-        self.warp = warp
         self._best: dict[int, float] = {}
         self.steps = steps
         self.warm_steps = warm_steps
@@ -196,20 +173,13 @@ class MultiTaskGP:
         values = np.asarray(values, dtype=float)
         if not (len(features) == len(tasks) == len(values)) or len(values) == 0:
             raise InvalidSettingError("fit needs as many features, tasks and values, at least 1")
-        if self.warp == "copula":
-            y = _copula(values, tasks, self.n_tasks)
-            self._shift[:], self._scale[:] = 0.0, 1.0
-        else:
-            for t in range(self.n_tasks):
-                own = values[tasks == t]
-                self._shift[t] = own.mean() if len(own) else 0.0
-                spread = own.std() if len(own) > 1 else 0.0
-                self._scale[t] = spread if spread > 1e-12 else 1.0
-            y = (values - self._shift[tasks]) / self._scale[tasks]
-        self._best = {
-            int(t): float(y[tasks == t].max()) * self._scale[t] + self._shift[t]
-            for t in set(tasks.tolist())
-        }
+        for t in range(self.n_tasks):
+            own = values[tasks == t]
+            self._shift[t] = own.mean() if len(own) else 0.0
+            spread = own.std() if len(own) > 1 else 0.0
+            self._scale[t] = spread if spread > 1e-12 else 1.0
+        y = (values - self._shift[tasks]) / self._scale[tasks]
+        self._best = {int(t): float(values[tasks == t].max()) for t in set(tasks.tolist())}
         with _torch_threads(self.threads):
             x = torch.as_tensor(np.column_stack([features, tasks]), dtype=torch.float64)
             yt = torch.as_tensor(y, dtype=torch.float64)
