@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "CorruptStoreError",
     "DataFileError",
     "InvalidArchitectureError",
     "InvalidSettingError",
@@ -55,3 +56,7 @@ class DataFileError(TasknasError, OSError):
 
 class RunStoreError(TasknasError):
     """A run store is missing, corrupted, or does not match the run asked for."""
+
+
+class CorruptStoreError(RunStoreError):
+    """A run store's file holds a row or table tasknas did not write (names the file and row)."""

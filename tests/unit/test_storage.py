@@ -107,9 +107,11 @@ def test_key_survives_renaming_the_run_directory(tmp_path: Path) -> None:
         assert store.records()[0].result.objective == 50.0
 
 
-def test_writes_to_a_foreign_database_name_the_file(tmp_path: Path) -> None:
+def test_writes_to_a_foreign_trials_table_name_the_file(tmp_path: Path) -> None:
     path = tmp_path / STORE_FILE
+    SQLiteStore(path, create=True).close()
     with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE trials")
         db.execute("CREATE TABLE trials (number INTEGER, task TEXT, arch TEXT)")
     db.close()
     with SQLiteStore(path) as store:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tasknas.errors import RunStoreError
+from tasknas.errors import CorruptStoreError, RunStoreError
 from tasknas.storage._base import RunStore, TrialRecord
 from tasknas.trial import Result, Status
 
@@ -43,9 +43,20 @@ class SQLiteStore(RunStore):
     every finished trial on disk and never a half-written one. Rows are only inserted, never
     updated or deleted.
 
+    Tables are created only with ``create=True`` in a new (or empty) database: opening an
+    existing file never writes to it, and a file without the tables of a tasknas store is
+    refused as it is. Rows that tasknas could not have written (bad JSON, an unknown status,
+    a value of the wrong type) raise ``CorruptStoreError`` naming the file and the trial.
+
     Args:
         path: the database file.
-        create: create the file if it does not exist (else a missing file is an error).
+        create: create the file and its tables if it does not exist (else a missing file is
+            an error).
+
+    Raises:
+        RunStoreError: the file is missing, is not a tasknas run store, or has another
+            schema version.
+        CorruptStoreError: the file is not a database, or lacks a table of the store.
     """
 
     def __init__(self, path: str | Path, *, create: bool = False) -> None:
@@ -58,26 +69,43 @@ class SQLiteStore(RunStore):
         except sqlite3.DatabaseError as exc:
             raise RunStoreError(f"cannot open run store {self.path}: {exc}") from exc
         try:
-            self._db.executescript(_SCHEMA)
-            version = self._meta("schema_version")
-            if version is None:
-                with self._db:
-                    self._db.execute(
-                        "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-                    )
-            elif version != str(SCHEMA_VERSION):
-                raise RunStoreError(
-                    f"run store {self.path} has schema version {version}; this tasknas reads "
-                    f"version {SCHEMA_VERSION}"
-                )
+            self._check_schema(create)
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise RunStoreError(
+            raise CorruptStoreError(
                 f"run store {self.path} is corrupted or not a tasknas store: {exc}"
             ) from exc
         except RunStoreError:
             self._db.close()
             raise
+
+    def _check_schema(self, create: bool) -> None:
+        """Create the tables of an empty database (``create``), else check they are there."""
+        tables = {
+            name
+            for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if not tables and create:
+            # one transaction: a reader (or a crash) never sees tables without their version
+            self._db.executescript(
+                f"BEGIN; {_SCHEMA} "
+                f"INSERT INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}'); COMMIT;"
+            )
+            return
+        if "meta" not in tables:
+            raise RunStoreError(f"{self.path} is not a tasknas run store (it has no meta table)")
+        version = self._meta("schema_version")
+        if version is None:
+            raise CorruptStoreError(
+                f"run store {self.path} is corrupted: its meta table has no schema_version"
+            )
+        if version != str(SCHEMA_VERSION):
+            raise RunStoreError(
+                f"run store {self.path} has schema version {version}; this tasknas reads "
+                f"version {SCHEMA_VERSION}"
+            )
+        if "trials" not in tables:
+            raise CorruptStoreError(f"run store {self.path} is corrupted: it has no trials table")
 
     @property
     def run_id(self) -> str:
@@ -88,8 +116,24 @@ class SQLiteStore(RunStore):
         return None if row is None else str(row[0])
 
     def settings(self) -> dict[str, Any] | None:
-        text = self._meta("settings")
-        return None if text is None else json.loads(text)
+        try:
+            text = self._meta("settings")
+        except sqlite3.DatabaseError as exc:
+            raise CorruptStoreError(f"run store {self.path} is corrupted: {exc}") from exc
+        if text is None:
+            return None
+        try:
+            settings = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise CorruptStoreError(
+                f"run store {self.path} is corrupted: its run settings are not valid JSON ({exc})"
+            ) from None
+        if not isinstance(settings, dict):
+            raise CorruptStoreError(
+                f"run store {self.path} is corrupted: its run settings are a JSON "
+                f"{type(settings).__name__}, not an object"
+            )
+        return settings
 
     def save_settings(self, settings: Mapping[str, Any]) -> None:
         try:
@@ -141,24 +185,62 @@ class SQLiteStore(RunStore):
                 "started_at, finished_at FROM trials ORDER BY number"
             ).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise RunStoreError(f"run store {self.path} is corrupted: {exc}") from exc
-        return [
-            TrialRecord(
-                number=n,
-                task=task,
-                arch=arch,
-                result=Result(
-                    objective=-math.inf if obj is None else obj,
-                    metrics=json.loads(metrics),
-                    cost=cost,
-                    status=Status(status),
-                    error=error,
-                ),
-                started_at=t0,
-                finished_at=t1,
-            )
-            for n, task, arch, status, obj, metrics, cost, error, t0, t1 in rows
-        ]
+            raise CorruptStoreError(f"run store {self.path} is corrupted: {exc}") from exc
+        records = []
+        for row in rows:
+            try:
+                records.append(_record(row))
+            except ValueError as exc:
+                raise CorruptStoreError(
+                    f"run store {self.path} is corrupted: trial {row[0]!r}: {exc}"
+                ) from None
+        return records
 
     def close(self) -> None:
         self._db.close()
+
+
+def _number(column: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{column} is {value!r}, not a number")
+    return float(value)
+
+
+def _text(column: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{column} is {value!r}, not text")
+    return value
+
+
+def _record(row: tuple[Any, ...]) -> TrialRecord:
+    """The record of one ``trials`` row (``ValueError`` says what is wrong with it)."""
+    number, task, arch, status, objective, metrics, cost, error, started, finished = row
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise ValueError(f"number is {number!r}, not an integer")
+    try:
+        state = Status(status)
+    except ValueError:
+        valid = ", ".join(s.value for s in Status)
+        raise ValueError(f"unknown status {status!r} (valid: {valid})") from None
+    try:
+        values = json.loads(_text("metrics", metrics))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"metrics are not valid JSON ({exc})") from None
+    if not isinstance(values, dict):
+        raise ValueError(f"metrics are a JSON {type(values).__name__}, not an object")
+    for name, value in values.items():
+        _number(f"metric {name!r}", value)
+    return TrialRecord(
+        number=number,
+        task=_text("task", task),
+        arch=_text("arch", arch),
+        result=Result(
+            objective=-math.inf if objective is None else _number("objective", objective),
+            metrics=values,
+            cost=_number("cost", cost),
+            status=state,
+            error=_text("error", error),
+        ),
+        started_at=_number("started_at", started),
+        finished_at=_number("finished_at", finished),
+    )

@@ -171,10 +171,30 @@ class TaskDictionary:
         resolved = self._resolve(name)
         return next(e for e in self.entries() if e.name == resolved)
 
+    def _folder(self, entry: DictionaryEntry) -> Path:
+        """The folder of ``entry``, checked to lie inside the dictionary folder.
+
+        The index is data, not code: a folder such as ``"../x"``, an absolute path, the
+        dictionary itself or a link out of it must never be read or deleted.
+
+        Raises:
+            DataFileError: the folder does not resolve to a folder inside ``root``.
+        """
+        root = self.root.resolve()
+        if isinstance(entry.folder, str) and entry.folder:
+            folder = (root / entry.folder).resolve()
+            if folder != root and folder.is_relative_to(root):
+                return folder
+        raise DataFileError(
+            f"task dictionary index {self.index_path}: task {entry.name!r} has folder "
+            f"{entry.folder!r}, which is not inside the dictionary folder {root}; refusing "
+            "to use it (fix or remove that entry of the index by hand)"
+        )
+
     def load_epsnet(self, name: str) -> SmallCNN:
         """Task ``name``'s trained ε-network, on the CPU, in eval mode."""
         entry = self.entry(name)
-        path = self.root / entry.folder / EPSNET_FILE
+        path = self._folder(entry) / EPSNET_FILE
         if not path.is_file():
             raise DataFileError(
                 f"ε-network file {path} of task {entry.name!r} is missing; run "
@@ -324,11 +344,15 @@ class TaskDictionary:
         )
 
     def remove(self, name: str) -> DictionaryEntry:
-        """Remove task ``name`` and its folder; returns its entry."""
+        """Remove task ``name`` and its folder; returns its entry.
+
+        Raises:
+            DataFileError: the entry's folder lies outside the dictionary (nothing is removed).
+        """
         entry = self.entry(name)
+        folder = self._folder(entry)
         settings = self.settings() or TANASSettings()
         self._write(settings, [e for e in self.entries() if e.name != entry.name])
-        folder = self.root / entry.folder
         if folder.exists():
             shutil.rmtree(folder)
         return entry

@@ -11,12 +11,17 @@ Two layouts are understood (see ``data/PROVENANCE.md``):
   ``y_drawer``) is not a label set. The images are kept under the split name ``"all"``.
 
 Other keys are ignored. Images are ``(N, H, W)`` or ``(N, H, W, C)`` with ``C`` in {1, 3}.
+
+Before any array is read, the sizes its header declares and the archive's uncompressed member
+sizes are checked against a limit (``max_npz_bytes()``: ``$TASKNAS_MAX_NPZ_BYTES``, else
+2 GiB), so a small compressed file cannot make us allocate gigabytes.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import re
 import zipfile
@@ -27,16 +32,50 @@ from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
+from numpy.lib import format as npy_format
 
 from tasknas.errors import DataFileError, InvalidSettingError, UnknownNameError
 
-__all__ = ["SPLITS", "UNSPLIT", "ImageFile", "load_image_file"]
+__all__ = [
+    "DEFAULT_MAX_NPZ_BYTES",
+    "MAX_NPZ_BYTES_ENV",
+    "SPLITS",
+    "UNSPLIT",
+    "ImageFile",
+    "load_image_file",
+    "max_npz_bytes",
+]
 
 logger = logging.getLogger(__name__)
 
 SPLITS = ("train", "val", "test")
 UNSPLIT = "all"
 _SPLIT_KEY = re.compile(r"^([xy])_(.+)$")
+#: Environment variable raising (or lowering) the limit on a file's uncompressed arrays.
+MAX_NPZ_BYTES_ENV = "TASKNAS_MAX_NPZ_BYTES"
+#: The limit without ``$TASKNAS_MAX_NPZ_BYTES``: 2 GiB of arrays, uncompressed.
+DEFAULT_MAX_NPZ_BYTES = 2 * 1024**3
+
+
+def max_npz_bytes() -> int:
+    """The most bytes an image file's arrays may take uncompressed, all together:
+    ``$TASKNAS_MAX_NPZ_BYTES`` (a positive integer), else ``DEFAULT_MAX_NPZ_BYTES``.
+
+    Raises:
+        InvalidSettingError: the variable is set but not a positive integer.
+    """
+    text = os.environ.get(MAX_NPZ_BYTES_ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_NPZ_BYTES
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise InvalidSettingError(
+            f"{MAX_NPZ_BYTES_ENV} must be a positive integer number of bytes, got {text!r}"
+        )
+    return value
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,7 +116,9 @@ class ImageFile:
         return int(first.shape[1]), int(first.shape[2])
 
 
-def load_image_file(path: str | os.PathLike[str], *, label_set: str | None = None) -> ImageFile:
+def load_image_file(
+    path: str | os.PathLike[str], *, label_set: str | None = None, max_bytes: int | None = None
+) -> ImageFile:
     """Read and check the ``.npz`` image file at ``path``.
 
     The arrays are cached per resolved path (and the file's size and modification time), so
@@ -87,10 +128,12 @@ def load_image_file(path: str | os.PathLike[str], *, label_set: str | None = Non
         path: the file.
         label_set: for unsplit multi-label files, which label set to use; ``None`` takes the
             first. Split files have no label sets and accept only ``None``.
+        max_bytes: refuse a file whose arrays take more bytes than this uncompressed, all
+            together; ``None`` takes ``max_npz_bytes()``.
 
     Raises:
-        DataFileError: the file is missing, unreadable or malformed; the message names the
-            file and what is wrong.
+        DataFileError: the file is missing, unreadable, malformed or over the size limit;
+            the message names the file and what is wrong.
         UnknownNameError: ``label_set`` is not one of the file's label sets.
         InvalidSettingError: ``label_set`` is given for a split file.
     """
@@ -99,7 +142,11 @@ def load_image_file(path: str | os.PathLike[str], *, label_set: str | None = Non
         stat = resolved.stat()
     except OSError as exc:
         raise DataFileError(f"image data file {str(resolved)!r} not found ({exc})") from exc
-    arrays = _read_arrays(resolved, stat.st_size, stat.st_mtime_ns)
+    if max_bytes is None:
+        max_bytes = max_npz_bytes()
+    elif max_bytes < 1:
+        raise InvalidSettingError(f"max_bytes must be >= 1, got {max_bytes}")
+    arrays = _read_arrays(resolved, stat.st_size, stat.st_mtime_ns, max_bytes)
     if "x" in arrays and not any(_SPLIT_KEY.match(key) and key[2:] in SPLITS for key in arrays):
         return _unsplit_file(resolved, arrays, label_set)
     if label_set is not None:
@@ -111,15 +158,21 @@ def load_image_file(path: str | os.PathLike[str], *, label_set: str | None = Non
 
 
 @functools.lru_cache(maxsize=16)
-def _read_arrays(path: Path, size: int, mtime_ns: int) -> Mapping[str, np.ndarray]:
-    """Every array of the archive, read-only; ``size``/``mtime_ns`` make edits miss the cache."""
+def _read_arrays(path: Path, size: int, mtime_ns: int, max_bytes: int) -> Mapping[str, np.ndarray]:
+    """Every array of the archive, read-only; ``size``/``mtime_ns`` make edits miss the cache.
+
+    Refused before anything is loaded when the arrays would take over ``max_bytes``.
+    """
     del size, mtime_ns
     where = f"image data file {str(path)!r}"
     if not zipfile.is_zipfile(path):
         raise DataFileError(f"{where} is not a readable .npz archive (not a zip file)")
     try:
+        _check_sizes(where, path, max_bytes)
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
+    except DataFileError:
+        raise
     except ValueError as exc:
         if "allow_pickle" in str(exc):
             raise DataFileError(f"{where} holds object arrays; pickles are not loaded") from exc
@@ -132,6 +185,62 @@ def _read_arrays(path: Path, size: int, mtime_ns: int) -> Mapping[str, np.ndarra
         array.setflags(write=False)
     logger.debug("read %s: %s", path, ", ".join(sorted(arrays)))
     return MappingProxyType(arrays)
+
+
+def _check_sizes(where: str, path: Path, max_bytes: int) -> None:
+    """Refuse the archive if its members would take over ``max_bytes`` once loaded.
+
+    A member's size is the larger of its uncompressed size in the zip directory and, for a
+    ``.npy`` member, the bytes of the array its header declares (what ``np.load`` allocates
+    up front); only the headers are read, never the data.
+
+    Raises:
+        DataFileError: over the limit (naming the array, its size and the limit), or a
+            member's header is malformed.
+    """
+    total = 0
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            key = info.filename.removesuffix(".npy")
+            size, described = info.file_size, ""
+            header = _npy_header(where, archive, info)
+            if header is not None:
+                shape, dtype = header
+                size = max(size, math.prod(shape) * dtype.itemsize)
+                described = f"shape {shape} {dtype}, "
+            described += f"{size:,} bytes uncompressed"
+            total += size
+            if total > max_bytes:
+                before = f"; with the arrays before it {total:,} bytes" if total > size else ""
+                raise DataFileError(
+                    f"{where}: array {key!r} ({described}{before}) is over the limit of "
+                    f"{max_bytes:,} bytes; set {MAX_NPZ_BYTES_ENV} to raise it"
+                )
+
+
+def _npy_header(
+    where: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo
+) -> tuple[tuple[int, ...], np.dtype] | None:
+    """The shape and dtype the ``.npy`` header of member ``info`` declares; ``None`` when
+    the member is not a ``.npy`` array (no magic string)."""
+    with archive.open(info) as member:
+        if member.read(len(npy_format.MAGIC_PREFIX)) != npy_format.MAGIC_PREFIX:
+            return None
+        member.seek(0)
+        try:
+            version = npy_format.read_magic(member)
+            # Version 3.0 differs from 2.0 only in the header's text encoding (utf-8).
+            if version == (1, 0):
+                shape, _, dtype = npy_format.read_array_header_1_0(member)
+            else:
+                shape, _, dtype = npy_format.read_array_header_2_0(member)
+        except (ValueError, TypeError, SyntaxError) as exc:
+            raise DataFileError(
+                f"{where}: member {info.filename!r} has a malformed .npy header ({exc})"
+            ) from exc
+    return tuple(int(n) for n in shape), dtype
 
 
 def _split_file(path: Path, arrays: Mapping[str, np.ndarray]) -> ImageFile:

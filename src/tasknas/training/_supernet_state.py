@@ -8,6 +8,7 @@ plan is loaded on resume only when the replayed run reached exactly the same poi
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import os
@@ -108,7 +109,12 @@ class TaskSupernet:
             self.fitness.setdefault(str(arch), (objective, arch))
 
     def skip_to_checkpoint(self, path: Path | None, device: torch.device) -> list[EpochPlan]:
-        """The backlog still to train, after loading ``path`` if it matches a point of it."""
+        """The backlog still to train, after loading ``path`` if it matches a point of it.
+
+        A checkpoint that cannot be loaded (not a checkpoint, truncated, refused by
+        ``weights_only``, or a state that does not fit this supernet) is ignored with a
+        warning and its epochs are trained again, as if it had never been written.
+        """
         plans, self.backlog = self.backlog, []
         chain, digest = [], self.digest
         for plan in plans:
@@ -116,16 +122,49 @@ class TaskSupernet:
             chain.append(digest)
         if path is None or not path.is_file() or not chain:
             return plans
-        saved = torch.load(path, map_location=device, weights_only=True)
-        if saved.get("digest") not in chain:
+        try:
+            saved = torch.load(path, map_location=device, weights_only=True)
+        except Exception as exc:  # any unreadable file is only a missed shortcut
+            _log.warning("ignoring unreadable checkpoint %s (%s); retraining", path, _brief(exc))
+            return plans
+        point = saved.get("digest") if isinstance(saved, dict) else None
+        if not isinstance(point, str):
+            _log.warning("ignoring %s: not a supernet checkpoint; retraining", path)
+            return plans
+        if point not in chain:
             _log.info("checkpoint %s does not match the replayed run; retraining", path)
             return plans
-        done = chain.index(saved["digest"]) + 1
-        self.network.load_state_dict(saved["network"])
-        self.optimizer.load_state_dict(saved["optimizer"])
-        self.digest = saved["digest"]
+        try:
+            self._load(saved)
+        except Exception as exc:
+            _log.warning(
+                "ignoring checkpoint %s that does not fit (%s); retraining", path, _brief(exc)
+            )
+            return plans
+        done = chain.index(point) + 1
+        self.digest = point
         _log.info("loaded checkpoint %s (%d replayed epochs skipped)", path, done)
         return plans[done:]
+
+    def _load(self, saved: dict[str, Any]) -> None:
+        """Load a checkpoint's network and optimiser states, or change nothing and raise."""
+        network = copy.deepcopy(self.network.state_dict())
+        optimizer = copy.deepcopy(self.optimizer.state_dict())
+        try:
+            self.network.load_state_dict(saved["network"])
+            self.optimizer.load_state_dict(saved["optimizer"])
+            for group in self.optimizer.param_groups:
+                for param in group["params"]:
+                    for name, value in self.optimizer.state.get(param, {}).items():
+                        if torch.is_tensor(value) and value.dim() and value.shape != param.shape:
+                            raise ValueError(
+                                f"optimizer state {name!r} has shape {tuple(value.shape)}, "
+                                f"its parameter {tuple(param.shape)}"
+                            )
+        except Exception:
+            self.network.load_state_dict(network)
+            self.optimizer.load_state_dict(optimizer)
+            raise
 
     def save(self, path: Path) -> None:
         """Write a checkpoint of the trained state (atomically)."""
@@ -138,6 +177,12 @@ class TaskSupernet:
         }
         torch.save(state, tmp)
         os.replace(tmp, path)
+
+
+def _brief(exc: BaseException) -> str:
+    """``Type: message``, on one line and at most 200 characters."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def plan_lr(lr: float, done: int, first: int, budget: int | None) -> float:
