@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import torch
+from typing import TYPE_CHECKING
 
 from tasknas.errors import InvalidSettingError
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["DEVICES", "resolve_device", "seeded"]
 
@@ -22,6 +24,8 @@ def seeded(seed: int) -> Iterator[None]:
     construction in ``seeded(seed)`` makes it reproducible without leaking state to the
     caller's code.
     """
+    import torch
+
     devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
@@ -36,6 +40,8 @@ def resolve_device(name: str = "auto") -> torch.device:
     """
     if name not in DEVICES:
         raise InvalidSettingError(f"unknown device {name!r}; valid choices: {', '.join(DEVICES)}")
+    import torch
+
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():

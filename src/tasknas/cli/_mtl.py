@@ -5,21 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import torch
 import typer
 from rich.table import Table
 
-from tasknas.cli._common import err, handle_errors, out, print_json, progress_bar
+from tasknas.cli._common import err, handle_errors, out, print_json, progress_bar, set_threads
 from tasknas.oneshot import (
     DEFAULT_N_TEST,
     DEFAULT_N_TRAIN,
     NETWORKS,
     MTLSettings,
-    default_plot_path,
-    mtl_search,
-    plot_mtl_edges,
 )
-from tasknas.tasks import load_multitask_set
 
 _DEFAULTS = MTLSettings()
 
@@ -81,8 +76,11 @@ def mtl(
         limit=limit,
         device=device,
     )
+    from tasknas.oneshot import default_plot_path, mtl_search, plot_mtl_edges
+    from tasknas.tasks import load_multitask_set
+
     task_set = load_multitask_set(dataset, seed=seed, n_train=n_train, n_test=n_test)
-    torch.set_num_threads(threads)
+    set_threads(threads)
     plot = plot or default_plot_path(dataset, seed)
     with progress_bar(as_json) as report:
         result = mtl_search(task_set, settings=settings, seed=seed, progress=report)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from tasknas._torch import resolve_device
 from tasknas.cli._common import (
     ThreadsOption,
     err,
@@ -22,19 +21,16 @@ from tasknas.cli._common import (
     split_names,
 )
 from tasknas.errors import UnknownNameError
-from tasknas.tanas import (
+from tasknas.tanas._settings import (
     DEFAULT_BASE_TASKS,
-    SEARCH_SPACES,
-    DictionaryEntry,
+    SEARCH_SPACE_NAMES,
     TANASSettings,
-    TaskDictionary,
     check_seed,
-    closest_tasks,
-    dictionary_matrix,
-    run_fuse,
-    target_distances,
 )
 from tasknas.tasks import parse_task_spec
+
+if TYPE_CHECKING:
+    from tasknas.tanas import DictionaryEntry, TaskDictionary
 
 dictionary_app = typer.Typer(
     name="dictionary",
@@ -64,6 +60,8 @@ def _settings(dictionary: TaskDictionary, device: str | None, **fuse: int | None
         settings = dataclasses.replace(settings, target_fuse=target)
     if device is not None:
         settings = dataclasses.replace(settings, device=device)
+    from tasknas._torch import resolve_device  # torch only for the commands that train
+
     resolve_device(settings.device)  # an unavailable device fails before any work
     return settings
 
@@ -124,6 +122,8 @@ def build(
 ) -> None:
     """Train each task's ε-network and search its best cell; skips tasks already present."""
     set_threads(threads)
+    from tasknas.tanas import TaskDictionary  # torch: only when run
+
     dictionary = TaskDictionary(dir_)
     specs = split_names(tasks) or DEFAULT_BASE_TASKS
     check_seed(seed)
@@ -144,6 +144,8 @@ def build(
 @handle_errors
 def list_(dir_: DirOption = None, as_json: JsonOption = False) -> None:
     """List the dictionary's tasks, their ε-network accuracies and best cells."""
+    from tasknas.tanas import TaskDictionary  # torch: only when run
+
     dictionary = TaskDictionary(dir_)
     entries = dictionary.entries()
     if as_json:
@@ -168,6 +170,8 @@ def add(
 ) -> None:
     """Add one task to the dictionary."""
     set_threads(threads)
+    from tasknas.tanas import TaskDictionary  # torch: only when run
+
     dictionary = TaskDictionary(dir_)
     parse_task_spec(task)
     check_seed(seed)
@@ -184,6 +188,8 @@ def remove(
     dir_: DirOption = None,
 ) -> None:
     """Remove one task (its entry and its folder) from the dictionary."""
+    from tasknas.tanas import TaskDictionary  # torch: only when run
+
     entry = TaskDictionary(dir_).remove(task)
     out.print(f"removed {escape(entry.name)}")
 
@@ -205,6 +211,13 @@ def distance(
     """Fisher task distance from every dictionary task to a target task."""
     set_threads(threads)
     name = parse_task_spec(target).name
+    from tasknas.tanas import (  # torch: only when run
+        TaskDictionary,
+        closest_tasks,
+        dictionary_matrix,
+        target_distances,
+    )
+
     dictionary = TaskDictionary(dir_)
     dictionary.require_entries()
     settings = _settings(dictionary, device)
@@ -235,7 +248,7 @@ def distance(
 def fuse(
     target: Annotated[str, typer.Option(help="Target task DATASET:CLASS, e.g. quickdraw4:cat.")],
     space: Annotated[
-        str, typer.Option(help=f"Search space: {', '.join(SEARCH_SPACES)}.")
+        str, typer.Option(help=f"Search space: {', '.join(SEARCH_SPACE_NAMES)}.")
     ] = "task-aware",
     dir_: DirOption = None,
     seed: SeedOption = 0,
@@ -255,8 +268,10 @@ def fuse(
     set_threads(threads)
     name = parse_task_spec(target).name
     check_seed(seed)
-    if space not in SEARCH_SPACES:  # fail before training anything
-        raise UnknownNameError("search space", space, SEARCH_SPACES)
+    if space not in SEARCH_SPACE_NAMES:  # fail before training anything
+        raise UnknownNameError("search space", space, SEARCH_SPACE_NAMES)
+    from tasknas.tanas import TaskDictionary, run_fuse  # torch: only when run
+
     dictionary = TaskDictionary(dir_)
     dictionary.require_entries()
     settings = _settings(dictionary, device, rounds=rounds, final_epochs=final_epochs)

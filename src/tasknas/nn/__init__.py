@@ -1,21 +1,27 @@
 """Neural-network building blocks and hand-designed networks."""
 
-from tasknas.nn._build import BUILDERS, build_network, count_parameters
-from tasknas.nn._darts import DartsCellModule, DartsNetwork
-from tasknas.nn._fusion import FusionEdge, StageFusion, bernoulli_entropy, candidate_edges
-from tasknas.nn._mtl import GATE_MODES, MTLNetwork
-from tasknas.nn._nb201 import (
-    TRANSNAS_MICRO_OPS,
-    NB201CellModule,
-    NB201Network,
-    TransNASMicroNetwork,
-)
-from tasknas.nn._ops import OPS, OpFactory, make_op
-from tasknas.nn._small_cnn import SmallCNN
-from tasknas.nn._supernet import SUPERNETS, build_supernet
-from tasknas.nn._supernet_darts import DartsSupernet
-from tasknas.nn._supernet_nb201 import NB201Supernet
-from tasknas.nn._vgg import VGGBackbone
+from typing import TYPE_CHECKING
+
+from tasknas._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tasknas.nn._build import BUILDERS, build_network, count_parameters
+    from tasknas.nn._darts import DartsCellModule, DartsNetwork
+    from tasknas.nn._fusion import FusionEdge, StageFusion, bernoulli_entropy, candidate_edges
+    from tasknas.nn._gates import GATE_MODES
+    from tasknas.nn._mtl import MTLNetwork
+    from tasknas.nn._nb201 import (
+        TRANSNAS_MICRO_OPS,
+        NB201CellModule,
+        NB201Network,
+        TransNASMicroNetwork,
+    )
+    from tasknas.nn._ops import OPS, OpFactory, make_op
+    from tasknas.nn._small_cnn import SmallCNN
+    from tasknas.nn._supernet import SUPERNETS, build_supernet
+    from tasknas.nn._supernet_darts import DartsSupernet
+    from tasknas.nn._supernet_nb201 import NB201Supernet
+    from tasknas.nn._vgg import VGGBackbone
 
 __all__ = [
     "BUILDERS",
@@ -43,3 +49,33 @@ __all__ = [
     "count_parameters",
     "make_op",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "BUILDERS": "tasknas.nn._build",
+        "build_network": "tasknas.nn._build",
+        "count_parameters": "tasknas.nn._build",
+        "DartsCellModule": "tasknas.nn._darts",
+        "DartsNetwork": "tasknas.nn._darts",
+        "FusionEdge": "tasknas.nn._fusion",
+        "StageFusion": "tasknas.nn._fusion",
+        "bernoulli_entropy": "tasknas.nn._fusion",
+        "candidate_edges": "tasknas.nn._fusion",
+        "GATE_MODES": "tasknas.nn._gates",
+        "MTLNetwork": "tasknas.nn._mtl",
+        "TRANSNAS_MICRO_OPS": "tasknas.nn._nb201",
+        "NB201CellModule": "tasknas.nn._nb201",
+        "NB201Network": "tasknas.nn._nb201",
+        "TransNASMicroNetwork": "tasknas.nn._nb201",
+        "OPS": "tasknas.nn._ops",
+        "OpFactory": "tasknas.nn._ops",
+        "make_op": "tasknas.nn._ops",
+        "SmallCNN": "tasknas.nn._small_cnn",
+        "SUPERNETS": "tasknas.nn._supernet",
+        "build_supernet": "tasknas.nn._supernet",
+        "DartsSupernet": "tasknas.nn._supernet_darts",
+        "NB201Supernet": "tasknas.nn._supernet_nb201",
+        "VGGBackbone": "tasknas.nn._vgg",
+    },
+)

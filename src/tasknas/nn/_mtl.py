@@ -16,15 +16,10 @@ from tasknas.nn._fusion import (
     candidate_edges,
     check_edge,
 )
+from tasknas.nn._gates import GATE_MODES
 from tasknas.nn._vgg import VGGBackbone
 
 __all__ = ["GATE_MODES", "MTLNetwork"]
-
-#: How ``alpha`` (one logit per edge) becomes the gate that scales the edge's feature:
-#: ``sigmoid`` sigmoid(alpha); ``gumbel`` a relaxed-Bernoulli sample at ``temperature``;
-#: ``hard`` 1[alpha > 0] (straight-through gradient of the sigmoid); ``all`` every gate 1;
-#: ``none`` no edges at all (the fusion layers are skipped: the single-task networks).
-GATE_MODES = ("sigmoid", "gumbel", "hard", "all", "none")
 
 
 class MTLNetwork(nn.Module):

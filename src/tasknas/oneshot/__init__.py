@@ -5,12 +5,30 @@
 one; both retrain their winner from scratch (``retrain``) and return a ``SearchResult``.
 """
 
-from tasknas.oneshot._fuse import fuse_search
-from tasknas.oneshot._mixture import Mixture
-from tasknas.oneshot._random import random_search
-from tasknas.oneshot._result import RoundRecord, SearchResult
-from tasknas.oneshot._retrain import retrain
-from tasknas.oneshot._settings import FuseSettings
+from typing import TYPE_CHECKING
+
+from tasknas._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tasknas.oneshot._fuse import fuse_search
+    from tasknas.oneshot._mixture import Mixture
+    from tasknas.oneshot._mtl import build_mtl_network, mtl_search
+    from tasknas.oneshot._mtl_objective import (
+        MultiTaskLoss,
+        MultiTaskMetric,
+        task_accuracies,
+    )
+    from tasknas.oneshot._mtl_plot import default_plot_path, plot_mtl_edges
+    from tasknas.oneshot._mtl_result import NETWORKS, MTLResult
+    from tasknas.oneshot._mtl_settings import (
+        DEFAULT_N_TEST,
+        DEFAULT_N_TRAIN,
+        MTLSettings,
+    )
+    from tasknas.oneshot._random import random_search
+    from tasknas.oneshot._result import RoundRecord, SearchResult
+    from tasknas.oneshot._retrain import retrain
+    from tasknas.oneshot._settings import FuseSettings
 
 __all__ = [
     "FuseSettings",
@@ -21,21 +39,6 @@ __all__ = [
     "random_search",
     "retrain",
 ]
-
-# MTL-NAS (Gao et al., CVPR 2020): single-shot search of cross-task fusion edges.
-from tasknas.oneshot._mtl import build_mtl_network, mtl_search
-from tasknas.oneshot._mtl_objective import (
-    MultiTaskLoss,
-    MultiTaskMetric,
-    task_accuracies,
-)
-from tasknas.oneshot._mtl_plot import default_plot_path, plot_mtl_edges
-from tasknas.oneshot._mtl_result import NETWORKS, MTLResult
-from tasknas.oneshot._mtl_settings import (
-    DEFAULT_N_TEST,
-    DEFAULT_N_TRAIN,
-    MTLSettings,
-)
 
 __all__ += [
     "DEFAULT_N_TEST",
@@ -51,3 +54,28 @@ __all__ += [
     "plot_mtl_edges",
     "task_accuracies",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "fuse_search": "tasknas.oneshot._fuse",
+        "Mixture": "tasknas.oneshot._mixture",
+        "random_search": "tasknas.oneshot._random",
+        "RoundRecord": "tasknas.oneshot._result",
+        "SearchResult": "tasknas.oneshot._result",
+        "retrain": "tasknas.oneshot._retrain",
+        "FuseSettings": "tasknas.oneshot._settings",
+        "build_mtl_network": "tasknas.oneshot._mtl",
+        "mtl_search": "tasknas.oneshot._mtl",
+        "MultiTaskLoss": "tasknas.oneshot._mtl_objective",
+        "MultiTaskMetric": "tasknas.oneshot._mtl_objective",
+        "task_accuracies": "tasknas.oneshot._mtl_objective",
+        "default_plot_path": "tasknas.oneshot._mtl_plot",
+        "plot_mtl_edges": "tasknas.oneshot._mtl_plot",
+        "NETWORKS": "tasknas.oneshot._mtl_result",
+        "MTLResult": "tasknas.oneshot._mtl_result",
+        "DEFAULT_N_TEST": "tasknas.oneshot._mtl_settings",
+        "DEFAULT_N_TRAIN": "tasknas.oneshot._mtl_settings",
+        "MTLSettings": "tasknas.oneshot._mtl_settings",
+    },
+)

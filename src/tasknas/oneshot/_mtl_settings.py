@@ -7,7 +7,7 @@ from typing import Any
 
 from tasknas._torch import DEVICES
 from tasknas.errors import InvalidSettingError
-from tasknas.nn import GATE_MODES
+from tasknas.nn._gates import GATE_MODES
 from tasknas.training._checks import check_choice, non_negative, positive_int
 
 __all__ = ["DEFAULT_N_TEST", "DEFAULT_N_TRAIN", "SEARCH_GATES", "MTLSettings"]

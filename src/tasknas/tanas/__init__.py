@@ -8,18 +8,23 @@ restricts the cell space to the operations of the closest tasks' cells, and ``ru
 does all of it and searches that space with FUSE.
 """
 
-from tasknas.tanas._dictionary import (
-    DEFAULT_BASE_TASKS,
-    DICTIONARY_ENV,
-    TaskDictionary,
-    default_dictionary_dir,
-)
-from tasknas.tanas._distance import dictionary_matrix, target_distances
-from tasknas.tanas._entry import DictionaryEntry
-from tasknas.tanas._epsnet import build_epsnet, load_task, train_epsnet
-from tasknas.tanas._pipeline import SEARCH_SPACES, closest_tasks, run_fuse
-from tasknas.tanas._settings import EPSNET_FIELDS, TANASSettings, check_seed
-from tasknas.tanas._space import task_aware_space
+from typing import TYPE_CHECKING
+
+from tasknas._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from tasknas.tanas._dictionary import (
+        DEFAULT_BASE_TASKS,
+        DICTIONARY_ENV,
+        TaskDictionary,
+        default_dictionary_dir,
+    )
+    from tasknas.tanas._distance import dictionary_matrix, target_distances
+    from tasknas.tanas._entry import DictionaryEntry
+    from tasknas.tanas._epsnet import build_epsnet, load_task, train_epsnet
+    from tasknas.tanas._pipeline import SEARCH_SPACES, closest_tasks, run_fuse
+    from tasknas.tanas._settings import EPSNET_FIELDS, TANASSettings, check_seed
+    from tasknas.tanas._space import task_aware_space
 
 __all__ = [
     "DEFAULT_BASE_TASKS",
@@ -40,3 +45,26 @@ __all__ = [
     "task_aware_space",
     "train_epsnet",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "DEFAULT_BASE_TASKS": "tasknas.tanas._settings",
+        "DICTIONARY_ENV": "tasknas.tanas._dictionary",
+        "TaskDictionary": "tasknas.tanas._dictionary",
+        "default_dictionary_dir": "tasknas.tanas._dictionary",
+        "dictionary_matrix": "tasknas.tanas._distance",
+        "target_distances": "tasknas.tanas._distance",
+        "DictionaryEntry": "tasknas.tanas._entry",
+        "build_epsnet": "tasknas.tanas._epsnet",
+        "load_task": "tasknas.tanas._epsnet",
+        "train_epsnet": "tasknas.tanas._epsnet",
+        "SEARCH_SPACES": "tasknas.tanas._pipeline",
+        "closest_tasks": "tasknas.tanas._pipeline",
+        "run_fuse": "tasknas.tanas._pipeline",
+        "EPSNET_FIELDS": "tasknas.tanas._settings",
+        "TANASSettings": "tasknas.tanas._settings",
+        "check_seed": "tasknas.tanas._settings",
+        "task_aware_space": "tasknas.tanas._space",
+    },
+)

@@ -33,7 +33,7 @@ from tasknas.oneshot import fuse_search
 from tasknas.spaces import get_space
 from tasknas.tanas._entry import DictionaryEntry, folder_name
 from tasknas.tanas._epsnet import Progress, build_epsnet, load_task, train_epsnet
-from tasknas.tanas._settings import TANASSettings, check_seed
+from tasknas.tanas._settings import DEFAULT_BASE_TASKS, TANASSettings, check_seed
 from tasknas.tasks import parse_task_spec
 
 __all__ = [
@@ -47,15 +47,6 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-#: The paper's dictionary: "is it digit d" on MNIST and "is it class c" on Fashion-MNIST.
-DEFAULT_BASE_TASKS: tuple[str, ...] = (
-    *(f"mnist:{digit}" for digit in range(5)),
-    "fashion_mnist:T-shirt/top",
-    "fashion_mnist:Trouser",
-    "fashion_mnist:Pullover",
-    "fashion_mnist:Dress",
-    "fashion_mnist:Coat",
-)
 #: Environment variable naming the default dictionary folder (else ``./dictionary``).
 DICTIONARY_ENV = "TASKNAS_DICTIONARY_DIR"
 INDEX_FILE = "index.json"

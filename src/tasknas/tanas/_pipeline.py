@@ -13,7 +13,7 @@ from tasknas.spaces import DartsGenotype, DartsSpace, get_space
 from tasknas.tanas._dictionary import CELL_SPACE, TaskDictionary
 from tasknas.tanas._distance import target_distances
 from tasknas.tanas._epsnet import Progress, load_task
-from tasknas.tanas._settings import TANASSettings, check_seed
+from tasknas.tanas._settings import SEARCH_SPACE_NAMES, TANASSettings, check_seed
 from tasknas.tanas._space import task_aware_space
 
 __all__ = ["SEARCH_SPACES", "closest_tasks", "run_fuse"]
@@ -33,10 +33,9 @@ def _standard_space(
 
 
 #: The spaces ``run_fuse`` can search: name -> (dictionary, closest tasks) -> (space, cells).
-SEARCH_SPACES: dict[str, SpaceBuilder] = {
-    "task-aware": task_aware_space,
-    "standard": _standard_space,
-}
+SEARCH_SPACES: dict[str, SpaceBuilder] = dict(
+    zip(SEARCH_SPACE_NAMES, (task_aware_space, _standard_space), strict=True)
+)
 
 
 def closest_tasks(distances: dict[str, float], k: int) -> list[str]:

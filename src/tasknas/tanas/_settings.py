@@ -11,7 +11,26 @@ from tasknas._torch import DEVICES
 from tasknas.errors import InvalidSettingError
 from tasknas.oneshot import FuseSettings
 
-__all__ = ["EPSNET_FIELDS", "TANASSettings", "check_seed"]
+__all__ = [
+    "DEFAULT_BASE_TASKS",
+    "EPSNET_FIELDS",
+    "SEARCH_SPACE_NAMES",
+    "TANASSettings",
+    "check_seed",
+]
+
+#: The paper's dictionary: "is it digit d" on MNIST and "is it class c" on Fashion-MNIST
+#: (``tasknas dictionary build`` without ``--tasks``).
+DEFAULT_BASE_TASKS: tuple[str, ...] = (
+    *(f"mnist:{digit}" for digit in range(5)),
+    "fashion_mnist:T-shirt/top",
+    "fashion_mnist:Trouser",
+    "fashion_mnist:Pullover",
+    "fashion_mnist:Dress",
+    "fashion_mnist:Coat",
+)
+#: Names of the spaces FUSE can search on a target (``tasknas.tanas.SEARCH_SPACES``).
+SEARCH_SPACE_NAMES = ("task-aware", "standard")
 
 #: Fields that shape the ε-approximation networks and their data. A target's network is only
 #: comparable with the dictionary's when all of these agree (see ``TANASSettings.epsnet``).
