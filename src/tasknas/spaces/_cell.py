@@ -11,13 +11,15 @@ import functools
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
-import networkx as nx
 import numpy as np
 
 from tasknas.errors import InvalidArchitectureError
 from tasknas.spaces._base import SearchSpace
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 #: Edges ``(source, target)`` in the order both benchmarks write them.
 EDGES: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
@@ -139,6 +141,8 @@ class CellSpace(SearchSpace[C], Generic[C]):
             yield self._make(ops)
 
     def to_graph(self, arch: C) -> nx.DiGraph:
+        import networkx as nx  # only when a graph is asked for
+
         graph = nx.DiGraph(space=self.name)
         graph.add_nodes_from(range(len(EDGES) // 2 + 1))
         for (src, dst), op in zip(EDGES, arch.ops, strict=True):

@@ -18,13 +18,15 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import networkx as nx
 import numpy as np
 
 from tasknas.errors import InvalidArchitectureError, InvalidSettingError
 from tasknas.spaces._base import SearchSpace
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "EMTNAS_OPS",
@@ -350,6 +352,8 @@ class DartsSpace(SearchSpace[DartsGenotype]):
         and ``reduce/``.
         """
         self._require(arch)
+        import networkx as nx  # only when a graph is asked for
+
         graph = nx.DiGraph(space=self.name)
         for kind, cell in arch.cells:
             prefix = f"{kind}/" if self.reduction else ""
