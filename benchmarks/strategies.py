@@ -28,15 +28,15 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import tasknas
-from tasknas import Runner, get_benchmark
-from tasknas.strategies import STRATEGIES
+from tasknas import Result, Runner, Trial, get_benchmark
+from tasknas.strategies import STRATEGIES, Strategy
 
 NB201_CAP = 15_625
 TRANSNAS_BUDGET = 50
@@ -115,46 +115,60 @@ def machine() -> dict[str, Any]:
     }
 
 
+class Counting(Strategy):
+    """A strategy that forwards to ``inner`` and counts the trials it proposes (``asked``) and
+    is told (``told``, per task), repeats included: the runner answers a repeat from memory
+    and does not count it against the budget. With ``targets``, ``told_at_target[task]`` is the
+    number of trials told on ``task`` up to and including the first whose objective reached
+    ``targets[task]``.
+
+    It wraps rather than subclasses: a registry entry is a factory (a class or a preset
+    function), not necessarily a class.
+    """
+
+    def __init__(self, inner: Strategy, targets: dict[str, float] | None = None) -> None:
+        super().__init__(inner.space, inner.tasks, seed=inner.seed)
+        self.inner = inner
+        self.rngs = inner.rngs
+        self.transfer_log = inner.transfer_log
+        self.targets = targets
+        self.asked = 0
+        self.told = dict.fromkeys(self.tasks, 0)
+        self.told_at_target: dict[str, int] = {}
+
+    def ask(self, tasks: Collection[str] | None = None) -> list[Trial]:
+        trials = self.inner.ask(tasks)
+        self.asked += len(trials)
+        return trials
+
+    def tell(self, trial: Trial, result: Result) -> None:
+        self.told[trial.task] += 1
+        if (
+            self.targets is not None
+            and trial.task not in self.told_at_target
+            and result.ok
+            and result.objective >= self.targets[trial.task]
+        ):
+            self.told_at_target[trial.task] = self.told[trial.task]
+        self.inner.tell(trial, result)
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.inner.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.inner.load_state_dict(state)
+
+
 def make_strategy(
     name: str,
     space: Any,
     tasks: Sequence[str],
     seed: int,
     targets: dict[str, float] | None = None,
-) -> Any:
-    """The registered strategy with its defaults (``re``: population 10, tournament 5).
-
-    It is wrapped to count the trials it proposes (``asked``) and is told (``told``, per task),
-    repeats included: the runner answers a repeat from memory and does not count it against
-    the budget. With ``targets``, ``told_at_target[task]`` is the number of trials told on
-    ``task`` up to and including the first whose objective reached ``targets[task]``.
-    """
-    base = STRATEGIES.get(name)
-
-    class Counting(base):  # type: ignore[valid-type, misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.asked = 0
-            self.told = dict.fromkeys(self.tasks, 0)
-            self.told_at_target: dict[str, int] = {}
-
-        def ask(self, tasks: Any = None) -> list[Any]:
-            trials = super().ask(tasks)
-            self.asked += len(trials)
-            return trials
-
-        def tell(self, trial: Any, result: Any) -> None:
-            self.told[trial.task] += 1
-            if (
-                targets is not None
-                and trial.task not in self.told_at_target
-                and result.ok
-                and result.objective >= targets[trial.task]
-            ):
-                self.told_at_target[trial.task] = self.told[trial.task]
-            super().tell(trial, result)
-
-    return Counting(space, tasks, seed=seed)
+) -> Counting:
+    """The registered strategy with its defaults (``re``: population 10, tournament 5),
+    wrapped in ``Counting``."""
+    return Counting(STRATEGIES.get(name)(space, tasks, seed=seed), targets)
 
 
 # --------------------------------------------------------------------------- part a

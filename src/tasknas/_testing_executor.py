@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
+from tasknas._seeds import seed_rng
 from tasknas.errors import UnknownNameError
 from tasknas.evaluator import Evaluator
 from tasknas.execution import Completed, Executor
@@ -106,7 +107,7 @@ class KillsWorkerOnce(Evaluator):
 
 
 def _trials(evaluator: Evaluator, n: int, seed: int = 0) -> list[Trial]:
-    rng = np.random.default_rng(seed)
+    rng = seed_rng(seed)
     tasks = list(evaluator.tasks)
     trials: dict[tuple[str, str], Trial] = {}
     while len(trials) < n:
@@ -174,7 +175,7 @@ class ExecutorContract:
 
     def test_a_tasknas_error_propagates(self, executor: Executor) -> None:
         evaluator = FakeEvaluator()
-        trial = Trial("no-such-task", evaluator.space.sample(np.random.default_rng(0)))
+        trial = Trial("no-such-task", evaluator.space.sample(seed_rng(0)))
         with pytest.raises(UnknownNameError) as info:
             list(executor.run(evaluator, [trial]))
         assert info.value.name == "no-such-task"

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from tasknas._progress import Progress, Tracker
+from tasknas._validation import as_int, check_seed
 from tasknas.benchmarks import TabularBenchmark, get_benchmark
 from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.runner import Runner, RunResult, check_budget
@@ -36,8 +38,6 @@ __all__ = [
     "summarize_runs",
 ]
 
-#: ``progress(strategy, seed)`` is called after each finished run.
-ProgressHook = Callable[[str, int], None]
 #: ``on_run(run)`` is called with each finished run (e.g. to cache it).
 RunHook = Callable[["SeedRun"], None]
 
@@ -255,6 +255,20 @@ def _seed_run(
     return SeedRun(name, seed, result, tuple(strategy.transfer_log))
 
 
+def _seed_list(seeds: int | Sequence[int]) -> list[int]:
+    """The seeds ``seeds`` names: a count ``n`` (seeds ``0 .. n-1``) or the seeds themselves."""
+    count = as_int(seeds)
+    if count is not None:
+        seed_list = list(range(count))
+    elif isinstance(seeds, Iterable) and not isinstance(seeds, str | bytes):
+        seed_list = [check_seed(s, "every seed in seeds") for s in seeds]
+    else:
+        seed_list = []
+    if not seed_list:
+        raise InvalidSettingError(f"seeds must be a positive count or seeds >= 0, got {seeds!r}")
+    return seed_list
+
+
 def compare_strategies(
     benchmark: str,
     strategies: Sequence[str],
@@ -262,7 +276,7 @@ def compare_strategies(
     tasks: Sequence[str] = (),
     seeds: int | Sequence[int] = 10,
     budget: int = 200,
-    progress: ProgressHook | None = None,
+    progress: Progress | None = None,
     workers: int = 1,
     until_optimum: bool = False,
     on_run: RunHook | None = None,
@@ -275,7 +289,8 @@ def compare_strategies(
         tasks: task names (default: all of the benchmark's).
         seeds: a number of seeds (``0 .. seeds-1``) or the seeds themselves.
         budget: distinct evaluations per task and run.
-        progress: called after each run.
+        progress: ``progress(f"{strategy} seed {seed}", done, total)`` after each finished
+            run (``tasknas._progress``); ``total`` is the number of runs.
         workers: processes that run seeds in parallel (1: in this process). Results do not
             depend on it: every run is seeded on its own.
         until_optimum: stop each task once its validation optimum is evaluated (the
@@ -291,9 +306,7 @@ def compare_strategies(
     factories = {name: STRATEGIES.get(name) for name in strategies}
     if not factories:
         raise InvalidSettingError("compare needs at least one strategy")
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
-    if not seed_list or any(s < 0 for s in seed_list):
-        raise InvalidSettingError(f"seeds must be a positive count or seeds >= 0, got {seeds!r}")
+    seed_list = _seed_list(seeds)
     check_budget(budget, tasks)
     if workers < 1:
         raise InvalidSettingError(f"workers must be >= 1, got {workers}")
@@ -303,13 +316,13 @@ def compare_strategies(
         for seed in seed_list
     ]
     runs: list[SeedRun] = []
+    tracker = Tracker(progress, len(jobs))
     if workers == 1 or len(jobs) == 1:
         for job in jobs:
             runs.append(_seed_run(*job))
             if on_run is not None:
                 on_run(runs[-1])
-            if progress is not None:
-                progress(job[1], job[3])
+            tracker.step(f"{job[1]} seed {job[3]}")
     else:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
@@ -320,8 +333,7 @@ def compare_strategies(
                 done[(run.strategy, run.seed)] = run
                 if on_run is not None:
                     on_run(run)
-                if progress is not None:
-                    progress(run.strategy, run.seed)
+                tracker.step(f"{run.strategy} seed {run.seed}")
             runs = [done[(job[1], job[3])] for job in jobs]
     runs_t = tuple(runs)
     return CompareResult(

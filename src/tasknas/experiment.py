@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tasknas._validation import check_seed
 from tasknas.benchmarks import TRAINING_BENCHMARKS, make_benchmark
 from tasknas.errors import InvalidSettingError, RunStoreError
 from tasknas.evaluator import Evaluator, GenerationEvaluator, Latency
@@ -70,18 +71,17 @@ class RunSettings:
             UnknownNameError: unknown benchmark, task or strategy (lists the valid ones).
             InvalidSettingError: a budget below 1, a negative seed, or a bad benchmark option.
         """
+        seed = check_seed(self.seed)
         bench = open_benchmark(self)
-        tasks = tuple(self.tasks) or tuple(bench.tasks)
-        for task in tasks:
-            bench.task(task)
+        # Each task by its canonical name (a training benchmark accepts other spellings).
+        tasks = tuple(bench.task(t).name for t in self.tasks) or tuple(bench.tasks)
         if len(set(tasks)) != len(tasks):
             raise InvalidSettingError(f"a task is named twice in {', '.join(tasks)}")
         STRATEGIES.get(self.strategy)
         check_budget(self.budget, tasks)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise InvalidSettingError(f"seed must be a whole number >= 0, got {self.seed!r}")
         return dataclasses.replace(
             self,
+            seed=seed,
             tasks=tasks,
             strategy_options=dict(self.strategy_options),
             benchmark_options=dict(self.benchmark_options),
@@ -118,9 +118,11 @@ def open_benchmark(settings: RunSettings) -> Evaluator:
 
 def build_strategy(settings: RunSettings, evaluator: Evaluator) -> Strategy:
     """The strategy the settings name, on the evaluator's space and the settings' tasks."""
-    cls = STRATEGIES.get(settings.strategy)
+    factory = STRATEGIES.get(settings.strategy)
     try:
-        return cls(evaluator.space, settings.tasks, seed=settings.seed, **settings.strategy_options)
+        return factory(
+            evaluator.space, settings.tasks, seed=settings.seed, **settings.strategy_options
+        )
     except TypeError as exc:
         raise InvalidSettingError(f"bad option for strategy {settings.strategy!r}: {exc}") from exc
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasknas._logging import get_logger
+from tasknas._validation import as_int
 from tasknas.errors import InvalidSettingError
 from tasknas.evaluator import Evaluator, GenerationEvaluator
 from tasknas.execution import Executor, LocalExecutor
@@ -76,12 +77,12 @@ def check_budget(budget: int | Mapping[str, int], tasks: Sequence[str]) -> dict[
     per_task = dict(budget) if isinstance(budget, Mapping) else dict.fromkeys(tasks, budget)
     for task in tasks:
         value = per_task.get(task)
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        if (as_int(value) or 0) <= 0:
             raise InvalidSettingError(
                 f"budget must be a positive whole number of evaluations per task, got {value!r}"
                 + (f" for task {task!r}" if isinstance(budget, Mapping) else "")
             )
-    return {task: per_task[task] for task in tasks}
+    return {task: int(per_task[task]) for task in tasks}
 
 
 class Runner:

@@ -39,6 +39,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from tasknas._seeds import seed_rng
 from tasknas._testing_executor import ExecutorContract, FakeEvaluator, KillsWorkerOnce
 from tasknas.errors import InvalidArchitectureError, RunStoreError, UnknownNameError
 from tasknas.evaluator import Evaluator
@@ -75,7 +76,7 @@ GARBAGE_STRINGS: tuple[str, ...] = (
 
 
 def _samples(space: SearchSpace[Any], n: int, seed: int = 0) -> list[Any]:
-    rng = np.random.default_rng(seed)
+    rng = seed_rng(seed)
     return [space.sample(rng) for _ in range(n)]
 
 
@@ -137,7 +138,7 @@ class SearchSpaceContract:
             assert _samples(space, self.n_samples, seed=124) != first
 
     def test_contains_rejects_non_architectures(self, space: SearchSpace[Any]) -> None:
-        arch = space.sample(np.random.default_rng(0))
+        arch = space.sample(seed_rng(0))
         for other in (None, 0, object(), space.format(arch), (arch,)):
             assert not space.contains(other), f"contains({other!r}) should be False"
 
@@ -153,7 +154,7 @@ class SearchSpaceContract:
             assert space.format(parsed) == text
 
     def test_parse_garbage_raises(self, space: SearchSpace[Any]) -> None:
-        text = space.format(space.sample(np.random.default_rng(0)))
+        text = space.format(space.sample(seed_rng(0)))
         for garbage in (*GARBAGE_STRINGS, text + "x", "x" + text, text[:-1], text * 2):
             with pytest.raises(InvalidArchitectureError):
                 space.parse(garbage)
@@ -161,7 +162,7 @@ class SearchSpaceContract:
     # -- operators ------------------------------------------------------------------------
 
     def test_mutate_changes_exactly_one_gene(self, space: SearchSpace[Any]) -> None:
-        rng = np.random.default_rng(1)
+        rng = seed_rng(1)
         touched: set[Hashable] = set()
         for arch in _samples(space, self.n_samples):
             before = space.format(arch)
@@ -177,14 +178,14 @@ class SearchSpaceContract:
         assert touched == set(genes), f"mutate never changed genes {set(genes) - touched}"
 
     def test_mutants_are_neighbours(self, space: SearchSpace[Any]) -> None:
-        rng = np.random.default_rng(2)
+        rng = seed_rng(2)
         for arch in _samples(space, 5):
             neighbours = set(space.neighbours(arch))
             for _ in range(20):
                 assert space.mutate(arch, rng) in neighbours
 
     def test_crossover_takes_each_gene_from_a_parent(self, space: SearchSpace[Any]) -> None:
-        rng = np.random.default_rng(3)
+        rng = seed_rng(3)
         mixed = 0
         for first, second in _distinct_pairs(space, self.n_samples):
             genes_a, genes_b = self.genes(space, first), self.genes(space, second)
@@ -200,7 +201,7 @@ class SearchSpaceContract:
         assert mixed > 0, "crossover only ever copies a parent"
 
     def test_crossover_of_identical_parents_is_the_parent(self, space: SearchSpace[Any]) -> None:
-        rng = np.random.default_rng(4)
+        rng = seed_rng(4)
         for arch in _samples(space, 5):
             assert space.crossover(arch, arch, rng) == arch
 
@@ -218,7 +219,7 @@ class SearchSpaceContract:
         first, second = _samples(space, 2, seed=5)
         runs = []
         for _ in range(2):
-            rng = np.random.default_rng(77)
+            rng = seed_rng(77)
             runs.append(
                 [space.sample(rng), space.mutate(first, rng), space.crossover(first, second, rng)]
             )
@@ -268,7 +269,7 @@ class SearchSpaceContract:
             assert vector.sum() == len(self.genes(space, arch)), "not one 1 per gene"
         by_arch = {a: v.tobytes() for a, v in zip(archs, vectors, strict=True)}
         assert len(set(by_arch.values())) == len(by_arch), "distinct archs encode the same"
-        rng = np.random.default_rng(6)
+        rng = seed_rng(6)
         for arch in archs[:5]:
             child = space.mutate(arch, rng)
             diff = space.encode(child) - space.encode(arch)
@@ -281,7 +282,7 @@ def _foreign_architecture(space: SearchSpace[Any]) -> Any:
     """A genotype of another registered space, else a value no space accepts."""
     for name in SPACES.names():
         other = SPACES.get(name)()
-        arch = other.sample(np.random.default_rng(0))
+        arch = other.sample(seed_rng(0))
         if not space.contains(arch):
             return arch
     return _NotAnArchitecture("not-an-architecture")

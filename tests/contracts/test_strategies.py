@@ -9,7 +9,7 @@ import pytest
 
 from tasknas.embedding import Node2VecEmbedder
 from tasknas.spaces import SPACES, SearchSpace, get_space
-from tasknas.strategies import STRATEGIES, Strategy
+from tasknas.strategies import STRATEGIES, Strategy, StrategyFactory
 from tasknas.testing import StrategyContract
 
 #: Cheaper settings for the multi-task evolution presets: the contract checks the protocol,
@@ -36,7 +36,7 @@ class TestRegisteredStrategies(StrategyContract):
     @pytest.fixture(autouse=True, params=PAIRS, ids=["-".join(p) for p in PAIRS])
     def pair(self, request: pytest.FixtureRequest) -> tuple[str, str]:
         self._name: str = request.param[0]
-        self._strategy_class: type[Strategy] = STRATEGIES.get(self._name)
+        self._factory: StrategyFactory = STRATEGIES.get(self._name)
         return request.param
 
     @pytest.fixture
@@ -52,7 +52,7 @@ class TestRegisteredStrategies(StrategyContract):
         options.update(CHEAP.get(self._name, {}))
         if self._name in CHEAP_EMBEDDER:
             options["embedder"] = Node2VecEmbedder(space, repeats=1, walks_per_node=2)
-        return self._strategy_class(space, tasks, seed=seed, **options)
+        return self._factory(space, tasks, seed=seed, **options)
 
 
 class TestKTNASDefaults(StrategyContract):

@@ -228,14 +228,14 @@ def test_early_stopping_rejects_an_unlogged_monitor(is_three) -> None:
 def test_callbacks_are_called_the_right_number_of_times(is_three, caplog) -> None:
     train, val = is_three
     recorder = Recorder()
-    progress: list[tuple[int, int]] = []
-    callbacks = [recorder, ProgressCallback(lambda done, total: progress.append((done, total)))]
+    progress: list[tuple[str, int, int]] = []
+    callbacks = [recorder, ProgressCallback(lambda *call: progress.append(call), "fit")]
     caplog.set_level(logging.INFO, logger="tasknas")
     trainer = Trainer(epochs=3, batch_size=64, callbacks=[*callbacks, LoggingCallback()])
     trainer.fit(small_net(), train, val)
     assert recorder.calls == {"fit_start": 1, "batch": 12, "epoch": 3, "fit_end": 1}
     assert recorder.steps == list(range(12))
-    assert progress == [(done, 12) for done in range(1, 13)]
+    assert progress == [("fit", done, 12) for done in range(1, 13)]
     lines = [r.getMessage() for r in caplog.records if r.name.startswith("tasknas.training")]
     epoch_lines = [line for line in lines if line.startswith("epoch ")]
     assert len(epoch_lines) == 3 and epoch_lines[-1].startswith("epoch 3/3: ")

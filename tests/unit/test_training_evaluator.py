@@ -290,3 +290,18 @@ def test_final_train_scores_the_test_split() -> None:
     result = final_train(arch, "mnist", epochs=1, **TINY)
     assert result.arch == arch and result.epochs == 1 and result.params > 0
     assert 0 <= result.test_acc <= 100 and result.seconds > 0
+
+
+def test_tasks_are_canonical_whatever_the_spelling() -> None:
+    from tasknas.experiment import RunSettings
+    from tasknas.training import TrainingEvaluator
+
+    evaluator = TrainingEvaluator("nb201", ["fashion_mnist:1", "mnist:3"])
+    assert list(evaluator.tasks) == ["fashion_mnist:Trouser", "mnist:3"]
+    assert evaluator.task("fashion_mnist:1") is evaluator.task("fashion_mnist:Trouser")
+    with pytest.raises(InvalidSettingError, match="named twice"):
+        TrainingEvaluator("nb201", ["fashion_mnist:1", "fashion_mnist:Trouser"])
+    with pytest.raises(UnknownNameError):
+        evaluator.task("fashion_mnist:Coat")
+    settings = RunSettings(benchmark="train", tasks=("fashion_mnist:1",), strategy="re", budget=4)
+    assert settings.resolved().tasks == ("fashion_mnist:Trouser",)

@@ -15,6 +15,7 @@ from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from tasknas._progress import Progress as ProgressFn
 from tasknas.errors import InvalidSettingError, TasknasError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,6 +28,14 @@ def fail(message: str) -> typer.Exit:
     """Print a one-line error to stderr; return the exit (code 2) to raise."""
     err.print(f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True)
     return typer.Exit(2)
+
+
+def interrupted(resume: str | None = None) -> typer.Exit:
+    """Print the one line of a command stopped by Ctrl-C to stderr, with the command that
+    continues it if there is one; return the exit (code 130, as a shell reports SIGINT)."""
+    line = "interrupted" if resume is None else f"interrupted; resume with: {resume}"
+    err.print(line, markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(130)
 
 
 def handle_errors(func: F) -> F:
@@ -84,8 +93,9 @@ def configure_logging(verbose: bool) -> None:
 
 
 @contextmanager
-def progress_bar(as_json: bool) -> Iterator[Callable[[str, int, int], None]]:
-    """A progress bar on stderr; yields ``report(message, done, total)`` that drives it.
+def progress_bar(as_json: bool) -> Iterator[ProgressFn]:
+    """A progress bar on stderr; yields ``report(message, done, total)`` that drives it (a
+    ``tasknas._progress.Progress``, the shape every library ``progress=`` argument takes).
 
     With ``as_json`` the bar is transient, and hidden unless stderr is a terminal. Messages are
     shown verbatim (no rich markup), and the bar is removed when the body raises, so that an

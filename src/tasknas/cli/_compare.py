@@ -78,21 +78,15 @@ def compare(
     if seeds < 1:
         raise InvalidSettingError(f"--seeds must be >= 1, got {seeds}")
     bench = get_benchmark(benchmark)
-    total, finished = len(names) * seeds, [0]
     with progress_bar(as_json) as report:
-        report(f"compare on {benchmark}", 0, total)
-
-        def on_run(strategy: str, seed: int) -> None:
-            finished[0] += 1
-            report(f"{strategy} seed {seed}", finished[0], total)
-
+        report(f"compare on {benchmark}", 0, len(names) * seeds)
         result = compare_strategies(
             benchmark,
             names,
             tasks=split_names(tasks),
             seeds=seeds,
             budget=budget,
-            progress=on_run,
+            progress=report,
             workers=workers,
         )
     written = []

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import shlex
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,7 +13,16 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tasknas.cli._common import err, handle_errors, out, print_json, split_names
+from tasknas.cli._common import (
+    ThreadsOption,
+    err,
+    handle_errors,
+    interrupted,
+    out,
+    print_json,
+    set_threads,
+    split_names,
+)
 from tasknas.cli._train_options import (
     ChannelsOpt,
     DeviceOpt,
@@ -73,6 +85,22 @@ def _settings(
     return settings
 
 
+def _resume_command(
+    run_dir: Path, executor: str, workers: int | None, address: str | None, threads: int | None
+) -> str | None:
+    """The command that continues the run in ``run_dir`` with the same execution flags (the
+    rest is stored), or ``None`` if nothing was stored yet."""
+    if not (run_dir / STORE_FILE).exists():
+        return None
+    args = ["tasknas", "search", "--out", str(run_dir), "--resume"]
+    if executor != "local":
+        args += ["--executor", executor]
+    for flag, value in (("--workers", workers), ("--address", address), ("--threads", threads)):
+        if value is not None:
+            args += [flag, str(value)]
+    return shlex.join(args)
+
+
 @handle_errors
 def search(
     benchmark: Annotated[
@@ -128,6 +156,7 @@ def search(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of a table.")
     ] = False,
+    threads: ThreadsOption = None,
     space: SpaceOpt = None,
     evaluator: EvaluatorOpt = None,
     epochs: EpochsOpt = None,
@@ -140,7 +169,10 @@ def search(
 
     With --benchmark train, tasks are image task specs (mnist, fashion_mnist:Trouser, a .npz
     path) and networks are trained on them; `tasknas final RUN_DIR` then retrains the best.
+    Every executor evaluates with the same number of torch threads (--threads), so results do
+    not depend on the executor. Ctrl-C stops the search; --resume continues it.
     """
+    set_threads(threads)
     train_flags = {
         "space": space,
         "evaluator": evaluator,
@@ -170,36 +202,41 @@ def search(
         transient=as_json,
         disable=as_json and not err.is_terminal,
     )
-    with progress:
-        bar = progress.add_task(
-            f"{settings.strategy} on {settings.benchmark}", total=total, best="–"
-        )
-        best: dict[str, float] = {}
-        title = f"{settings.strategy} on {settings.benchmark}"
+    # stdout holds only the table or the JSON: what else writes there while the search runs
+    # (Ray's messages about dead workers, an evaluator's prints) goes to stderr
+    try:
+        with contextlib.redirect_stdout(sys.stderr), progress:
+            bar = progress.add_task(
+                f"{settings.strategy} on {settings.benchmark}", total=total, best="–"
+            )
+            best: dict[str, float] = {}
+            title = f"{settings.strategy} on {settings.benchmark}"
 
-        def on_batch(index: int, records: Sequence[TrialRecord]) -> None:
-            progress.update(bar, description=f"{title}, generation {index}")
+            def on_batch(index: int, records: Sequence[TrialRecord]) -> None:
+                progress.update(bar, description=f"{title}, generation {index}")
 
-        def on_record(record: TrialRecord, replayed: bool) -> None:
-            if record.result.ok:
-                best[record.task] = max(
-                    best.get(record.task, record.result.objective), record.result.objective
-                )
-            shown = " ".join(f"{t}={v:.4g}" for t, v in best.items())
-            progress.update(bar, advance=1, best=shown)
+            def on_record(record: TrialRecord, replayed: bool) -> None:
+                if record.result.ok:
+                    best[record.task] = max(
+                        best.get(record.task, record.result.objective), record.result.objective
+                    )
+                shown = " ".join(f"{t}={v:.4g}" for t, v in best.items())
+                progress.update(bar, advance=1, best=shown)
 
-        result, bench = run_experiment(
-            settings,
-            run_dir,
-            resume=resume,
-            executor=executor,
-            workers=workers,
-            address=address,
-            delay=delay,
-            on_record=on_record,
-            on_batch=on_batch,
-        )
-        progress.update(bar, total=progress.tasks[0].completed)
+            result, bench = run_experiment(
+                settings,
+                run_dir,
+                resume=resume,
+                executor=executor,
+                workers=workers,
+                address=address,
+                delay=delay,
+                on_record=on_record,
+                on_batch=on_batch,
+            )
+            progress.update(bar, total=progress.tasks[0].completed)
+    except KeyboardInterrupt:
+        raise interrupted(_resume_command(run_dir, executor, workers, address, threads)) from None
     rows = task_rows(result, bench)
     if as_json:
         print_json(

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from tasknas._seeds import seed_rng, word2vec_seed
+from tasknas._validation import check_seed
 from tasknas.embedding._base import Embedder
 from tasknas.embedding._walks import node2vec_walks
 from tasknas.errors import InvalidSettingError
@@ -85,7 +87,7 @@ class Node2VecEmbedder(Embedder):
         self.q = q
         self.epochs = epochs
         self.repeats = repeats
-        self.seed = seed
+        self.seed = check_seed(seed)
         self._key = (
             type(space).__name__,
             space.name,
@@ -110,7 +112,7 @@ class Node2VecEmbedder(Embedder):
     def _embed_once(self, graph: Any, repeat: int) -> np.ndarray:
         from gensim.models import Word2Vec
 
-        rng = np.random.default_rng([self.seed, repeat])
+        rng = seed_rng(self.seed, repeat)
         walks = node2vec_walks(
             graph,
             walk_length=self.walk_length,
@@ -127,7 +129,7 @@ class Node2VecEmbedder(Embedder):
             sg=1,
             workers=1,
             epochs=self.epochs,
-            seed=self.seed * 1000 + repeat,
+            seed=word2vec_seed(self.seed, repeat),
             hashfxn=_stable_hash,
         )
         nodes = sorted(graph.nodes)

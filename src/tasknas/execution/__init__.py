@@ -33,23 +33,30 @@ EXECUTORS: Registry[type[Executor]] = Registry(
 
 
 def make_executor(
-    name: str = "local", *, workers: int | None = None, address: str | None = None
+    name: str = "local",
+    *,
+    workers: int | None = None,
+    address: str | None = None,
+    threads: int | None = None,
 ) -> Executor:
     """The executor registered as ``name``.
 
     ``workers`` applies to parallel executors; ``address`` names the cluster of executors that
-    run on one (``ray``) and is refused by those that only run on this machine.
+    run on one (``ray``) and is refused by those that only run on this machine; ``threads``
+    (torch's CPU threads during an evaluation, default: the caller's count) is passed on when
+    given.
     """
     cls = EXECUTORS.get(name)
+    options: dict[str, int] = {} if threads is None else {"threads": threads}
     if address is None:
-        return cls(workers=workers)
+        return cls(workers=workers, **options)
     if not _takes_address(cls):
         takes = [other for other in EXECUTORS if _takes_address(EXECUTORS.get(other))]
         raise InvalidSettingError(
             f"executor {name!r} runs on this machine and takes no address, got "
             f"address={address!r}; executors that connect to a cluster: {', '.join(takes)}"
         )
-    return cls(workers=workers, address=address)
+    return cls(workers=workers, address=address, **options)
 
 
 def _takes_address(cls: type[Executor]) -> bool:

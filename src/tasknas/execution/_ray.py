@@ -9,6 +9,21 @@ on another worker. Ray resolves each task's result once, and ``run`` yields one 
 per submitted trial, so the runner records every trial exactly once however many attempts it
 took. A trial whose worker dies on every attempt becomes a failed ``Result``; an exception
 raised by the model is a failed ``Result`` at once (``evaluate_safely``), never retried.
+
+Thread count: Ray starts its workers with one torch thread (``OMP_NUM_THREADS=1``); each
+task sets torch's count to the executor's ``threads`` (default: the caller's count), as the
+other executors do, so results do not depend on the executor.
+
+Output: the driver prints Ray's error messages (a worker that died, ...) to stdout, and Ray
+has no switch for that; a program whose stdout is data (``tasknas search --json``) routes
+stdout to stderr while it runs. Worker output is not forwarded (``log_to_driver=False``).
+
+Process lifetime, measured with Ray 2.60 on Linux: a local instance is shut down by
+``close`` (on leaving a ``with`` block, Ctrl-C included) and by Ray's own exit hook. When
+the driver is killed with SIGKILL, the GCS, the raylet and the workers die with it within
+seconds (Ray's kernel fate-sharing), but the raylet's two agents (``ray::DashboardAgent``,
+``ray::RuntimeEnvAgent``) live on for about a minute, trying to report the raylet's death
+to the dead GCS (a 60 s timeout in Ray), then end themselves.
 """
 
 from __future__ import annotations
@@ -23,7 +38,13 @@ from typing import Any
 from tasknas._logging import get_logger
 from tasknas.errors import InvalidSettingError, MissingDependencyError, TasknasError
 from tasknas.evaluator import Evaluator
-from tasknas.execution._base import Completed, Executor, evaluate_safely
+from tasknas.execution._base import (
+    Completed,
+    Executor,
+    check_threads,
+    evaluate_with_threads,
+    resolve_threads,
+)
 from tasknas.trial import Result, Trial
 
 __all__ = ["RayExecutor"]
@@ -49,15 +70,16 @@ def import_ray() -> Any:
     return ray
 
 
-def _evaluate(shipped: list[Any], trial: Trial) -> tuple[Result, float, float]:
-    """The Ray task: evaluate one trial with the shipped evaluator (fetched once per worker)."""
+def _evaluate(shipped: list[Any], trial: Trial, threads: int | None) -> tuple[Result, float, float]:
+    """The Ray task: evaluate one trial with the shipped evaluator (fetched once per worker)
+    on ``threads`` torch threads."""
     ray = import_ray()
     (ref,) = shipped  # wrapped in a list so Ray passes the reference, not a fresh copy
     evaluator = _fetched.get(ref.hex())
     if evaluator is None:
         _fetched.clear()
         evaluator = _fetched[ref.hex()] = ray.get(ref)
-    return evaluate_safely(evaluator, trial)
+    return evaluate_with_threads(evaluator, trial, threads)
 
 
 class RayExecutor(Executor):
@@ -77,6 +99,8 @@ class RayExecutor(Executor):
         max_retries: times a trial is run again after its worker process dies.
         cpus_per_trial: CPUs Ray reserves for each evaluation.
         gpus_per_trial: GPUs Ray reserves for each evaluation.
+        threads: torch's CPU threads in a worker during an evaluation (default: this
+            process's count when ``run`` is called; see ``Executor``).
         init_options: extra keyword arguments of ``ray.init`` (e.g. ``runtime_env``).
 
     Raises:
@@ -92,6 +116,7 @@ class RayExecutor(Executor):
         max_retries: int = 2,
         cpus_per_trial: float = 1.0,
         gpus_per_trial: float = 0.0,
+        threads: int | None = None,
         init_options: Mapping[str, Any] | None = None,
     ) -> None:
         if workers is not None and (isinstance(workers, bool) or workers < 1):
@@ -105,6 +130,7 @@ class RayExecutor(Executor):
             )
         if address is not None and not _ADDRESS.fullmatch(address):
             raise InvalidSettingError(f"bad Ray address {address!r}; valid forms: {_ADDRESS_FORMS}")
+        self.threads = check_threads(threads)
         import_ray()
         self.workers = workers
         self.address = address
@@ -162,13 +188,14 @@ class RayExecutor(Executor):
             return
         ray = self._connect()
         shipped = [self._ship(ray, evaluator)]
+        threads = resolve_threads(self.threads)
         waiting = iter(enumerate(trials))
         window = self.workers or len(trials)
         pending: dict[Any, tuple[int, float]] = {}
         try:
             while True:
                 for index, trial in itertools.islice(waiting, window - len(pending)):
-                    pending[self._task.remote(shipped, trial)] = (index, time.time())
+                    pending[self._task.remote(shipped, trial, threads)] = (index, time.time())
                 if not pending:
                     return
                 (ref,), _ = ray.wait(list(pending), num_returns=1)

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tasknas._validation import check_int
 from tasknas.errors import InvalidSettingError
 
 __all__ = ["FusionEdge", "StageFusion", "bernoulli_entropy", "candidate_edges", "check_edge"]
@@ -41,8 +42,7 @@ def candidate_edges(
         InvalidSettingError: ``num_tasks`` below 2 or ``limit`` below 1.
     """
     for name, value, low in (("num_tasks", num_tasks, 2), ("limit", limit, 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise InvalidSettingError(f"{name} must be an integer >= {low}, got {value!r}")
+        check_int(name, value, low)
     blocks = list(block_of_stage)
     return tuple(
         FusionEdge(source, j, target, i)

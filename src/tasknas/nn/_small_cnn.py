@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from tasknas._validation import positive_int
 from tasknas.errors import InvalidSettingError
 
 __all__ = ["SmallCNN"]
@@ -52,8 +53,7 @@ class SmallCNN(nn.Module):
             "pool": pool,
         }
         for name, value in sizes.items():
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InvalidSettingError(f"{name} must be an integer >= 1, got {value!r}")
+            positive_int(name, value)
         if image_size % pool:
             raise InvalidSettingError(
                 f"pool must divide image_size, got pool {pool!r} and image_size {image_size!r}"

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tasknas._validation import as_int, positive_int
 from tasknas.errors import InvalidSettingError
 
 __all__ = ["VGGBackbone"]
@@ -45,13 +46,12 @@ class VGGBackbone(nn.Module):
             ("num_classes", num_classes),
             ("head_pool", head_pool),
         ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InvalidSettingError(f"{name} must be an integer >= 1, got {value!r}")
+            positive_int(name, value)
         widths = [list(block) for block in blocks]
         if not widths or any(not b for b in widths):
             raise InvalidSettingError(f"blocks must be non-empty lists of widths, got {blocks!r}")
         flat = [w for block in widths for w in block]
-        if any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in flat):
+        if any((as_int(w) or 0) < 1 for w in flat):
             raise InvalidSettingError(f"every stage width must be an integer >= 1, got {blocks!r}")
         self.block_of_stage: tuple[int, ...] = tuple(
             b for b, block in enumerate(widths) for _ in block

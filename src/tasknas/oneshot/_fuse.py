@@ -23,13 +23,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from torch import nn
 
+from tasknas._progress import Progress, Tracker
+from tasknas._seeds import derive, seed_rng
 from tasknas._torch import resolve_device
+from tasknas._validation import check_seed
 from tasknas.oneshot._mixture import Mixture
 from tasknas.oneshot._networks import build_network, check_space, initial_archs, sample_new
-from tasknas.oneshot._progress import Progress, Tracker
 from tasknas.oneshot._result import RoundRecord, SearchResult
 from tasknas.oneshot._retrain import retrain
-from tasknas.oneshot._seeds import INIT, SAMPLE, TRAIN_ALPHA, TRAIN_WEIGHTS, check_seed, derive
+from tasknas.oneshot._seeds import INIT, SAMPLE, TRAIN_ALPHA, TRAIN_WEIGHTS
 from tasknas.oneshot._settings import FuseSettings
 from tasknas.training import Trainer
 
@@ -67,7 +69,7 @@ def fuse_search(
     start = time.perf_counter()
     space, seed = check_space(space), check_seed(seed)
     count, device = settings.candidates, resolve_device(settings.device)
-    rng = np.random.default_rng(derive(seed, SAMPLE))
+    rng = seed_rng(derive(seed, SAMPLE))
     archs = initial_archs(space, initial, count)
     archs += sample_new(space, rng, count - len(archs), exclude=[str(a) for a in archs])
     seen = {str(a) for a in archs}

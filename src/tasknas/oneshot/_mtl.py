@@ -34,15 +34,17 @@ import copy
 import logging
 import time
 
+from tasknas._progress import Progress, Tracker
+from tasknas._seeds import derive
 from tasknas._torch import seeded
+from tasknas._validation import check_seed
 from tasknas.nn import MTLNetwork, VGGBackbone
 from tasknas.oneshot._mtl_alternate import alternate
 from tasknas.oneshot._mtl_objective import mtl_trainer, task_accuracies
 from tasknas.oneshot._mtl_result import MTLResult, edge_names
 from tasknas.oneshot._mtl_settings import MTLSettings
-from tasknas.oneshot._progress import EpochProgress, Progress, Tracker
-from tasknas.oneshot._seeds import check_seed, derive
 from tasknas.tasks import MultiTaskSet, TensorData
+from tasknas.training import ProgressCallback
 
 __all__ = ["build_mtl_network", "mtl_search"]
 
@@ -164,7 +166,7 @@ def _train(
         momentum=settings.momentum,
         weight_decay=settings.weight_decay,
         scheduler="cosine",
-        callbacks=[EpochProgress(lambda m, d, t: tracker.step(m), label)],
+        callbacks=[ProgressCallback(lambda m, d, t: tracker.step(m), label, per="epoch")],
     )
     history = trainer.fit(net, train, parameters=net.weights(), epochs=epochs)
     _log.info("%s: train loss %.4f", label, history.last["train_loss"])

@@ -5,15 +5,14 @@ from __future__ import annotations
 import logging
 import math
 
-import numpy as np
 import torch
 
+from tasknas._progress import Tracker
+from tasknas._seeds import derive, seed_rng
 from tasknas.errors import InvalidSettingError
 from tasknas.nn import MTLNetwork
 from tasknas.oneshot._mtl_objective import MultiTaskLoss, mtl_trainer
 from tasknas.oneshot._mtl_settings import MTLSettings
-from tasknas.oneshot._progress import Tracker
-from tasknas.oneshot._seeds import derive
 from tasknas.tasks import TensorData
 
 __all__ = ["alternate"]
@@ -69,7 +68,7 @@ def alternate(
         cosine = (1 + math.cos(math.pi * (epoch // 2) / settings.epochs)) / 2
         for group in weights.param_groups:
             group["lr"] = settings.lr * cosine
-        order = np.random.default_rng(derive(seed, _HALVES, epoch)).permutation(len(train))
+        order = seed_rng(derive(seed, _HALVES, epoch)).permutation(len(train))
         halves = torch.from_numpy(order[:half]), torch.from_numpy(order[half : 2 * half])
         for k in range(steps):
             progress = (epoch * steps + k) / (rounds * steps)

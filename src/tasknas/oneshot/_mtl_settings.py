@@ -6,9 +6,9 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from tasknas._torch import DEVICES
+from tasknas._validation import check_choice, non_negative, positive_int
 from tasknas.errors import InvalidSettingError
 from tasknas.nn._gates import GATE_MODES
-from tasknas.training._checks import check_choice, non_negative, positive_int
 
 __all__ = ["DEFAULT_N_TEST", "DEFAULT_N_TRAIN", "SEARCH_GATES", "MTLSettings"]
 

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tasknas._progress import Progress, Tracker
+from tasknas._seeds import derive, seed_rng
+from tasknas._validation import check_seed
 from tasknas.oneshot._networks import build_network, check_space, sample_new
-from tasknas.oneshot._progress import Progress, Tracker
 from tasknas.oneshot._result import RoundRecord, SearchResult
 from tasknas.oneshot._retrain import retrain
-from tasknas.oneshot._seeds import INIT, SAMPLE, TRAIN_WEIGHTS, check_seed, derive
+from tasknas.oneshot._seeds import INIT, SAMPLE, TRAIN_WEIGHTS
 from tasknas.oneshot._settings import FuseSettings
 from tasknas.training import Trainer
 
@@ -56,7 +58,7 @@ def random_search(
     space, seed = check_space(space), check_seed(seed)
     count, epochs = settings.candidates, settings.stages * settings.weight_epochs
     total = settings.rounds * count
-    archs = sample_new(space, np.random.default_rng(derive(seed, SAMPLE)), total)
+    archs = sample_new(space, seed_rng(derive(seed, SAMPLE)), total)
     tracker = Tracker(progress, total + settings.final_epochs)
     records: list[RoundRecord] = []
     best_arch, best_accuracy = "", -1.0

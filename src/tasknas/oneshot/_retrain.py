@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from tasknas._progress import Progress
+from tasknas._seeds import derive
+from tasknas._validation import check_seed
 from tasknas.nn import count_parameters
 from tasknas.oneshot._networks import as_genotype, build_network
-from tasknas.oneshot._progress import EpochProgress, Progress
-from tasknas.oneshot._seeds import INIT, RETRAIN, check_seed, derive
+from tasknas.oneshot._seeds import INIT, RETRAIN
 from tasknas.oneshot._settings import FuseSettings
-from tasknas.training import Trainer
+from tasknas.training import ProgressCallback, Trainer
 
 if TYPE_CHECKING:
     from tasknas.spaces import DartsGenotype
@@ -56,7 +58,7 @@ def retrain(
         scheduler="cosine",
         device=settings.device,
         seed=derive(seed, RETRAIN),
-        callbacks=[EpochProgress(progress, "retrain")] if progress is not None else [],
+        callbacks=[] if progress is None else [ProgressCallback(progress, "retrain", per="epoch")],
     )
     trainer.fit(network, task.train)
     val_accuracy = trainer.evaluate(network, task.val)["accuracy"]

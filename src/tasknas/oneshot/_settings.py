@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 
 from tasknas._torch import DEVICES
+from tasknas._validation import check_int, non_negative
 from tasknas.errors import InvalidSettingError
 
 __all__ = ["FuseSettings"]
@@ -64,22 +64,12 @@ class FuseSettings:
                         f"unknown device {value!r}; valid choices: {', '.join(DEVICES)}"
                     )
             elif field.name in _RATES:
-                _check_rate(field.name, value)
+                non_negative(field.name, value, strict=True)
             else:
-                _check_count(field.name, value, _MINIMUM.get(field.name, 1))
+                check_int(field.name, value, _MINIMUM.get(field.name, 1))
 
     @property
     def candidate_epochs(self) -> int:
         """Candidate-epochs of a FUSE search: rounds x stages x candidates x weight_epochs."""
         return self.rounds * self.stages * self.candidates * self.weight_epochs
 
-
-def _check_count(name: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InvalidSettingError(f"{name} must be an integer >= {minimum}, got {value!r}")
-
-
-def _check_rate(name: str, value: object) -> None:
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if not number or not math.isfinite(value) or value <= 0:
-        raise InvalidSettingError(f"{name} must be a finite number > 0, got {value!r}")

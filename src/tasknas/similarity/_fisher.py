@@ -11,6 +11,7 @@ from torch import nn
 from torch.func import functional_call, grad, vmap
 
 from tasknas._torch import resolve_device
+from tasknas._validation import check_choice, positive_int
 from tasknas.errors import InvalidSettingError
 
 if TYPE_CHECKING:
@@ -23,11 +24,6 @@ __all__ = ["FISHER_METHODS", "diagonal_fisher"]
 FISHER_METHODS = ("auto", "loop", "vmap")
 
 _log = logging.getLogger(__name__)
-
-
-def _check_positive(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidSettingError(f"{name} must be an integer >= 1, got {value!r}")
 
 
 def diagonal_fisher(
@@ -59,13 +55,10 @@ def diagonal_fisher(
         InvalidSettingError: bad ``batch_size``/``max_samples``/``method``, empty data, a
             model without parameters, or a Fisher diagonal that is zero or not finite.
     """
-    _check_positive("batch_size", batch_size)
-    if method not in FISHER_METHODS:
-        raise InvalidSettingError(
-            f"unknown Fisher method {method!r}; choose one of {', '.join(FISHER_METHODS)}"
-        )
+    positive_int("batch_size", batch_size)
+    check_choice("Fisher method", method, FISHER_METHODS)
     if max_samples is not None:
-        _check_positive("max_samples", max_samples)
+        positive_int("max_samples", max_samples)
     count = len(data) if max_samples is None else min(len(data), max_samples)
     if count == 0:
         raise InvalidSettingError("cannot compute a Fisher diagonal on empty data")

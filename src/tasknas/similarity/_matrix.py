@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from torch import nn
 
+from tasknas._validation import positive_int
 from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.similarity._distance import fisher_distance
 from tasknas.similarity._fisher import diagonal_fisher
@@ -71,8 +72,7 @@ class DistanceMatrix:
 
         Ties are broken by name; fewer than ``k`` pairs come back when there are fewer tasks.
         """
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise InvalidSettingError(f"k must be an integer >= 1, got {k!r}")
+        positive_int("k", k)
         column = self.index(target)
         pairs = [
             (name, float(self.values[row, column]))

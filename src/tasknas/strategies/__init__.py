@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tasknas._registry import Registry
-from tasknas.strategies._base import Strategy
+from tasknas.strategies._base import Strategy, StrategyFactory
 from tasknas.strategies._evolution import RegularizedEvolution
 from tasknas.strategies._multitask import MultiTaskEvolution
 from tasknas.strategies._random import RandomSearch
@@ -16,9 +16,13 @@ __all__ = [
     "RandomSearch",
     "RegularizedEvolution",
     "Strategy",
+    "StrategyFactory",
 ]
 
-STRATEGIES: Registry[type[Strategy]] = Registry(
+#: Strategy factories by name: ``Strategy`` classes and the presets of
+#: ``tasknas.strategies._presets`` (functions), all called as
+#: ``STRATEGIES.get(name)(space, tasks, seed=seed, **options)``.
+STRATEGIES: Registry[StrategyFactory] = Registry(
     "strategy",
     {
         "random": "tasknas.strategies._random:RandomSearch",

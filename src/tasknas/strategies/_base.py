@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Container, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -72,6 +72,25 @@ class Strategy(ABC):
         """Restore a snapshot taken by ``state_dict`` of an identically built strategy."""
         for task, rng_state in state["rngs"].items():
             self.rngs[task].bit_generator.state = rng_state
+
+
+class StrategyFactory(Protocol):
+    """What ``STRATEGIES`` holds: a ``Strategy`` class or a preset function that builds one.
+
+    Called as ``factory(space, tasks, seed=seed, **options)``; the options are the keyword
+    arguments of the strategy (or of the preset). An entry need not be a class, so nothing may
+    subclass it or read class attributes from it: wrap the strategy it returns instead.
+    """
+
+    def __call__(
+        self,
+        space: SearchSpace[Any],
+        tasks: Sequence[str],
+        /,
+        *,
+        seed: int | None = None,
+        **options: Any,
+    ) -> Strategy: ...
 
 
 def draw_unseen(

@@ -39,6 +39,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from tasknas._seeds import spawned_rng
+from tasknas._validation import positive_int
 from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.proxies import proxy_table
 from tasknas.spaces import SearchSpace
@@ -158,8 +160,7 @@ class MultiTaskBO(Strategy):
             "candidates": candidates,
             "max_train": max_train,
         }.items():
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InvalidSettingError(f"{label} must be an integer >= 1, got {value!r}")
+            positive_int(label, value)
         if not refit_growth >= 1.0:
             raise InvalidSettingError(f"refit_growth must be >= 1, got {refit_growth!r}")
         if design not in DESIGNS:
@@ -191,8 +192,7 @@ class MultiTaskBO(Strategy):
             seed=0 if seed is None else int(seed),
             threads=threads,
         )
-        shared = np.random.SeedSequence(seed, spawn_key=(_DESIGN_STREAM,))
-        self._shared_rng = np.random.default_rng(shared)
+        self._shared_rng = spawned_rng(seed, _DESIGN_STREAM)
         self._design: list[str] = []
         self._results: dict[str, dict[str, float]] = {t: {} for t in self.tasks}
         self._asked: dict[str, set[str]] = {t: set() for t in self.tasks}

@@ -115,6 +115,7 @@ class MultiTaskEvolution(Strategy):
             proxy=proxy_fn,
             min_train=min_train,
             pooled=pool_tasks,
+            seed=seed,
         )
         self.transfer = transfer if transfer is not None else NoTransfer()
         self.population_size = population_size

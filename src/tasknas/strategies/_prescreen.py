@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from tasknas._seeds import derive
 from tasknas.errors import InvalidSettingError
 from tasknas.predictors import Predictor, make_predictor
 from tasknas.proxies import zero_cost_proxy
@@ -31,6 +32,8 @@ from tasknas.spaces import SearchSpace
 
 #: Values of the ``proxy`` option: ``auto`` uses a shipped proxy table when the space has one.
 PROXY_CHOICES = ("auto", "synflow", None)
+#: Seed stream of the regressors: ``derive(seed, _PREDICTOR_STREAM, generation[, 1 + task])``.
+_PREDICTOR_STREAM = 1
 
 
 def resolve_predictor(predictor: str | None, proxy: Callable[[Any], float] | None) -> str | None:
@@ -64,6 +67,9 @@ class PreScreen:
         min_train: results the task needs before the regressor is used.
         pooled: one regressor fitted on every task's results (standardised per task, with a
             task indicator); ``False``: one regressor per task, fitted on its own results.
+        seed: the run's seed; each regressor is seeded from its stream
+            (``derive(seed, stream, generation)``, and 1 + the task's index when not pooled).
+            ``None``: fresh entropy, drawn once (not reproducible, like a strategy's).
     """
 
     def __init__(
@@ -75,6 +81,7 @@ class PreScreen:
         proxy: Callable[[Any], float] | None,
         min_train: int,
         pooled: bool = True,
+        seed: int | None = None,
     ) -> None:
         if predictor is not None:
             make_predictor(predictor)  # fail now on an unknown name
@@ -84,6 +91,7 @@ class PreScreen:
         self.proxy = proxy
         self.min_train = min_train
         self.pooled = pooled
+        self.seed = np.random.SeedSequence().entropy if seed is None else seed
         #: the fitted regressors by task (``None``: the pooled one), with their generation.
         self._models: dict[str | None, tuple[int, Predictor]] = {}
 
@@ -121,7 +129,10 @@ class PreScreen:
             values = np.array([v for _, v in items])
             targets += ((values - values.mean()) / (values.std() + 1e-12)).tolist()
             features += [self._features(archs[k], task) for k, _ in items]
-        model = make_predictor(self.predictor or "", seed=generation)
+        # 1 + index: a trailing 0 key would name the pooled stream (see tasknas._seeds)
+        keys = (generation,) if self.pooled else (generation, 1 + self.tasks.index(target))
+        seed = derive(self.seed, _PREDICTOR_STREAM, *keys, bits=32)  # sklearn's range
+        model = make_predictor(self.predictor or "", seed=seed)
         model.fit(np.array(features), np.array(targets))
         self._models[key] = (generation, model)
         return model

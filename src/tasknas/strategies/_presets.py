@@ -1,11 +1,13 @@
 """Named configurations of the multi-task evolution engine (KTNAS, its ablations, EMT-NAS).
 
-Each factory takes ``(space, tasks, *, seed=None, **options)`` like a strategy class; the
-options are ``MultiTaskEvolution`` keyword arguments plus the transfer policy's own.
+Each factory is a ``StrategyFactory``: it takes ``(space, tasks, *, seed=None, **options)``
+like a strategy class; the options are ``MultiTaskEvolution`` keyword arguments plus the
+transfer policy's own.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,7 +15,14 @@ from tasknas.embedding import Arch2VecEmbedder, Embedder, Node2VecEmbedder, OneH
 from tasknas.errors import UnknownNameError
 from tasknas.spaces import SearchSpace
 from tasknas.strategies._multitask import MultiTaskEvolution
-from tasknas.transfer import RandomMating, TransferRank, UniformTransfer
+from tasknas.transfer import (
+    TRANSFER_POLICIES,
+    RandomMating,
+    TransferPolicy,
+    TransferRank,
+    UniformTransfer,
+    make_transfer_policy,
+)
 
 #: The embedders ``ktnas`` builds by name.
 EMBEDDERS: dict[str, Callable[[SearchSpace[Any]], Embedder]] = {
@@ -21,6 +30,30 @@ EMBEDDERS: dict[str, Callable[[SearchSpace[Any]], Embedder]] = {
     "arch2vec": Arch2VecEmbedder,
     "onehot": OneHotEmbedder,
 }
+
+
+def _embedder(space: SearchSpace[Any], embedder: Embedder | str | None) -> Embedder:
+    """``embedder`` itself, or the one ``EMBEDDERS`` builds by name (default ``"node2vec"``)."""
+    if embedder is None:
+        embedder = "node2vec"
+    if isinstance(embedder, str):
+        if embedder not in EMBEDDERS:
+            raise UnknownNameError("embedder", embedder, EMBEDDERS)
+        return EMBEDDERS[embedder](space)
+    return embedder
+
+
+def _named_policy(
+    space: SearchSpace[Any], name: str, options: dict[str, Any]
+) -> tuple[TransferPolicy, dict[str, Any]]:
+    """The policy ``TRANSFER_POLICIES`` registers as ``name``, built with the options its class
+    takes (an ``embedder`` may be an ``EMBEDDERS`` name); the other options are returned."""
+    accepted = set(inspect.signature(TRANSFER_POLICIES.get(name)).parameters)
+    own = {key: value for key, value in options.items() if key in accepted}
+    rest = {key: value for key, value in options.items() if key not in accepted}
+    if "embedder" in accepted:
+        own["embedder"] = _embedder(space, own.get("embedder"))
+    return make_transfer_policy(name, **own), rest
 
 
 def ktnas(
@@ -48,13 +81,9 @@ def ktnas(
         UnknownNameError: ``embedder`` is a string outside ``EMBEDDERS``.
         InvalidSettingError: ``"arch2vec"`` for a space without a table.
     """
-    if embedder is None:
-        embedder = "node2vec"
-    if isinstance(embedder, str):
-        if embedder not in EMBEDDERS:
-            raise UnknownNameError("embedder", embedder, EMBEDDERS)
-        embedder = EMBEDDERS[embedder](space)
-    policy = TransferRank(embedder=embedder, n=n, m=m, bootstrap_once=bootstrap_once)
+    policy = TransferRank(
+        embedder=_embedder(space, embedder), n=n, m=m, bootstrap_once=bootstrap_once
+    )
     return MultiTaskEvolution(space, tasks, transfer=policy, seed=seed, **options)
 
 
@@ -98,7 +127,25 @@ def emtnas(
 
 
 def evolution(
-    space: SearchSpace[Any], tasks: Sequence[str], *, seed: int | None = None, **options: Any
+    space: SearchSpace[Any],
+    tasks: Sequence[str],
+    *,
+    seed: int | None = None,
+    transfer: TransferPolicy | str | None = None,
+    **options: Any,
 ) -> MultiTaskEvolution:
-    """The same multi-population engine with no transfer between tasks."""
-    return MultiTaskEvolution(space, tasks, seed=seed, **options)
+    """The same multi-population engine with no transfer between tasks.
+
+    ``transfer`` picks a transfer policy: a ``TransferPolicy``, or a name of
+    ``tasknas.transfer.TRANSFER_POLICIES`` (``"none"``, the default, ``"uniform"``,
+    ``"elite"``, ``"random"``, ``"transfer_rank"``). A named policy takes its own options
+    from ``options`` (``n``, ``rmp``, ``m``, ``embedder`` as an ``EMBEDDERS`` name, ...); the
+    rest go to ``MultiTaskEvolution``. ``"random"`` acts only through crossover: give it a
+    ``crossover_prob`` above 0 (``emtnas`` uses 1).
+
+    Raises:
+        UnknownNameError: ``transfer`` or an ``embedder`` is an unknown name.
+    """
+    if isinstance(transfer, str):
+        transfer, options = _named_policy(space, transfer, options)
+    return MultiTaskEvolution(space, tasks, transfer=transfer, seed=seed, **options)

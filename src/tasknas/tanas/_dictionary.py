@@ -12,7 +12,6 @@ may write to a dictionary.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import multiprocessing
@@ -24,16 +23,18 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
+from tasknas._progress import Progress, prefixed
+from tasknas._seeds import derive, name_key
+from tasknas._validation import check_seed
 from tasknas.errors import DataFileError, InvalidSettingError, RunStoreError, UnknownNameError
 from tasknas.nn import SmallCNN
 from tasknas.oneshot import fuse_search
 from tasknas.spaces import get_space
 from tasknas.tanas._entry import DictionaryEntry, folder_name
-from tasknas.tanas._epsnet import Progress, build_epsnet, load_task, train_epsnet
-from tasknas.tanas._settings import DEFAULT_BASE_TASKS, TANASSettings, check_seed
+from tasknas.tanas._epsnet import build_epsnet, load_task, train_epsnet
+from tasknas.tanas._settings import DEFAULT_BASE_TASKS, TANASSettings
 from tasknas.tasks import parse_task_spec
 
 __all__ = [
@@ -266,7 +267,7 @@ class TaskDictionary:
         if workers == 1 or len(todo) <= 1:
             for number, name in enumerate(todo, 1):
                 _log.info("building dictionary task %s (%d/%d)", name, number, len(todo))
-                report = _prefixed(progress, f"[{number}/{len(todo)}] ")
+                report = prefixed(progress, f"[{number}/{len(todo)}] ")
                 self._record(settings, _build_entry(self.root, name, settings, seed, report))
         else:
             self._build_parallel(todo, settings, seed, min(workers, len(todo)), progress)
@@ -362,7 +363,7 @@ def _build_entry(
         task,
         settings=settings.dictionary_fuse,
         seed=task_seed(seed, name),
-        progress=_prefixed(progress, f"{name}: "),
+        progress=prefixed(progress, f"{name}: "),
     )
     folder = folder_name(name)
     (root / folder).mkdir(parents=True, exist_ok=True)
@@ -396,17 +397,4 @@ def _build_entry_process(
 
 def task_seed(seed: int, name: str) -> int:
     """The FUSE seed of task ``name`` in a build with ``seed``: distinct per task, stable."""
-    words = np.frombuffer(hashlib.sha256(name.encode()).digest()[:8], dtype=np.uint32)
-    state = np.random.SeedSequence([seed, *words.tolist()]).generate_state(1, dtype=np.uint64)
-    return int(state[0] >> np.uint64(1))
-
-
-def _prefixed(progress: Progress | None, prefix: str) -> Progress | None:
-    """``progress`` with ``prefix`` put before every message."""
-    if progress is None:
-        return None
-
-    def report(message: str, done: int, total: int) -> None:
-        progress(prefix + message, done, total)
-
-    return report
+    return derive(seed, *name_key(name, words=2))

@@ -23,11 +23,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from tasknas._progress import Progress
 from tasknas.errors import InvalidSettingError
 from tasknas.similarity import DistanceMatrix, diagonal_fisher, fisher_distance
 from tasknas.tanas._dictionary import TaskDictionary
 from tasknas.tanas._entry import DictionaryEntry
-from tasknas.tanas._epsnet import Progress, build_epsnet, epsnet_trainer, load_task, train_epsnet
+from tasknas.tanas._epsnet import build_epsnet, epsnet_trainer, load_task, train_epsnet
 from tasknas.tanas._settings import TANASSettings
 from tasknas.tasks import ImageTask
 

@@ -8,20 +8,16 @@ informations comparable (see ``tasknas.similarity.task_distance``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
+from tasknas._progress import Progress
 from tasknas.nn import SmallCNN
 from tasknas.tanas._settings import TANASSettings
 from tasknas.tasks import ImageTask, load_image_task
 from tasknas.training import ProgressCallback, Trainer, seeded
 
-__all__ = ["Progress", "build_epsnet", "epsnet_trainer", "load_task", "train_epsnet"]
+__all__ = ["build_epsnet", "epsnet_trainer", "load_task", "train_epsnet"]
 
 _log = logging.getLogger(__name__)
-
-#: ``progress(message, done, total)``: reports how far a long step has come.
-Progress = Callable[[str, int, int], object]
-
 
 def load_task(spec: str | ImageTask, settings: TANASSettings) -> ImageTask:
     """The task ``spec`` with the settings' split sizes and data seed (a task passes through)."""
@@ -57,7 +53,7 @@ def epsnet_trainer(
     """The trainer of ε-networks (Adam, ``cnn_epochs``), reporting batches to ``progress``."""
     callbacks = []
     if progress is not None:
-        callbacks.append(ProgressCallback(lambda done, total: progress(label, done, total)))
+        callbacks.append(ProgressCallback(progress, label))
     return Trainer(
         epochs=settings.cnn_epochs,
         batch_size=settings.batch_size,

@@ -7,13 +7,15 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from tasknas._progress import Progress
+from tasknas._validation import check_seed
 from tasknas.errors import UnknownNameError
 from tasknas.oneshot import fuse_search
 from tasknas.spaces import DartsGenotype, DartsSpace, get_space
 from tasknas.tanas._dictionary import CELL_SPACE, TaskDictionary
 from tasknas.tanas._distance import target_distances
-from tasknas.tanas._epsnet import Progress, load_task
-from tasknas.tanas._settings import SEARCH_SPACE_NAMES, TANASSettings, check_seed
+from tasknas.tanas._epsnet import load_task
+from tasknas.tanas._settings import SEARCH_SPACE_NAMES, TANASSettings
 from tasknas.tanas._space import task_aware_space
 
 __all__ = ["SEARCH_SPACES", "closest_tasks", "run_fuse"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasknas._torch import DEVICES
+from tasknas._validation import check_int, check_seed
 from tasknas.errors import InvalidSettingError
 from tasknas.oneshot import FuseSettings
 
@@ -97,7 +98,7 @@ class TANASSettings:
 
     def __post_init__(self) -> None:
         for name in _COUNTS:
-            _check_int(name, getattr(self, name), 0 if name.endswith("seed") else 1)
+            check_int(name, getattr(self, name), 0 if name.endswith("seed") else 1)
         if not (isinstance(self.cnn_lr, int | float) and self.cnn_lr > 0):
             raise InvalidSettingError(f"cnn_lr must be a number > 0, got {self.cnn_lr!r}")
         if self.device not in DEVICES:
@@ -134,13 +135,3 @@ class TANASSettings:
                 values[name] = FuseSettings(**values[name])
         return cls(**values)
 
-
-def _check_int(name: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InvalidSettingError(f"{name} must be an integer >= {minimum}, got {value!r}")
-
-
-def check_seed(seed: object) -> int:
-    """``seed`` if it is an integer >= 0, else ``InvalidSettingError``."""
-    _check_int("seed", seed, 0)
-    return int(seed)  # type: ignore[call-overload]

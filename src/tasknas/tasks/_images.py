@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from tasknas._seeds import seed_rng
+from tasknas._validation import check_seed, optional_positive_int
 from tasknas.errors import InvalidSettingError
 from tasknas.tasks._imagespec import ImageTaskSpec, parse_task_spec, resolve_dataset
 from tasknas.tasks._npz import SPLITS, ImageFile, load_image_file
@@ -98,12 +100,12 @@ def load_image_task(
     for index, split in enumerate(SPLITS):
         source, rows = plan[split]
         labels = file.y[source][rows]
-        keep, task_labels = _select(spec, file, labels, balanced, _rng(seed, _BALANCE, index))
+        keep, task_labels = _select(spec, file, labels, balanced, seed_rng(seed, _BALANCE, index))
         cap = caps[split]
         if cap is not None and cap < len(keep):
-            chosen = stratified_sample(task_labels, cap, _rng(seed, _CAP, index))
+            chosen = stratified_sample(task_labels, cap, seed_rng(seed, _CAP, index))
             keep, task_labels = keep[chosen], task_labels[chosen]
-        order = _rng(seed, _SHUFFLE, index).permutation(len(keep))
+        order = seed_rng(seed, _SHUFFLE, index).permutation(len(keep))
         if len(keep) == 0:
             raise InvalidSettingError(f"task {spec.name!r} has no {split} images (seed {seed})")
         data[split] = _tensors(file.x[source][rows[keep[order]]], task_labels[order])
@@ -131,11 +133,9 @@ def load_image_task(
 def _check_settings(
     seed: int, caps: dict[str, int | None], val_fraction: float, test_fraction: float
 ) -> None:
-    if seed < 0:
-        raise InvalidSettingError(f"seed must be >= 0, got {seed}")
+    check_seed(seed)
     for name, cap in caps.items():
-        if cap is not None and cap < 1:
-            raise InvalidSettingError(f"{name} must be >= 1 or None, got {cap}")
+        optional_positive_int(name, cap)
     for name, fraction in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
         if not 0 < fraction < 1:
             raise InvalidSettingError(f"{name} must be in (0, 1), got {fraction}")
@@ -143,10 +143,6 @@ def _check_settings(
         raise InvalidSettingError(
             f"val_fraction + test_fraction must be < 1, got {val_fraction + test_fraction}"
         )
-
-
-def _rng(seed: int, stream: int, split: int) -> np.random.Generator:
-    return np.random.default_rng([seed, stream, split])
 
 
 def _select(

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tasknas._seeds import seed_rng
+from tasknas._validation import check_seed, positive_int
 from tasknas.errors import InvalidSettingError
 from tasknas.tasks._images import _tensors
 from tasknas.tasks._imagespec import resolve_dataset
@@ -50,24 +52,23 @@ def multimnist(
     Same arguments, same images and labels, bit for bit.
 
     Raises:
-        InvalidSettingError: a size below 1 or a shift outside ``[0, 28]``.
+        InvalidSettingError: a bad seed, a size below 1 or a shift outside ``[0, 28]``.
     """
+    seed = check_seed(seed)
     sizes = {"train": n_train, "val": n_val, "test": n_test}
-    for key, size in sizes.items():
-        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            raise InvalidSettingError(f"n_{key} must be an integer >= 1, got {size!r}")
+    sizes = {key: positive_int(f"n_{key}", size) for key, size in sizes.items()}
     if isinstance(shift, bool) or not isinstance(shift, int) or not 0 <= shift <= 28:
         raise InvalidSettingError(f"shift must be an integer in [0, 28], got {shift!r}")
     file = load_image_file(resolve_dataset("mnist"))
     images, labels = file.x["test"], file.y["test"]
     val_pool, test_pool, train_pool = carve(
-        labels, list(POOL_FRACTIONS), np.random.default_rng([seed, _POOLS])
+        labels, list(POOL_FRACTIONS), seed_rng(seed, _POOLS)
     )
     pools = {"train": train_pool, "val": val_pool, "test": test_pool}
     data = {}
     for index, split in enumerate(SPLITS):
         pool, size = pools[split], sizes[split]
-        rng = np.random.default_rng([seed, _PAIRS, index])
+        rng = seed_rng(seed, _PAIRS, index)
         first = rng.integers(len(pool), size=size)
         second = (first + rng.integers(1, len(pool), size=size)) % len(pool)  # never `first`
         left, right = pool[first], pool[second]

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tasknas._seeds import seed_rng
+from tasknas._validation import check_seed, optional_positive_int
 from tasknas.errors import DataFileError, InvalidSettingError, UnknownNameError
 from tasknas.tasks._images import _tensors
 from tasknas.tasks._imagespec import resolve_dataset
@@ -119,11 +121,9 @@ def load_multitask_set(
         DataFileError: the file is missing or not a multi-task file.
         InvalidSettingError: a negative seed or a split size below 1.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InvalidSettingError(f"seed must be an integer >= 0, got {seed!r}")
+    seed = check_seed(seed)
     for key, cap in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test)):
-        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
-            raise InvalidSettingError(f"{key} must be an integer >= 1 or None, got {cap!r}")
+        optional_positive_int(key, cap)
     sizes = {k: v for k, v in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test))}
     sizes = {k: v for k, v in sizes.items() if v is not None}
     text = os.fspath(name_or_path)
@@ -161,9 +161,9 @@ def _assemble(
         keep = rows[split]
         cap = caps[split]
         if cap is not None and cap < len(keep):
-            rng = np.random.default_rng([seed, _CAP, index])
+            rng = seed_rng(seed, _CAP, index)
             keep = keep[stratified_sample(labels[keep, finest], cap, rng)]
-        keep = keep[np.random.default_rng([seed, _SHUFFLE, index]).permutation(len(keep))]
+        keep = keep[seed_rng(seed, _SHUFFLE, index).permutation(len(keep))]
         if len(keep) == 0:
             raise InvalidSettingError(f"multi-task set {name!r} has no {split} images")
         data[split] = _tensors(file.x[UNSPLIT][keep], labels[keep])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tasknas._seeds import seed_rng
 from tasknas.errors import InvalidSettingError
 from tasknas.tasks._npz import SPLITS, UNSPLIT, ImageFile
 
@@ -89,7 +90,7 @@ def plan_splits(
     targets = [s for s in SPLITS if s in missing or s == source]
     carved = [s for s in targets if s != "train"]
     fractions = {"val": val_fraction, "test": test_fraction}
-    rng = np.random.default_rng([seed, 0])
+    rng = seed_rng(seed, 0)
     parts = carve(file.y[source], [fractions[s] for s in carved], rng)
     for split, rows in zip([*carved, "train"], parts, strict=True):
         if len(rows) == 0:

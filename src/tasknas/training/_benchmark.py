@@ -21,8 +21,8 @@ import inspect
 from collections.abc import Sequence
 from typing import Any
 
+from tasknas._validation import check_choice
 from tasknas.errors import InvalidSettingError
-from tasknas.training._checks import check_choice
 from tasknas.training._evaluator import TrainingEvaluator
 from tasknas.training._image_evaluator import ImageEvaluator
 from tasknas.training._supernet import SupernetEvaluator

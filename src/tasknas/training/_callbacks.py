@@ -10,15 +10,16 @@ trainer checks it after every batch and every epoch, and an epoch cut short is s
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import torch
 from torch import nn
 
+from tasknas._validation import check_choice, positive_int
 from tasknas.errors import InvalidSettingError
 
 if TYPE_CHECKING:
+    from tasknas._progress import Progress
     from tasknas.training._history import History
     from tasknas.training._trainer import Trainer
 
@@ -26,6 +27,7 @@ __all__ = ["Callback", "EarlyStopping", "LoggingCallback", "ProgressCallback"]
 
 _log = logging.getLogger(__name__)
 _MODES = ("min", "max")
+_UNITS = ("batch", "epoch")
 
 
 class Callback:
@@ -64,10 +66,8 @@ class EarlyStopping(Callback):
         restore_best: bool = True,
         min_delta: float = 0.0,
     ) -> None:
-        if mode not in _MODES:
-            raise InvalidSettingError(f"unknown mode {mode!r}; valid choices: {', '.join(_MODES)}")
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
-            raise InvalidSettingError(f"patience must be an integer >= 1, got {patience!r}")
+        check_choice("mode", mode, _MODES)
+        positive_int("patience", patience)
         if min_delta < 0:
             raise InvalidSettingError(f"min_delta must be >= 0, got {min_delta!r}")
         self.monitor = monitor
@@ -160,21 +160,38 @@ class LoggingCallback(Callback):
 
 
 class ProgressCallback(Callback):
-    """Call ``fn(done_batches, total_batches)`` after every batch (e.g. to drive a progress bar).
+    """Report the fit to a ``tasknas._progress.Progress``: ``progress(message, done, total)``.
 
-    ``total_batches`` is the planned number for the whole fit; a fit stopped early ends
-    before ``done_batches`` reaches it.
+    ``per="batch"`` (default): after every batch, ``progress(label, done_batches,
+    total_batches)``, where ``total_batches`` is the planned number for the whole fit (a fit
+    stopped early ends before ``done_batches`` reaches it). ``per="epoch"``: after every
+    epoch, ``progress(f"{label} epoch {e}/{E}", e, E)``.
     """
 
-    def __init__(self, fn: Callable[[int, int], object]) -> None:
-        self.fn = fn
+    def __init__(
+        self, progress: Progress, label: str = "", *, per: Literal["batch", "epoch"] = "batch"
+    ) -> None:
+        check_choice("progress unit", per, _UNITS)
+        self.progress = progress
+        self.label = label
+        self.per = per
         self._done = 0
         self._total = 0
 
     def on_fit_start(self, trainer: Trainer, model: nn.Module) -> None:
         self._done = 0
-        self._total = trainer.fit_info.total_steps if trainer.fit_info else 0
+        info = trainer.fit_info
+        if info is None:
+            self._total = 0
+        else:
+            self._total = info.total_steps if self.per == "batch" else info.epochs
 
     def on_batch_end(self, step: int, logs: dict[str, float]) -> None:
-        self._done += 1
-        self.fn(self._done, self._total)
+        if self.per == "batch":
+            self._done += 1
+            self.progress(self.label, self._done, self._total)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        if self.per == "epoch":
+            done = epoch + 1
+            self.progress(f"{self.label} epoch {done}/{self._total}", done, self._total)

@@ -16,9 +16,9 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from tasknas._validation import positive_int
 from tasknas.nn import count_parameters
 from tasknas.spaces import SearchSpace
-from tasknas.training._checks import positive_int
 from tasknas.training._image_evaluator import METRIC, TEST_METRIC, ImageEvaluator
 from tasknas.trial import Result
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from tasknas.errors import InvalidSettingError
+from tasknas._validation import check_choice
 
 __all__ = ["History"]
 
@@ -59,8 +59,7 @@ class History:
         """
         self._check_key(key)
         mode = mode or ("min" if "loss" in key else "max")
-        if mode not in _MODES:
-            raise InvalidSettingError(f"unknown mode {mode!r}; valid choices: {', '.join(_MODES)}")
+        check_choice("mode", mode, _MODES)
         sign = 1.0 if mode == "min" else -1.0
         return min(self.records, key=lambda record: sign * record[key])
 
@@ -71,7 +70,4 @@ class History:
     def _check_key(self, key: str) -> None:
         if not self.records:
             raise IndexError("history is empty")
-        if key not in self.records[0]:
-            raise InvalidSettingError(
-                f"unknown history key {key!r}; valid choices: {', '.join(self.records[0])}"
-            )
+        check_choice("history key", key, tuple(self.records[0]))

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
+from tasknas._seeds import derive, name_key
 from tasknas._torch import resolve_device
-from tasknas.errors import InvalidSettingError
+from tasknas._validation import check_seed, non_negative, optional_positive_int, positive_int
+from tasknas.errors import InvalidSettingError, TasknasError, UnknownNameError
 from tasknas.evaluator import Evaluator
 from tasknas.spaces import SearchSpace, get_space
 from tasknas.tasks import Task
-from tasknas.training._checks import non_negative, positive_int
-from tasknas.training._networks import default_layers, derive, make_network, stable_int
+from tasknas.training._networks import default_layers, make_network
 from tasknas.training._trainer import Trainer
 
 if TYPE_CHECKING:
@@ -31,10 +32,6 @@ _log = logging.getLogger(__name__)
 
 #: The objective metric (validation accuracy, %) and the held-out one (test accuracy, %).
 METRIC, TEST_METRIC = "val_acc", "test_acc"
-
-
-def _optional_size(name: str, value: int | None) -> int | None:
-    return None if value is None else positive_int(name, value)
 
 
 class ImageEvaluator(Evaluator):
@@ -78,13 +75,17 @@ class ImageEvaluator(Evaluator):
         from tasknas.tasks import parse_task_spec
 
         self._space = get_space(space) if isinstance(space, str) else space
-        names = tuple(str(t).strip() for t in tasks)
-        if not names:
+        typed = tuple(str(t).strip() for t in tasks)
+        if not typed:
             raise InvalidSettingError("no task given; name image tasks such as mnist,fashion_mnist")
+        # One canonical name per task ("fashion_mnist:1" is "fashion_mnist:Trouser"), so two
+        # spellings of one task are one task here, in the store and in a TA-NAS dictionary.
+        names = tuple(parse_task_spec(t).name for t in typed)  # raises naming the bad part
         if len(set(names)) != len(names):
-            raise InvalidSettingError(f"a task is named twice in {', '.join(names)}")
-        for name in names:
-            parse_task_spec(name)  # raises naming the bad data set or class
+            twice = sorted({n for n in names if names.count(n) > 1})
+            raise InvalidSettingError(
+                f"a task is named twice in {', '.join(typed)} (as {', '.join(twice)})"
+            )
         self._tasks = {
             n: Task(n, METRIC, description=f"image classification: {n}", test_metric=TEST_METRIC)
             for n in names
@@ -97,14 +98,11 @@ class ImageEvaluator(Evaluator):
         self.lr = non_negative("lr", lr, strict=True)
         self.momentum = non_negative("momentum", momentum, strict=True)
         self.weight_decay = non_negative("weight_decay", weight_decay)
-        self.n_train = _optional_size("n_train", n_train)
-        self.n_val = _optional_size("n_val", n_val)
-        self.n_test = _optional_size("n_test", n_test)
-        for label, value in (("data_seed", data_seed), ("seed", seed)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise InvalidSettingError(f"{label} must be an integer >= 0, got {value!r}")
-        self.data_seed = data_seed
-        self.seed = seed
+        self.n_train = optional_positive_int("n_train", n_train)
+        self.n_val = optional_positive_int("n_val", n_val)
+        self.n_test = optional_positive_int("n_test", n_test)
+        self.data_seed = check_seed(data_seed, "data_seed")
+        self.seed = check_seed(seed)
         resolve_device(device)
         self.device = device
         self._data: dict[str, ImageTask] = {}
@@ -127,6 +125,20 @@ class ImageEvaluator(Evaluator):
     @property
     def tasks(self) -> Mapping[str, Task]:
         return self._tasks
+
+    def task(self, name: str) -> Task:
+        """The task ``name`` names, in any spelling of its spec (``mnist:1``, ``mnist:one``)."""
+        if name in self._tasks:
+            return self._tasks[name]
+        from tasknas.tasks import parse_task_spec
+
+        try:
+            canonical = parse_task_spec(name).name
+        except TasknasError:
+            canonical = None
+        if canonical not in self._tasks:
+            raise UnknownNameError("task", name, self._tasks)
+        return self._tasks[canonical]
 
     def prepare(self) -> None:
         """Load every task's data (fails now on a bad file or an empty split)."""
@@ -163,7 +175,7 @@ class ImageEvaluator(Evaluator):
 
     def task_seed(self, task: str, *keys: int) -> int:
         """A seed for ``task`` that depends on ``seed``, the task's name and ``keys`` only."""
-        return derive(self.seed, stable_int(task), *keys)
+        return derive(self.seed, *name_key(task), *keys)
 
     def trainer(self, *, epochs: int, seed: int, scheduler: str | None, **kwargs: Any) -> Trainer:
         """The SGD (Nesterov) ``Trainer`` of these settings."""

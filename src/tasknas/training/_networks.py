@@ -6,11 +6,9 @@ stage for NB201 (three stages). Weights are initialised under ``seeded(seed)``.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 from torch import nn
 
 from tasknas._torch import seeded
@@ -20,10 +18,8 @@ from tasknas.spaces import DartsGenotype, DartsSpace, NB201Cell, NB201Space, Sea
 __all__ = [
     "DEPTH_KEYWORDS",
     "default_layers",
-    "derive",
     "make_network",
     "make_supernet",
-    "stable_int",
 ]
 
 #: Per genotype or space type: the constructor keyword that sets the depth, and the
@@ -47,17 +43,6 @@ def _depth(obj: object) -> tuple[str, int]:
 def default_layers(space: SearchSpace[Any]) -> int:
     """The default depth of ``space``'s networks."""
     return _depth(space)[1]
-
-
-def stable_int(text: str) -> int:
-    """A 32-bit integer that depends only on ``text`` (not on ``PYTHONHASHSEED``)."""
-    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:4], "little")
-
-
-def derive(seed: int, *keys: int) -> int:
-    """A 63-bit seed that depends only on ``seed`` and ``keys`` (a stream, then indices)."""
-    state = np.random.SeedSequence((seed, *keys)).generate_state(1, dtype=np.uint64)
-    return int(state[0] >> np.uint64(1))
 
 
 def make_network(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import torch
 
-from tasknas.training._checks import check_choice
+from tasknas._validation import check_choice
 
 __all__ = ["OPTIMIZERS", "SCHEDULERS", "build_optimizer", "build_scheduler"]
 

@@ -35,13 +35,15 @@ from typing import Any
 
 import numpy as np
 
+from tasknas._seeds import name_key, seed_rng
 from tasknas._torch import resolve_device
+from tasknas._validation import check_int
 from tasknas.errors import InvalidSettingError, TasknasError
 from tasknas.evaluator import GenerationEvaluator
 from tasknas.nn import count_parameters
 from tasknas.spaces import SearchSpace
 from tasknas.training._image_evaluator import METRIC, ImageEvaluator
-from tasknas.training._networks import make_supernet, stable_int
+from tasknas.training._networks import make_supernet
 from tasknas.training._optim import build_optimizer
 from tasknas.training._supernet_state import EpochPlan, Sampler, TaskSupernet, plan_lr
 from tasknas.trial import Result, Trial
@@ -82,12 +84,10 @@ class SupernetEvaluator(ImageEvaluator, GenerationEvaluator):
         super().__init__(space, tasks, **kwargs)
         if not 0.0 <= parent_prob <= 1.0:
             raise InvalidSettingError(f"parent_prob must be in [0, 1], got {parent_prob!r}")
-        if isinstance(parents, bool) or not isinstance(parents, int) or parents < 0:
-            raise InvalidSettingError(f"parents must be an integer >= 0, got {parents!r}")
         if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int)):
             raise InvalidSettingError(f"budget must be a whole number or None, got {budget!r}")
         self.parent_prob = float(parent_prob)
-        self.parents = parents
+        self.parents = check_int("parents", parents, 0)
         self.budget = budget if budget is None or budget > 0 else None
         self.checkpoint_dir: Path | None = None
         self._states: dict[str, TaskSupernet] = {}
@@ -197,7 +197,7 @@ class SupernetEvaluator(ImageEvaluator, GenerationEvaluator):
         plans = state.skip_to_checkpoint(path, device)
         data = self.data(task)
         for plan in plans:
-            rng = np.random.default_rng(self.task_seed(task, _SAMPLE, plan.generation))
+            rng = seed_rng(self.task_seed(task, _SAMPLE, plan.generation))
             sampler = Sampler(state.network, plan, self.parent_prob, rng)
             for group in state.optimizer.param_groups:
                 group["lr"] = plan.lr
@@ -243,4 +243,4 @@ class SupernetEvaluator(ImageEvaluator, GenerationEvaluator):
     def _checkpoint(self, task: str) -> Path | None:
         if self.checkpoint_dir is None:
             return None
-        return self.checkpoint_dir / f"supernet-{stable_int(task):08x}.pt"
+        return self.checkpoint_dir / f"supernet-{name_key(task)[0]:08x}.pt"

@@ -15,15 +15,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tasknas._seeds import derive
 from tasknas._torch import resolve_device, seeded
+from tasknas._validation import check_choice, check_seed, non_negative, positive_int
 from tasknas.errors import InvalidSettingError
 from tasknas.training._callbacks import Callback
-from tasknas.training._checks import check_choice, non_negative, positive_int
 from tasknas.training._history import History
 from tasknas.training._optim import OPTIMIZERS, SCHEDULERS, build_optimizer, build_scheduler
 
@@ -59,12 +59,6 @@ class FitInfo:
     def total_steps(self) -> int:
         """Planned optimiser steps over the whole fit."""
         return self.epochs * self.steps_per_epoch
-
-
-def _epoch_seed(seed: int, epoch: int) -> int:
-    """An independent 63-bit seed for the data order of ``epoch``."""
-    state = np.random.SeedSequence((seed, epoch)).generate_state(1, dtype=np.uint64)
-    return int(state[0] >> np.uint64(1))
 
 
 class Trainer:
@@ -124,9 +118,7 @@ class Trainer:
         )
         resolve_device(device)
         self.device = device
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise InvalidSettingError(f"seed must be an integer >= 0, got {seed!r}")
-        self.seed = seed
+        self.seed = check_seed(seed)
         self.callbacks = tuple(callbacks)
         for callback in self.callbacks:
             if not isinstance(callback, Callback):
@@ -289,7 +281,7 @@ class Trainer:
         device: torch.device,
     ) -> tuple[dict[str, float], int]:
         model.train()
-        generator = torch.Generator().manual_seed(_epoch_seed(self.seed, epoch))
+        generator = torch.Generator().manual_seed(derive(self.seed, epoch))  # epoch's order
         order = torch.randperm(len(train), generator=generator).to(train.x.device)
         loss_sum = torch.zeros((), device=device)
         metric_sum: torch.Tensor | float = torch.zeros((), device=device)

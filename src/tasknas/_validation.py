@@ -1,0 +1,83 @@
+"""Argument checks shared by the whole library.
+
+Each check returns the value it accepted (normalised: ``int`` or ``float``) or raises
+``InvalidSettingError`` with one line that names the argument, the bad value and what is
+valid, so the CLI can print it as it is. Integers are ``int`` or numpy integers, never
+``bool``; numbers are finite ``int`` or ``float`` values, never ``bool``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+
+from tasknas.errors import InvalidSettingError
+
+__all__ = [
+    "as_int",
+    "check_choice",
+    "check_int",
+    "check_seed",
+    "non_negative",
+    "optional_positive_int",
+    "positive_int",
+]
+
+
+def as_int(value: object) -> int | None:
+    """``value`` as an ``int`` if it is an integer (``int``, a numpy integer; not a ``bool``),
+    else ``None``."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    return None
+
+
+def check_int(name: str, value: object, minimum: int = 0) -> int:
+    """``value`` as an ``int`` if it is an integer >= ``minimum``, else an error."""
+    number = as_int(value)
+    if number is None or number < minimum:
+        raise InvalidSettingError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return number
+
+
+def positive_int(name: str, value: object) -> int:
+    """``value`` as an ``int`` if it is an integer >= 1, else an error."""
+    return check_int(name, value, 1)
+
+
+def optional_positive_int(name: str, value: object) -> int | None:
+    """``None``, or ``value`` as an ``int`` if it is an integer >= 1, else an error."""
+    if value is None:
+        return None
+    number = as_int(value)
+    if number is None or number < 1:
+        raise InvalidSettingError(f"{name} must be an integer >= 1 or None, got {value!r}")
+    return number
+
+
+def check_seed(seed: object, name: str = "seed") -> int:
+    """``seed`` as an ``int`` if it is an integer >= 0; a ``bool`` or a float is refused."""
+    return check_int(name, seed, 0)
+
+
+def non_negative(name: str, value: object, *, strict: bool = False) -> float:
+    """``value`` as a ``float`` if it is a finite number >= 0 (> 0 with ``strict``)."""
+    real = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    number = float(value) if real else math.nan  # type: ignore[arg-type]
+    if not math.isfinite(number) or number < 0 or (strict and number == 0):
+        bound = "> 0" if strict else ">= 0"
+        raise InvalidSettingError(f"{name} must be a finite number {bound}, got {value!r}")
+    return number
+
+
+def check_choice(
+    kind: str, value: str | None, choices: Sequence[str], *, optional: bool = False
+) -> None:
+    """An error naming ``value`` and the valid ``choices`` unless it is one of them (or
+    ``None`` with ``optional``)."""
+    if optional and value is None:
+        return
+    if value not in choices:
+        valid = ", ".join([*choices, *(["None"] if optional else [])])
+        raise InvalidSettingError(f"unknown {kind} {value!r}; valid choices: {valid}")
