@@ -35,11 +35,11 @@ import torch
 
 import tasknas
 from tasknas import Runner, get_benchmark
+from tasknas.benchmarks.train import TrainingEvaluator
 from tasknas.evaluator import Evaluator, Latency
 from tasknas.execution import Executor, LocalExecutor, RayExecutor
 from tasknas.strategies import STRATEGIES
 from tasknas.testing import FakeEvaluator
-from tasknas.training import TrainingEvaluator
 from tasknas.trial import Trial
 
 SEED = 0

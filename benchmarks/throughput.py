@@ -23,8 +23,8 @@ import torch
 import torch.nn.functional as F
 
 import tasknas
+from tasknas.benchmarks.train import TrainingEvaluator
 from tasknas.spaces import get_space
-from tasknas.training import TrainingEvaluator
 
 
 def plain_loop(evaluator: TrainingEvaluator, arch: object, task: str) -> float:

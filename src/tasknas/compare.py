@@ -9,9 +9,7 @@ seed (``tasknas.stats.paired_difference``).
 from __future__ import annotations
 
 import math
-import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +19,7 @@ from tasknas._progress import Progress, Tracker
 from tasknas._validation import as_int, check_seed
 from tasknas.benchmarks import TabularBenchmark, get_benchmark
 from tasknas.errors import InvalidSettingError, UnknownNameError
+from tasknas.execution import Executor, executor_for
 from tasknas.runner import Runner, RunResult, check_budget
 from tasknas.stats import PairedDifference, paired_difference
 from tasknas.strategies import STRATEGIES
@@ -234,25 +233,31 @@ def paired_summaries(
     return out
 
 
-def _seed_run(
-    benchmark: str,
-    name: str,
-    tasks: tuple[str, ...],
-    seed: int,
-    budget: int,
-    until_optimum: bool = False,
-) -> SeedRun:
-    bench = get_benchmark(benchmark)
-    strategy = STRATEGIES.get(name)(bench.space, tasks, seed=seed)
+@dataclass(frozen=True)
+class _SeedJob:
+    """One run of ``compare_strategies``: picklable, for any executor."""
+
+    benchmark: str
+    strategy: str
+    tasks: tuple[str, ...]
+    seed: int
+    budget: int
+    until_optimum: bool = False
+
+
+def _seed_run(job: _SeedJob) -> SeedRun:
+    """Run ``job`` (in whatever process the executor chose)."""
+    bench = get_benchmark(job.benchmark)
+    strategy = STRATEGIES.get(job.strategy)(bench.space, job.tasks, seed=job.seed)
     until = None
-    if until_optimum:
-        optimum = {t: bench.best_objective(t) for t in tasks}
+    if job.until_optimum:
+        optimum = {t: bench.best_objective(t) for t in job.tasks}
 
         def until(task: str, arch: Any, result: Result) -> bool:
             return result.ok and result.objective >= optimum[task]
 
-    result = Runner(strategy, bench, budget=budget, until=until).run()
-    return SeedRun(name, seed, result, tuple(strategy.transfer_log))
+    result = Runner(strategy, bench, budget=job.budget, until=until).run()
+    return SeedRun(job.strategy, job.seed, result, tuple(strategy.transfer_log))
 
 
 def _seed_list(seeds: int | Sequence[int]) -> list[int]:
@@ -278,6 +283,7 @@ def compare_strategies(
     budget: int = 200,
     progress: Progress | None = None,
     workers: int = 1,
+    executor: Executor | None = None,
     until_optimum: bool = False,
     on_run: RunHook | None = None,
 ) -> CompareResult:
@@ -291,8 +297,11 @@ def compare_strategies(
         budget: distinct evaluations per task and run.
         progress: ``progress(f"{strategy} seed {seed}", done, total)`` after each finished
             run (``tasknas._progress``); ``total`` is the number of runs.
-        workers: processes that run seeds in parallel (1: in this process). Results do not
-            depend on it: every run is seeded on its own.
+        workers: processes that run seeds in parallel (1: in this process), without
+            ``executor``. Results do not depend on it: every run is seeded on its own.
+        executor: where the runs go, one job each (``Executor.map_unordered``), e.g. a
+            ``RayExecutor``; left open (default: chosen by ``workers``). Results do not
+            depend on it either.
         until_optimum: stop each task once its validation optimum is evaluated (the
             runner's ``until`` rule; ``budget`` is then the cap per task). A stopped task's
             population no longer changes, so the other tasks of a multi-task strategy see
@@ -308,33 +317,20 @@ def compare_strategies(
         raise InvalidSettingError("compare needs at least one strategy")
     seed_list = _seed_list(seeds)
     check_budget(budget, tasks)
-    if workers < 1:
-        raise InvalidSettingError(f"workers must be >= 1, got {workers}")
     jobs = [
-        (benchmark, name, tasks, seed, budget, until_optimum)
+        _SeedJob(benchmark, name, tasks, seed, budget, until_optimum)
         for name in factories
         for seed in seed_list
     ]
-    runs: list[SeedRun] = []
+    done: dict[int, SeedRun] = {}
     tracker = Tracker(progress, len(jobs))
-    if workers == 1 or len(jobs) == 1:
-        for job in jobs:
-            runs.append(_seed_run(*job))
+    with executor_for(executor, workers, len(jobs)) as runner:
+        for index, run in runner.map_unordered(_seed_run, jobs):
+            done[index] = run
             if on_run is not None:
-                on_run(runs[-1])
-            tracker.step(f"{job[1]} seed {job[3]}")
-    else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
-            futures = {pool.submit(_seed_run, *job): job for job in jobs}
-            done: dict[tuple[str, int], SeedRun] = {}
-            for future in as_completed(futures):
-                run = future.result()
-                done[(run.strategy, run.seed)] = run
-                if on_run is not None:
-                    on_run(run)
-                tracker.step(f"{run.strategy} seed {run.seed}")
-            runs = [done[(job[1], job[3])] for job in jobs]
+                on_run(run)
+            tracker.step(f"{run.strategy} seed {run.seed}")
+    runs = [done[index] for index in range(len(jobs))]
     runs_t = tuple(runs)
     return CompareResult(
         benchmark, tasks, budget, summarize_runs(runs_t, bench, tasks, budget), runs_t

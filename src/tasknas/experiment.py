@@ -31,6 +31,7 @@ from tasknas.strategies import (
 __all__ = [
     "DEFAULT_BUDGET",
     "RUNS_ENV",
+    "PreparedRun",
     "RunSettings",
     "build_strategy",
     "check_resumable",
@@ -38,6 +39,7 @@ __all__ = [
     "default_run_dir",
     "load_settings",
     "open_benchmark",
+    "prepare_run",
     "run_experiment",
 ]
 
@@ -71,8 +73,13 @@ class RunSettings:
             UnknownNameError: unknown benchmark, task or strategy (lists the valid ones).
             InvalidSettingError: a budget below 1, a negative seed, or a bad benchmark option.
         """
+        check_seed(self.seed)
+        return self.resolved_with(open_benchmark(self))
+
+    def resolved_with(self, bench: Evaluator) -> RunSettings:
+        """``resolved()`` with the benchmark already opened from these settings (no second
+        opening): tasks by their canonical names, every name and value checked."""
         seed = check_seed(self.seed)
-        bench = open_benchmark(self)
         # Each task by its canonical name (a training benchmark accepts other spellings).
         tasks = tuple(bench.task(t).name for t in self.tasks) or tuple(bench.tasks)
         if len(set(tasks)) != len(tasks):
@@ -143,20 +150,150 @@ def load_settings(run_dir: str | Path) -> RunSettings:
     return RunSettings.from_dict(saved)
 
 
-def check_resumable(run_dir: str | Path, settings: RunSettings) -> None:
-    """Raise ``RunStoreError`` unless ``run_dir`` holds a run with exactly ``settings``."""
-    saved = load_settings(run_dir).resolved()
-    settings = settings.resolved()
-    changed = []
-    for f in dataclasses.fields(RunSettings):
-        stored, given = getattr(saved, f.name), getattr(settings, f.name)
-        if stored != given:
-            changed.append(f"{f.name} (stored {stored!r}, given {given!r})")
+def _differences(saved: RunSettings, given: RunSettings) -> list[str]:
+    return [
+        f"{f.name} (stored {getattr(saved, f.name)!r}, given {getattr(given, f.name)!r})"
+        for f in dataclasses.fields(RunSettings)
+        if getattr(saved, f.name) != getattr(given, f.name)
+    ]
+
+
+def _check_store(run_dir: Path, settings: RunSettings, resume: bool, bench: Evaluator) -> None:
+    """The one check of a run directory's store: fresh for a new run, holding exactly
+    ``settings`` (resolved) for a resumed one."""
+    path = run_dir / STORE_FILE
+    if not resume:
+        if path.exists():
+            raise RunStoreError(
+                f"{path} already holds a run; pass --resume to continue it, or choose another --out"
+            )
+        return
+    saved = load_settings(run_dir)
+    if saved.benchmark == settings.benchmark:
+        saved = saved.resolved_with(bench)  # the same benchmark: no second opening
+    else:
+        saved = saved.resolved()
+    changed = _differences(saved, settings)
     if changed:
-        raise RunStoreError(
-            f"cannot resume {Path(run_dir) / STORE_FILE} with different settings: "
-            f"{'; '.join(changed)}"
-        )
+        raise RunStoreError(f"cannot resume {path} with different settings: {'; '.join(changed)}")
+
+
+@dataclass
+class PreparedRun:
+    """A run checked and ready: made by ``prepare_run``, executed by ``run``.
+
+    Attributes:
+        settings: the resolved settings (canonical task names, defaults filled in).
+        run_dir: the run directory (its store is ``run_dir/run.sqlite``).
+        resume: whether ``run`` continues the stored run.
+        benchmark: the benchmark, opened once, its table or task data loaded.
+    """
+
+    settings: RunSettings
+    run_dir: Path
+    resume: bool
+    benchmark: Evaluator
+    executor: str = "local"
+    workers: int | None = None
+    address: str | None = None
+    threads: int | None = None
+    delay: float = 0.0
+
+    def run(
+        self, *, on_record: RecordHook | None = None, on_batch: BatchHook | None = None
+    ) -> RunResult:
+        """Run (or resume) the search, recording into the run directory's store.
+
+        Args:
+            on_record: hook called for every distinct evaluation.
+            on_batch: hook called after each ask (a generation) with its new records.
+        """
+        settings, bench = self.settings, self.benchmark
+        evaluator: Evaluator = bench
+        if isinstance(bench, GenerationEvaluator):
+            bench.attach(self.run_dir)
+        elif self.delay > 0:
+            evaluator = Latency(bench, self.delay)
+        strategy = build_strategy(settings, evaluator)
+        path = self.run_dir / STORE_FILE
+        if self.resume:
+            store = SQLiteStore(path)
+        else:
+            store = SQLiteStore(path, create=True)
+            store.save_settings(settings.to_dict())
+        with (
+            store,
+            make_executor(
+                self.executor, workers=self.workers, address=self.address, threads=self.threads
+            ) as pool,
+        ):
+            runner = Runner(
+                strategy,
+                evaluator,
+                budget=settings.budget,
+                store=store,
+                executor=pool,
+                on_record=on_record,
+                on_batch=on_batch,
+            )
+            return runner.run()
+
+
+def prepare_run(
+    settings: RunSettings,
+    run_dir: str | Path,
+    *,
+    resume: bool = False,
+    executor: str = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    threads: int | None = None,
+    delay: float = 0.0,
+) -> PreparedRun:
+    """Check everything a run needs, before anything is written: names and values, the
+    benchmark (opened once, its table or task data loaded), the run directory's store (fresh,
+    or holding exactly these settings when resuming) and the executor (without starting
+    workers). A bad setting, a missing data file or a bad executor fails here, so it neither
+    leaves a half-made run directory behind nor surfaces after progress output has begun.
+
+    Args:
+        settings: the run.
+        run_dir: the run directory; its store is ``run_dir/run.sqlite``.
+        resume: continue the run stored in ``run_dir`` instead of starting one.
+        executor: ``"local"``, ``"process"`` or ``"ray"``.
+        workers: evaluations at once for parallel executors.
+        address: the Ray cluster for ``executor="ray"`` (default: a private local instance).
+        threads: torch threads of every evaluation (``None``: this process's count).
+        delay: seconds to wait before each evaluation (simulates slow evaluations).
+
+    Raises:
+        UnknownNameError: unknown benchmark, task, strategy or executor (lists the valid ones).
+        InvalidSettingError: a bad value, worker count or address.
+        RunStoreError: a new run over a stored one, or a resume with different settings.
+        MissingDependencyError: the executor needs a package that is not installed.
+        DataFileError: the benchmark table or task data is missing or unreadable.
+    """
+    check_seed(settings.seed)
+    bench = open_benchmark(settings)
+    settings = settings.resolved_with(bench)
+    if isinstance(bench, GenerationEvaluator) and delay > 0:
+        raise InvalidSettingError("a weight-sharing evaluator takes no delay; use delay=0")
+    if delay < 0:
+        raise InvalidSettingError(f"delay must be >= 0 seconds, got {delay!r}")
+    run_dir = Path(run_dir)
+    _check_store(run_dir, settings, resume, bench)
+    make_executor(executor, workers=workers, address=address, threads=threads).close()
+    bench.prepare()  # loads (and caches) the table or the task data
+    return PreparedRun(settings, run_dir, resume, bench, executor, workers, address, threads, delay)
+
+
+def check_resumable(run_dir: str | Path, settings: RunSettings) -> None:
+    """Raise ``RunStoreError`` unless ``run_dir`` holds a run with exactly ``settings``.
+
+    Kept for library users; ``prepare_run`` makes this check itself.
+    """
+    settings = settings.resolved()
+    _check_store(Path(run_dir), settings, True, open_benchmark(settings))
 
 
 def check_runnable(
@@ -166,36 +303,11 @@ def check_runnable(
     workers: int | None = None,
     address: str | None = None,
 ) -> None:
-    """Raise the error a run would meet when it starts, before anything is written.
-
-    Checks the executor name, worker count and address (without starting workers), and reads
-    the benchmark table (or a training benchmark's task data), so that a bad ``executor`` or a
-    missing data file neither leaves a half-made run directory behind nor surfaces only after
-    progress output has begun.
-
-    Raises:
-        UnknownNameError: unknown executor (lists the valid ones).
-        InvalidSettingError: a worker count or address the executor cannot use.
-        MissingDependencyError: the executor needs a package that is not installed.
-        DataFileError: the benchmark table is missing or unreadable.
-    """
+    """Raise the error a run would meet when it starts (kept for library users;
+    ``prepare_run`` makes these checks itself)."""
     settings = settings.resolved()
     make_executor(executor, workers=workers, address=address).close()
-    open_benchmark(settings).prepare()  # loads (and caches) the table or the task data
-
-
-def _open_store(run_dir: Path, settings: RunSettings, resume: bool) -> SQLiteStore:
-    path = run_dir / STORE_FILE
-    if resume:
-        check_resumable(run_dir, settings)
-        return SQLiteStore(path)
-    if path.exists():
-        raise RunStoreError(
-            f"{path} already holds a run; pass --resume to continue it, or choose another --out"
-        )
-    store = SQLiteStore(path, create=True)
-    store.save_settings(settings.to_dict())
-    return store
+    open_benchmark(settings).prepare()
 
 
 def run_experiment(
@@ -206,53 +318,29 @@ def run_experiment(
     executor: str = "local",
     workers: int | None = None,
     address: str | None = None,
+    threads: int | None = None,
     delay: float = 0.0,
     on_record: RecordHook | None = None,
     on_batch: BatchHook | None = None,
 ) -> tuple[RunResult, Evaluator]:
-    """Run (or resume) the search ``settings`` describe, recording into ``run_dir``.
+    """Run (or resume) the search ``settings`` describe, recording into ``run_dir``:
+    ``prepare_run`` then ``PreparedRun.run``.
 
     A resumed run must have exactly the stored settings. Nothing already stored is changed.
-
-    Args:
-        settings: the run (resolved here).
-        run_dir: the run directory; its store is ``run_dir/run.sqlite``.
-        resume: continue the run stored in ``run_dir`` instead of starting one.
-        executor: ``"local"``, ``"process"`` or ``"ray"``.
-        workers: evaluations at once for parallel executors.
-        address: the Ray cluster for ``executor="ray"`` (default: a private local instance).
-        delay: seconds to wait before each evaluation (simulates slow evaluations).
-        on_record: hook called for every distinct evaluation.
-        on_batch: hook called after each ask (a generation) with its new records.
-
     A weight-sharing (generation) evaluator runs in this process whatever ``executor`` is,
     and keeps its checkpoints in ``run_dir``.
 
     Returns:
         The run's result and the benchmark (also an ``Oracle`` when it is tabular).
     """
-    settings = settings.resolved()
-    check_runnable(settings, executor=executor, workers=workers, address=address)
-    bench = open_benchmark(settings)
-    evaluator: Evaluator = bench
-    if isinstance(bench, GenerationEvaluator):
-        if delay > 0:
-            raise InvalidSettingError("a weight-sharing evaluator takes no delay; use delay=0")
-        bench.attach(Path(run_dir))
-    elif delay > 0:
-        evaluator = Latency(bench, delay)
-    strategy = build_strategy(settings, evaluator)
-    with (
-        _open_store(Path(run_dir), settings, resume) as store,
-        make_executor(executor, workers=workers, address=address) as pool,
-    ):
-        runner = Runner(
-            strategy,
-            evaluator,
-            budget=settings.budget,
-            store=store,
-            executor=pool,
-            on_record=on_record,
-            on_batch=on_batch,
-        )
-        return runner.run(), bench
+    prepared = prepare_run(
+        settings,
+        run_dir,
+        resume=resume,
+        executor=executor,
+        workers=workers,
+        address=address,
+        threads=threads,
+        delay=delay,
+    )
+    return prepared.run(on_record=on_record, on_batch=on_batch), prepared.benchmark

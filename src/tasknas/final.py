@@ -2,7 +2,7 @@
 
 ``finalize_run`` reads a run directory of a training benchmark (``--benchmark train``),
 retrains the best architecture of every task from scratch with the run's data and network
-settings for more epochs (``tasknas.training.final_train``), and ``write_final_report``
+settings for more epochs (``tasknas.benchmarks.train.final_train``), and ``write_final_report``
 writes ``final.md`` and ``final.json`` into the run directory.
 """
 
@@ -18,7 +18,7 @@ from tasknas.errors import InvalidSettingError
 from tasknas.experiment import RunSettings
 
 if TYPE_CHECKING:
-    from tasknas.training import FinalResult
+    from tasknas.benchmarks.train import FinalResult
 
 __all__ = ["FINAL_EPOCHS", "final_markdown", "finalize_run", "write_final_report"]
 
@@ -43,8 +43,8 @@ def finalize_run(
         RunStoreError: no readable run in ``run_dir``.
         InvalidSettingError: the run's benchmark does not train networks.
     """
+    from tasknas.benchmarks.train import ImageEvaluator, final_train
     from tasknas.report import load_run
-    from tasknas.training import ImageEvaluator, final_train
 
     report = load_run(run_dir)
     bench = report.benchmark

@@ -1,5 +1,6 @@
-"""``compare_strategies``: parallel seeds give the same numbers as one process; per-seed values,
-paired differences against a baseline, the stop-at-optimum rule and paired initial populations."""
+"""``compare_strategies``: parallel seeds give the same numbers as one process, with every
+executor; per-seed values, paired differences against a baseline, the stop-at-optimum rule and
+paired initial populations."""
 
 from __future__ import annotations
 
@@ -9,27 +10,68 @@ import pytest
 from tasknas.benchmarks import get_benchmark
 from tasknas.compare import PAIRED_MEASURES, CompareResult, compare_strategies, paired_summaries
 from tasknas.errors import InvalidSettingError, UnknownNameError
+from tasknas.execution import LocalExecutor, PoolExecutor, make_executor
 from tasknas.strategies import STRATEGIES
 
+#: A small comparison run with every executor; the numbers must not depend on it.
+PARALLEL = {"seeds": 2, "budget": 15, "tasks": ("cifar10", "cifar100")}
 
-def test_two_workers_give_the_same_runs_as_one() -> None:
-    kwargs = {"seeds": 2, "budget": 15, "tasks": ("cifar10", "cifar100")}
-    one = compare_strategies("nb201", ["re", "evo"], **kwargs)
-    two = compare_strategies("nb201", ["re", "evo"], workers=2, **kwargs)
-    assert one.to_json() == two.to_json()
-    assert [(r.strategy, r.seed) for r in two.runs] == [(r.strategy, r.seed) for r in one.runs]
+
+@pytest.fixture(scope="module")
+def in_process() -> CompareResult:
+    """The reference: every run in this process (``workers=1``, the local executor)."""
+    return compare_strategies("nb201", ["re", "evo"], **PARALLEL)
+
+
+def _assert_same_runs(result: CompareResult, reference: CompareResult) -> None:
+    assert result.to_json() == reference.to_json()
+    assert [(r.strategy, r.seed) for r in result.runs] == [
+        (r.strategy, r.seed) for r in reference.runs
+    ]
 
     def trials(result):  # records without their wall-clock times
         return [
             [(t.number, t.task, t.arch, t.result) for t in r.result.records] for r in result.runs
         ]
 
-    assert trials(two) == trials(one)
+    assert trials(result) == trials(reference)
+
+
+def test_two_workers_give_the_same_runs_as_one(in_process: CompareResult) -> None:
+    _assert_same_runs(compare_strategies("nb201", ["re", "evo"], workers=2, **PARALLEL), in_process)
+
+
+def test_every_executor_gives_the_same_runs(in_process: CompareResult) -> None:
+    local = compare_strategies("nb201", ["re", "evo"], executor=LocalExecutor(), **PARALLEL)
+    _assert_same_runs(local, in_process)
+    seen: list[tuple[str, int]] = []
+    with PoolExecutor(workers=2) as pool:
+        first = compare_strategies(
+            "nb201",
+            ["re", "evo"],
+            executor=pool,
+            on_run=lambda r: seen.append((r.strategy, r.seed)),
+            **PARALLEL,
+        )
+        again = compare_strategies("nb201", ["re", "evo"], executor=pool, **PARALLEL)
+    _assert_same_runs(first, in_process)
+    _assert_same_runs(again, in_process)  # the executor stays open for its owner
+    assert sorted(seen) == [("evo", 0), ("evo", 1), ("re", 0), ("re", 1)]
+
+
+@pytest.mark.slow
+def test_ray_gives_the_same_runs(in_process: CompareResult) -> None:
+    pytest.importorskip("ray")
+    with make_executor("ray", workers=2) as executor:
+        result = compare_strategies("nb201", ["re", "evo"], executor=executor, **PARALLEL)
+    _assert_same_runs(result, in_process)
 
 
 def test_workers_must_be_positive() -> None:
     with pytest.raises(InvalidSettingError, match="workers must be >= 1, got 0"):
         compare_strategies("nb201", ["re"], seeds=1, budget=5, workers=0)
+    with pytest.raises(InvalidSettingError, match="both an executor and workers=2"):
+        compare_strategies("nb201", ["re"], seeds=1, budget=5, workers=2, executor=LocalExecutor())
 
 
 @pytest.fixture(scope="module")

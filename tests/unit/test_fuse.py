@@ -10,8 +10,8 @@ import pytest
 import torch
 from torch import nn
 
-import tasknas.oneshot._fuse as fuse_module
-import tasknas.oneshot._random as random_module
+import tasknas.oneshot.fuse._random as random_module
+import tasknas.oneshot.fuse._search as fuse_module
 from tasknas.errors import InvalidArchitectureError, InvalidSettingError
 from tasknas.nn import DartsNetwork, count_parameters
 from tasknas.oneshot import (

@@ -37,7 +37,19 @@ def _heavy_after(body: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "module", ["tasknas", "tasknas.cli", "tasknas.tanas", "tasknas.oneshot", "tasknas.nn"]
+    "module",
+    [
+        "tasknas",
+        "tasknas.cli",
+        "tasknas.tanas",
+        "tasknas.oneshot",
+        "tasknas.oneshot.fuse",
+        "tasknas.oneshot.mtl",
+        "tasknas.nn",
+        "tasknas.training",
+        "tasknas.benchmarks",
+        "tasknas.benchmarks.train",
+    ],
 )
 def test_importing_a_package_imports_no_heavy_library(module: str) -> None:
     assert _heavy_after(f"import {module}") == []

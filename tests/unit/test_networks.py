@@ -13,13 +13,17 @@ from torch import nn
 from tasknas._torch import seeded
 from tasknas.errors import InvalidArchitectureError, InvalidSettingError, UnknownNameError
 from tasknas.nn import (
+    BUILDERS,
     OPS,
     DartsCellModule,
     DartsNetwork,
     NB201Network,
+    NB201Supernet,
     TransNASMicroNetwork,
     build_network,
+    build_supernet,
     count_parameters,
+    default_layers,
 )
 from tasknas.nn._darts import reduction_positions
 from tasknas.spaces import (
@@ -36,8 +40,8 @@ NUM_CLASSES = 3
 SMALL: dict[str, dict[str, int]] = {
     "darts-tanas": {"channels": 8, "layers": 3},
     "darts-emtnas": {"channels": 8, "layers": 3},
-    "nb201": {"channels": 8, "cells_per_stage": 1},
-    "transnas-micro": {"channels": 8, "cells_per_stage": 1},
+    "nb201": {"channels": 8, "layers": 1},
+    "transnas-micro": {"channels": 8, "layers": 1},
 }
 
 
@@ -130,7 +134,7 @@ def test_forward_and_backward(space: str, in_channels: int, seed: int) -> None:
 def test_all_zero_nb201_cell_still_runs() -> None:
     with seeded(0):
         model = NB201Network(
-            NB201Cell.from_names(["none"] * 6), channels=8, cells_per_stage=1, num_classes=2
+            NB201Cell.from_names(["none"] * 6), channels=8, layers=1, num_classes=2
         )
     y = model(torch.randn(2, 1, 28, 28))
     y.sum().backward()
@@ -272,7 +276,50 @@ def test_each_network_rejects_the_other_benchmark_cell() -> None:
 
 def test_build_network_rejects_unknown_settings() -> None:
     with pytest.raises(TypeError):
-        build_network(_arch("nb201", 0), in_channels=1, num_classes=2, layers=3)
+        build_network(_arch("nb201", 0), in_channels=1, num_classes=2, depth=3)
+
+
+# -- one builder table, one depth keyword -------------------------------------------------
+
+
+@pytest.mark.parametrize("space", sorted(SMALL))
+def test_every_network_and_supernet_takes_layers_and_a_seed(space: str) -> None:
+    arch = _arch(space, 0)
+    builder = BUILDERS[type(arch)]
+    assert isinstance(get_space(space), builder.space)
+    first = build_network(arch, in_channels=1, num_classes=2, channels=4, layers=2, seed=5)
+    again = build_network(arch, in_channels=1, num_classes=2, channels=4, layers=2, seed=5)
+    assert type(first) is builder.network
+    assert all(torch.equal(v, again.state_dict()[k]) for k, v in first.state_dict().items())
+    deeper = build_network(arch, in_channels=1, num_classes=2, channels=4, layers=3, seed=5)
+    assert count_parameters(deeper) > count_parameters(first)
+    assert default_layers(arch) == default_layers(get_space(space)) == builder.small_layers
+    if builder.supernet is None:
+        with pytest.raises(InvalidSettingError, match=r"DartsSpace, NB201Space"):
+            build_supernet(get_space(space), in_channels=1, num_classes=2)
+    else:
+        net = build_supernet(get_space(space), in_channels=1, num_classes=2, layers=2, seed=5)
+        assert type(net) is builder.supernet
+
+
+def test_nb201_layers_are_cells_per_stage() -> None:
+    cell = _arch("nb201", 0)
+    for layers in (1, 2):
+        net = NB201Network(cell, channels=4, layers=layers)
+        cells = [m for m in net.cells if type(m).__name__ == "NB201CellModule"]
+        assert len(cells) == 3 * layers
+
+
+@pytest.mark.parametrize("cls", [NB201Network, NB201Supernet])
+def test_cells_per_stage_is_a_deprecated_alias_of_layers(cls: type[nn.Module]) -> None:
+    arg = get_space("nb201") if cls is NB201Supernet else _arch("nb201", 0)
+    deprecated = pytest.warns(DeprecationWarning, match="cells_per_stage=.*deprecated.*layers")
+    with deprecated, seeded(0):
+        old = cls(arg, channels=4, cells_per_stage=2)
+    with seeded(0):
+        new = cls(arg, channels=4, layers=2)
+    assert old.state_dict().keys() == new.state_dict().keys()
+    assert all(torch.equal(v, new.state_dict()[k]) for k, v in old.state_dict().items())
 
 
 @pytest.mark.parametrize(
@@ -289,7 +336,7 @@ def test_wrong_genotype_for_a_network_class() -> None:
     with pytest.raises(InvalidArchitectureError):
         NB201Network(_arch("darts-tanas", 0))  # type: ignore[arg-type]
     with pytest.raises(InvalidSettingError):
-        NB201Network(_arch("nb201", 0), cells_per_stage=0)
+        NB201Network(_arch("nb201", 0), layers=0)
 
 
 def test_output_is_finite_for_large_inputs() -> None:

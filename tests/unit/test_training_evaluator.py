@@ -13,15 +13,17 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
+from tasknas.benchmarks.train import SupernetEvaluator, TrainingEvaluator, final_train
 from tasknas.cli import app
 from tasknas.errors import InvalidArchitectureError, InvalidSettingError, UnknownNameError
 from tasknas.evaluator import GenerationEvaluator
 from tasknas.experiment import RunSettings, build_strategy, open_benchmark
-from tasknas.nn import DartsSupernet, NB201Supernet
+from tasknas.nn import DartsSupernet, NB201Supernet, build_network, count_parameters
 from tasknas.runner import Runner
 from tasknas.spaces import DartsCell, DartsGenotype, NB201Cell, get_space
 from tasknas.storage import SQLiteStore
-from tasknas.training import SupernetEvaluator, TrainingEvaluator, final_train
+from tasknas.tasks import load_image_task
+from tasknas.training import Retrained, Trainer, train_from_scratch
 from tasknas.trial import Trial
 
 TASKS = ("mnist", "fashion_mnist")
@@ -55,6 +57,45 @@ def test_training_evaluator_is_deterministic_and_reports_its_metrics(space: str)
     assert first.objective == first.metrics["val_acc"] and 0 <= first.objective <= 100
     assert first.metrics["test_acc"] == again.metrics["test_acc"]
     assert first.metrics["params"] > 0 and first.cost >= first.metrics["train_seconds"] > 0
+
+
+def test_every_space_with_networks_trains_with_the_one_depth_keyword() -> None:
+    # TransNAS micro networks take ``layers`` (cells per stage) like every other network.
+    arch = _archs("transnas-micro", 1)[0]
+    result = TrainingEvaluator("transnas-micro", ["mnist"], epochs=1, **TINY).evaluate(
+        arch, "mnist"
+    )
+    assert result.ok and result.metrics["params"] > 0
+
+
+def test_train_from_scratch_builds_trains_and_scores_the_splits_asked() -> None:
+    task = load_image_task("mnist", seed=0, n_train=64, n_val=32, n_test=32)
+    arch = _archs("nb201", 1)[0]
+
+    def run(**kwargs: Any) -> Retrained:
+        trainer = Trainer(epochs=1, batch_size=32, lr=0.05, seed=1)
+        return train_from_scratch(arch, task, trainer, channels=4, layers=1, seed=2, **kwargs)
+
+    first, again = run(), run()
+    assert set(first.accuracy) == {"val", "test"} and first.accuracy == again.accuracy
+    assert all(
+        torch.equal(v, again.network.state_dict()[k]) for k, v in first.network.state_dict().items()
+    )
+    net = build_network(arch, in_channels=1, num_classes=10, channels=4, layers=1, seed=2)
+    assert first.params == count_parameters(net) and first.train_seconds > 0
+    only_val = run(splits=("val",))
+    assert only_val.accuracy == {"val": first.accuracy["val"]}
+    with pytest.raises(InvalidSettingError, match="split"):
+        run(splits=("validation",))
+
+
+def test_old_import_paths_of_the_training_evaluators_still_work() -> None:
+    import tasknas.benchmarks.train as train
+    import tasknas.training as old
+
+    for name in ("ImageEvaluator", "SupernetEvaluator", "TrainingEvaluator", "final_train"):
+        assert getattr(old, name) is getattr(train, name)
+    assert old.FinalResult is train.FinalResult
 
 
 def test_training_evaluator_pickles_without_its_data() -> None:
@@ -140,7 +181,7 @@ def test_nb201_supernet_shares_weights_per_edge_and_operation() -> None:
     # A: 3x3 convolutions everywhere; B would put a 1x1 on edge 1 and share A's 3x3 on edge 0
     a = NB201Cell.from_names(["nor_conv_3x3"] * 6)
     torch.manual_seed(0)
-    net = NB201Supernet(get_space("nb201"), num_classes=3, channels=4, cells_per_stage=1)
+    net = NB201Supernet(get_space("nb201"), num_classes=3, channels=4, layers=1)
     cell = net.stages[0][0]
     shared, own_b = _flat(cell.op(0, "nor_conv_3x3")), _flat(cell.op(1, "nor_conv_1x1"))
     _step(net, a)
@@ -294,7 +335,6 @@ def test_final_train_scores_the_test_split() -> None:
 
 def test_tasks_are_canonical_whatever_the_spelling() -> None:
     from tasknas.experiment import RunSettings
-    from tasknas.training import TrainingEvaluator
 
     evaluator = TrainingEvaluator("nb201", ["fashion_mnist:1", "mnist:3"])
     assert list(evaluator.tasks) == ["fashion_mnist:Trouser", "mnist:3"]

@@ -107,13 +107,13 @@ def _trainer(seed: Any) -> None:
 
 
 def _evaluator_seed(seed: Any) -> None:
-    from tasknas.training import TrainingEvaluator
+    from tasknas.benchmarks.train import TrainingEvaluator
 
     TrainingEvaluator("nb201", ["mnist:3"], seed=seed)
 
 
 def _evaluator_data_seed(seed: Any) -> None:
-    from tasknas.training import TrainingEvaluator
+    from tasknas.benchmarks.train import TrainingEvaluator
 
     TrainingEvaluator("nb201", ["mnist:3"], data_seed=seed)
 
@@ -230,7 +230,7 @@ def test_compare_refuses_bad_seed_counts(seeds: Any) -> None:
 
 
 def test_old_import_paths_reexport_the_shared_checks() -> None:
-    import tasknas.oneshot._seeds as oneshot_seeds
+    import tasknas.oneshot.fuse._seeds as oneshot_seeds
     import tasknas.tanas as tanas
     import tasknas.training._checks as training_checks
 

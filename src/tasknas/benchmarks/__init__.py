@@ -3,7 +3,8 @@
 A tabular benchmark (``BENCHMARKS``, ``get_benchmark``) looks results up in a table over a
 fixed set of tasks. A training benchmark (``TRAINING_BENCHMARKS``) is a factory
 ``(tasks, *, budget, seed, **options) -> Evaluator`` that trains networks on the tasks the user
-names. ``make_benchmark`` opens either kind by name.
+names (``train``: the evaluators of ``tasknas.benchmarks.train``, imported on use).
+``make_benchmark`` opens either kind by name.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ BENCHMARKS: Registry[TableSpec] = Registry(
 #: Benchmarks that train networks: name -> ``factory(tasks, *, budget, seed, **options)``.
 TRAINING_BENCHMARKS: Registry[Callable[..., Evaluator]] = Registry(
     "benchmark",
-    {"train": "tasknas.training._benchmark:train_benchmark"},
+    {"train": "tasknas.benchmarks.train:train_benchmark"},
 )
 
 

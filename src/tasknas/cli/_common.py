@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
@@ -56,25 +58,70 @@ def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, allow_nan=False))  # noqa: T201 - the CLI prints
 
 
-#: ``--threads``: torch's CPU threads; ``None`` keeps torch's default (one per core).
+#: Torch CPU threads when ``--threads`` is not given (and ``$OMP_NUM_THREADS`` is not set): one.
+#: Measured (BENCHMARKS.md, "Threads"): the small networks tasknas trains gain little from
+#: more threads on an idle machine and lose several-fold when another job shares the cores.
+DEFAULT_THREADS = 1
+
+#: ``--threads``: torch's CPU threads of every evaluation and training.
 ThreadsOption = Annotated[
     int | None,
     typer.Option(
-        help="CPU threads of torch (results are reproducible for the same thread count). "
-        "[default: one per core]"
+        help="CPU threads of torch for training (results are reproducible for the same count). "
+        f"[default: $OMP_NUM_THREADS, else {DEFAULT_THREADS}: fastest when other jobs share the "
+        "cores; raise it on an idle machine with many cores]"
+    ),
+]
+
+
+#: ``--executor``: where the work runs; ``None`` lets ``--workers`` choose
+#: (``tasknas.execution.make_executor``).
+ExecutorOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Where the work runs: local (this process), process (worker processes on this "
+        "machine) or ray (a local Ray instance, or the cluster at --address). Results do not "
+        "depend on it. [default: local; process with --workers above 1]"
+    ),
+]
+
+#: ``--workers``: jobs at once for a parallel executor.
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        help="Jobs at once for --executor process or ray (results do not change). "
+        "[default: 1 with local; the CPU count with process and ray]"
+    ),
+]
+
+#: ``--address``: the Ray cluster of ``--executor ray``.
+AddressOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Ray cluster for --executor ray: auto, HOST:PORT or ray://HOST:PORT. "
+        "[default: start a local Ray instance]"
     ),
 ]
 
 
 def set_threads(threads: int | None) -> None:
-    """Apply ``--threads`` (nothing for ``None``); refuses counts below 1."""
-    if threads is None:
-        return
-    if threads < 1:
-        raise InvalidSettingError(f"threads must be >= 1, got {threads}")
-    import torch  # only the commands that train import torch
+    """Apply ``--threads``: ``None`` takes ``$OMP_NUM_THREADS``, else ``DEFAULT_THREADS``.
 
-    torch.set_num_threads(threads)
+    Torch is not imported for this: before its import, the count goes to
+    ``$OMP_NUM_THREADS``, which torch (and every worker process started later) reads.
+
+    Raises:
+        InvalidSettingError: a count below 1.
+    """
+    if threads is None:
+        env = os.environ.get("OMP_NUM_THREADS", "").strip()
+        threads = int(env) if env.isdigit() and int(env) > 0 else DEFAULT_THREADS
+    if isinstance(threads, bool) or threads < 1:
+        raise InvalidSettingError(f"threads must be >= 1, got {threads}")
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
 
 
 def split_names(value: str | None) -> tuple[str, ...]:

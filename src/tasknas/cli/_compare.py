@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -9,9 +11,19 @@ import typer
 from rich.table import Table
 
 from tasknas.benchmarks import get_benchmark
-from tasknas.cli._common import handle_errors, out, print_json, progress_bar, split_names
+from tasknas.cli._common import (
+    AddressOption,
+    ExecutorOption,
+    WorkersOption,
+    handle_errors,
+    out,
+    print_json,
+    progress_bar,
+    split_names,
+)
 from tasknas.compare import CompareResult, compare_strategies, paired_summaries
 from tasknas.errors import InvalidSettingError
+from tasknas.execution import make_executor
 
 
 def _fmt(value: float | None, digits: int = 4) -> str:
@@ -56,9 +68,9 @@ def compare(
             help="Folder for the figures (convergence bands, positive transfers, task correlations)."
         ),
     ] = None,
-    workers: Annotated[
-        int, typer.Option(help="Processes running seeds in parallel (results do not change).")
-    ] = 1,
+    executor: ExecutorOption = None,
+    workers: WorkersOption = None,
+    address: AddressOption = None,
     baseline: Annotated[
         str | None,
         typer.Option(
@@ -69,7 +81,10 @@ def compare(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Run strategies over seeds and compare evaluations-to-optimum, best values and percentiles."""
+    """Run strategies over seeds and compare evaluations-to-optimum, best values and percentiles.
+
+    Each run (strategy, seed) is one job of --executor; the numbers do not depend on it.
+    """
     names = split_names(strategies)
     if not names:
         raise InvalidSettingError("--strategies needs at least one strategy name")
@@ -78,7 +93,9 @@ def compare(
     if seeds < 1:
         raise InvalidSettingError(f"--seeds must be >= 1, got {seeds}")
     bench = get_benchmark(benchmark)
-    with progress_bar(as_json) as report:
+    runner = make_executor(executor, workers=workers, address=address)  # before the bar
+    # stdout holds only the table or the JSON: Ray's messages about dead workers go to stderr
+    with runner, contextlib.redirect_stdout(sys.stderr), progress_bar(as_json) as report:
         report(f"compare on {benchmark}", 0, len(names) * seeds)
         result = compare_strategies(
             benchmark,
@@ -87,7 +104,7 @@ def compare(
             seeds=seeds,
             budget=budget,
             progress=report,
-            workers=workers,
+            executor=runner,
         )
     written = []
     if plots is not None:

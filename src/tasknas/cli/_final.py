@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tasknas.cli._common import err, handle_errors, out, print_json
+from tasknas.cli._common import ThreadsOption, err, handle_errors, out, print_json, set_threads
 from tasknas.cli._train_options import ChannelsOpt, DeviceOpt, NTrainOpt
 from tasknas.errors import RunStoreError
 from tasknas.final import FINAL_EPOCHS, finalize_run, write_final_report
@@ -26,6 +26,7 @@ def final(
     channels: ChannelsOpt = None,
     n_train: NTrainOpt = None,
     device: DeviceOpt = None,
+    threads: ThreadsOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of a table.")
     ] = False,
@@ -37,6 +38,7 @@ def final(
     """
     if not (run_dir / STORE_FILE).is_file():
         raise RunStoreError(f"no run store at {run_dir / STORE_FILE}")
+    set_threads(threads)
     overrides = {
         name: value
         for name, value in {"channels": channels, "n_train": n_train, "device": device}.items()

@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tasknas.cli._common import err, handle_errors, out, print_json, progress_bar, set_threads
+from tasknas.cli._common import (
+    ThreadsOption,
+    err,
+    handle_errors,
+    out,
+    print_json,
+    progress_bar,
+    set_threads,
+)
 from tasknas.oneshot import (
     DEFAULT_N_TEST,
     DEFAULT_N_TRAIN,
@@ -57,14 +65,7 @@ def mtl(
         int, typer.Option(help="Training images (a seeded subset).")
     ] = DEFAULT_N_TRAIN,
     n_test: Annotated[int, typer.Option(help="Test images (a seeded subset).")] = DEFAULT_N_TEST,
-    threads: Annotated[
-        int,
-        typer.Option(
-            help="CPU threads of torch. These small networks gain little from more, and extra "
-            "threads thrash when other jobs share the cores.",
-            min=1,
-        ),
-    ] = 1,
+    threads: ThreadsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """MTL-NAS: search cross-task edges between single-task backbones; compare with baselines."""

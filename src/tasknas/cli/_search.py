@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tasknas.cli._common import (
+    AddressOption,
     ThreadsOption,
     err,
     handle_errors,
@@ -38,12 +39,10 @@ from tasknas.errors import RunStoreError
 from tasknas.experiment import (
     DEFAULT_BUDGET,
     RunSettings,
-    check_resumable,
-    check_runnable,
     default_run_dir,
     default_strategy,
     load_settings,
-    run_experiment,
+    prepare_run,
 )
 from tasknas.report import task_rows
 from tasknas.storage import STORE_FILE, TrialRecord
@@ -79,9 +78,6 @@ def _settings(
         benchmark_options=benchmark_options(base.benchmark_options, **train_flags),
     )
     require_training(settings.benchmark, settings.benchmark_options)
-    settings = settings.resolved()
-    if resume:
-        check_resumable(run_dir, settings)
     return settings
 
 
@@ -140,13 +136,7 @@ def search(
             help="Evaluations at once for --executor process or ray. [default: CPU count]"
         ),
     ] = None,
-    address: Annotated[
-        str | None,
-        typer.Option(
-            help="Ray cluster for --executor ray: auto, HOST:PORT or ray://HOST:PORT. "
-            "[default: start a local Ray instance]"
-        ),
-    ] = None,
+    address: AddressOption = None,
     delay: Annotated[
         float,
         typer.Option(
@@ -184,13 +174,18 @@ def search(
     }
     settings = _settings(benchmark, tasks, strategy, budget, seed, out_dir, resume, train_flags)
     run_dir = out_dir if out_dir is not None else default_run_dir(settings)
-    if not resume and (run_dir / STORE_FILE).exists():
-        raise RunStoreError(
-            f"{run_dir / STORE_FILE} already holds a run; pass --resume to continue it, "
-            "or choose another --out"
-        )
-    # fail before the progress bar
-    check_runnable(settings, executor=executor, workers=workers, address=address)
+    # every check before the progress bar, and before anything is written
+    prepared = prepare_run(
+        settings,
+        run_dir,
+        resume=resume,
+        executor=executor,
+        workers=workers,
+        address=address,
+        threads=threads,
+        delay=delay,
+    )
+    settings = prepared.settings
     total = settings.budget * len(settings.tasks)
     progress = Progress(
         TextColumn("[bold]{task.description}"),
@@ -223,17 +218,8 @@ def search(
                 shown = " ".join(f"{t}={v:.4g}" for t, v in best.items())
                 progress.update(bar, advance=1, best=shown)
 
-            result, bench = run_experiment(
-                settings,
-                run_dir,
-                resume=resume,
-                executor=executor,
-                workers=workers,
-                address=address,
-                delay=delay,
-                on_record=on_record,
-                on_batch=on_batch,
-            )
+            result = prepared.run(on_record=on_record, on_batch=on_batch)
+            bench = prepared.benchmark
             progress.update(bar, total=progress.tasks[0].completed)
     except KeyboardInterrupt:
         raise interrupted(_resume_command(run_dir, executor, workers, address, threads)) from None

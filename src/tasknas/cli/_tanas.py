@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,7 +13,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from tasknas.cli._common import (
+    AddressOption,
+    ExecutorOption,
     ThreadsOption,
+    WorkersOption,
     err,
     handle_errors,
     out,
@@ -113,15 +118,19 @@ def build(
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Rebuild tasks already in the dictionary.")
     ] = False,
-    workers: Annotated[
-        int,
-        typer.Option(help="Processes building tasks in parallel (the entries do not change)."),
-    ] = 1,
+    executor: ExecutorOption = None,
+    workers: WorkersOption = None,
+    address: AddressOption = None,
     threads: ThreadsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Train each task's ε-network and search its best cell; skips tasks already present."""
+    """Train each task's ε-network and search its best cell; skips tasks already present.
+
+    Each task is one job of --executor, run with --threads torch threads wherever it runs, so
+    the entries do not depend on the executor.
+    """
     set_threads(threads)
+    from tasknas.execution import make_executor
     from tasknas.tanas import TaskDictionary  # torch: only when run
 
     dictionary = TaskDictionary(dir_)
@@ -130,9 +139,11 @@ def build(
     for spec in specs:
         parse_task_spec(spec)  # fail before the progress bar
     settings = _settings(dictionary, device)
-    with progress_bar(as_json) as report:
+    runner = make_executor(executor, workers=workers, address=address)
+    # stdout holds only the table or the JSON: Ray's messages about dead workers go to stderr
+    with runner, contextlib.redirect_stdout(sys.stderr), progress_bar(as_json) as report:
         entries = dictionary.build(
-            specs, settings=settings, seed=seed, rebuild=rebuild, progress=report, workers=workers
+            specs, settings=settings, seed=seed, rebuild=rebuild, progress=report, executor=runner
         )
     if as_json:
         print_json(_entries_json(dictionary, entries))

@@ -1,7 +1,7 @@
 """``tasknas search`` flags of the training benchmark (``--benchmark train``).
 
 Each flag left out takes the benchmark's CPU-sized default (see
-``tasknas.training._benchmark``), or on ``--resume`` the value stored with the run.
+``tasknas.benchmarks.train._benchmark``), or on ``--resume`` the value stored with the run.
 """
 
 from __future__ import annotations

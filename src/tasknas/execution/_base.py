@@ -1,4 +1,10 @@
-"""The ``Executor`` protocol: where evaluations run.
+"""The ``Executor`` protocol: where evaluations, and any other independent jobs, run.
+
+An executor has one primitive, ``map_unordered(fn, jobs)``: run ``fn(job)`` for every job and
+yield each result as it finishes. Searches evaluate their trials through it (``run``), and
+every other fan-out goes through it too: the seeds of ``compare_strategies``, the tasks of a
+dictionary build. So each of them can run in this process, in a process pool or on Ray, and
+gets the same results (each job is seeded on its own).
 
 Torch's CPU thread count changes the rounding of its parallel reductions (a convolution's
 weight gradient differs in the last bits with 1 and 2 threads), and training amplifies such
@@ -12,12 +18,14 @@ any executor, and ``threads=N`` gives the same results with any executor too.
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import ClassVar, TypeVar
 
 from tasknas._logging import get_logger
 from tasknas.errors import InvalidSettingError, TasknasError
@@ -25,6 +33,10 @@ from tasknas.evaluator import Evaluator
 from tasknas.trial import Result, Trial
 
 logger = get_logger(__name__)
+
+#: A job of ``Executor.map_unordered`` and its result.
+J = TypeVar("J")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -94,25 +106,50 @@ def torch_threads(threads: int | None) -> Iterator[None]:
             torch.set_num_threads(before)
 
 
-def evaluate_with_threads(
-    evaluator: Evaluator, trial: Trial, threads: int | None
-) -> tuple[Result, float, float]:
-    """``evaluate_safely`` with torch on ``threads`` CPU threads (what every executor runs)."""
+def run_job(fn: Callable[[J], R], job: J, threads: int | None) -> R:
+    """``fn(job)`` with torch on ``threads`` CPU threads (what every executor runs per job)."""
     with torch_threads(threads):
-        return evaluate_safely(evaluator, trial)
+        return fn(job)
 
 
 class Executor(ABC):
-    """Runs batches of evaluations and yields each as it completes (any order).
+    """Runs independent jobs, and batches of evaluations, yielding each as it completes (any
+    order).
 
-    Executors that evaluate with torch take ``threads``: the CPU threads of torch during each
-    evaluation (default: the caller's count when ``run`` is called), the same in every
-    executor so that results do not depend on where the evaluations ran.
+    Subclasses implement ``map_unordered``; ``run`` evaluates trials through it (an executor
+    may override ``run``, as Ray's does to ship the evaluator once). Executors that run jobs
+    with torch take ``threads``: the CPU threads of torch during each job (default: the
+    caller's count when ``run`` or ``map_unordered`` is called), the same in every executor so
+    that results do not depend on where the jobs ran.
     """
 
+    #: Whether jobs run in the calling process, one after another and in order. Only then may
+    #: a job hold what does not pickle (a progress callback) or report as it goes.
+    in_process: ClassVar[bool] = False
+
     @abstractmethod
+    def map_unordered(self, fn: Callable[[J], R], jobs: Sequence[J]) -> Iterator[tuple[int, R]]:
+        """Run ``fn(job)`` for every job; yield ``(index of the job in jobs, its result)`` as
+        each finishes (any order; in order for an ``in_process`` executor).
+
+        For independent jobs that give the same result wherever they run (each seeded on its
+        own). ``fn`` and the jobs must pickle unless the executor is ``in_process`` (``fn``: a
+        function defined at the top level of an importable module, or a
+        ``functools.partial`` of one). Each job runs with torch on the executor's ``threads``.
+        An exception raised by ``fn`` is raised here, in place of its job's result (a
+        ``TasknasError`` as it was raised). Closing the iterator early abandons the jobs not
+        yet yielded: they are cancelled, or run out and are discarded.
+        """
+
     def run(self, evaluator: Evaluator, trials: Sequence[Trial]) -> Iterator[Completed]:
-        """Evaluate every trial; yield one ``Completed`` per trial as it finishes."""
+        """Evaluate every trial; yield one ``Completed`` per trial as it finishes.
+
+        By default each trial is one job of ``map_unordered`` (``evaluate_safely``): an
+        exception from the model is a failed ``Result``, a ``TasknasError`` propagates.
+        """
+        job = functools.partial(evaluate_safely, evaluator)
+        for index, outcome in self.map_unordered(job, trials):
+            yield Completed(index, *outcome)
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release workers (no-op by default)."""

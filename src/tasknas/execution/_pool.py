@@ -1,9 +1,9 @@
-"""Evaluations in a pool of worker processes on this machine.
+"""Jobs and evaluations in a pool of worker processes on this machine.
 
 The workers share the fate of the process that started them: each ignores SIGINT (Ctrl-C
-in a terminal reaches the whole process group; only the search process handles it) and
-ends itself as soon as that process ends, even when it was killed with SIGKILL and had no
-chance to shut the pool down.
+in a terminal reaches the whole process group; only the process that started them handles
+it) and ends itself as soon as that process ends, even when it was killed with SIGKILL and
+had no chance to shut the pool down.
 """
 
 from __future__ import annotations
@@ -13,21 +13,13 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 
 from tasknas._logging import get_logger
 from tasknas.errors import InvalidSettingError
-from tasknas.evaluator import Evaluator
-from tasknas.execution._base import (
-    Completed,
-    Executor,
-    check_threads,
-    evaluate_with_threads,
-    resolve_threads,
-)
-from tasknas.trial import Result, Trial
+from tasknas.execution._base import Executor, J, R, check_threads, resolve_threads, run_job
 
 logger = get_logger(__name__)
 
@@ -66,17 +58,18 @@ def _new_workers_ignore_sigint() -> Iterator[None]:
 
 
 class PoolExecutor(Executor):
-    """Evaluates trials in ``workers`` processes (started with ``spawn``).
+    """Runs jobs (evaluations, seeds, ...) in ``workers`` processes (started with ``spawn``).
 
-    The evaluator is pickled to the workers; tabular benchmarks load their table once per
-    worker. Workers are started on first use and kept until ``close``. They ignore SIGINT and
-    end when this process ends. Leaving a ``with`` block on an exception (Ctrl-C included)
-    terminates them without waiting for the evaluations they run.
+    Each job is pickled to a worker with its function (an evaluator with each trial);
+    tabular benchmarks load their table once per worker. Workers are started on first use and
+    kept until ``close``. They ignore SIGINT and end when this process ends. Leaving a
+    ``with`` block on an exception (Ctrl-C included) terminates them without waiting for the
+    jobs they run.
 
     Args:
         workers: processes (default: the CPU count).
-        threads: torch's CPU threads in each worker during an evaluation (default: this
-            process's count when ``run`` is called; see ``Executor``).
+        threads: torch's CPU threads in each worker during a job (default: this process's
+            count when ``run`` or ``map_unordered`` is called; see ``Executor``).
     """
 
     def __init__(self, workers: int | None = None, *, threads: int | None = None) -> None:
@@ -97,35 +90,35 @@ class PoolExecutor(Executor):
             )
         return self._pool
 
-    def run(self, evaluator: Evaluator, trials: Sequence[Trial]) -> Iterator[Completed]:
+    def map_unordered(self, fn: Callable[[J], R], jobs: Sequence[J]) -> Iterator[tuple[int, R]]:
         pool = self._get_pool()
         threads = resolve_threads(self.threads)
-        waiting = iter(enumerate(trials))
-        # At most one trial per worker and one queued (the size of the pool's call queue), so
-        # that no trial needs cancelling when the run stops early: on Python 3.11 a cancelled
-        # trial still waiting when the workers are terminated makes the pool's thread raise.
+        waiting = iter(enumerate(jobs))
+        # At most one job per worker and one queued (the size of the pool's call queue), so
+        # that no job needs cancelling when the caller stops early: on Python 3.11 a cancelled
+        # job still waiting when the workers are terminated makes the pool's thread raise.
         window = self.workers + 1
-        pending: dict[Future[tuple[Result, float, float]], int] = {}
+        pending: dict[Future[R], int] = {}
         while True:
             with _new_workers_ignore_sigint():  # submit starts the workers
-                for index, trial in itertools.islice(waiting, window - len(pending)):
-                    pending[pool.submit(evaluate_with_threads, evaluator, trial, threads)] = index
+                for index, job in itertools.islice(waiting, window - len(pending)):
+                    pending[pool.submit(run_job, fn, job, threads)] = index
             if not pending:
                 return
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 index = pending.pop(future)
-                yield Completed(index, *future.result())
+                yield index, future.result()
 
     def close(self) -> None:
-        """Wait for the evaluations in flight (at most one per worker and one), then stop
-        the workers."""
+        """Wait for the jobs in flight (at most one per worker and one), then stop the
+        workers."""
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
 
     def terminate(self) -> None:
-        """Stop the workers now, abandoning the evaluations they run."""
+        """Stop the workers now, abandoning the jobs they run."""
         pool, self._pool = self._pool, None
         if pool is None:
             return
@@ -138,7 +131,7 @@ class PoolExecutor(Executor):
         logger.info("terminated %d worker processes", len(processes))
 
     def __exit__(self, *exc: object) -> None:
-        if exc and exc[0] is not None:  # an error or Ctrl-C: no waiting for evaluations
+        if exc and exc[0] is not None:  # an error or Ctrl-C: no waiting for the jobs
             self.terminate()
         else:
             self.close()

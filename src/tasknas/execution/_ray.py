@@ -1,4 +1,4 @@
-"""Evaluations as Ray tasks: on a private local Ray instance or on a Ray cluster.
+"""Jobs and evaluations as Ray tasks: on a private local Ray instance or on a Ray cluster.
 
 Ray is an optional dependency (``pip install 'tasknas[ray]'``), imported when the executor
 is created, never when this module is.
@@ -9,14 +9,17 @@ on another worker. Ray resolves each task's result once, and ``run`` yields one 
 per submitted trial, so the runner records every trial exactly once however many attempts it
 took. A trial whose worker dies on every attempt becomes a failed ``Result``; an exception
 raised by the model is a failed ``Result`` at once (``evaluate_safely``), never retried.
+Jobs of ``map_unordered`` are retried the same way; a job whose worker dies on every
+attempt raises Ray's error (``WorkerCrashedError``, ...) in the caller.
 
 Thread count: Ray starts its workers with one torch thread (``OMP_NUM_THREADS=1``); each
-task sets torch's count to the executor's ``threads`` (default: the caller's count), as the
-other executors do, so results do not depend on the executor.
+task (evaluation or job) sets torch's count to the executor's ``threads`` (default: the
+caller's count), as the other executors do, so results do not depend on the executor.
 
 Output: the driver prints Ray's error messages (a worker that died, ...) to stdout, and Ray
-has no switch for that; a program whose stdout is data (``tasknas search --json``) routes
-stdout to stderr while it runs. Worker output is not forwarded (``log_to_driver=False``).
+has no switch for that; a program whose stdout is data (``tasknas search --json``, every
+``--json`` command that takes ``--executor``) routes stdout to stderr while it runs. Worker
+output is not forwarded (``log_to_driver=False``).
 
 Process lifetime, measured with Ray 2.60 on Linux: a local instance is shut down by
 ``close`` (on leaving a ``with`` block, Ctrl-C included) and by Ray's own exit hook. When
@@ -28,11 +31,13 @@ to the dead GCS (a 60 s timeout in Ray), then end themselves.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import math
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from tasknas._logging import get_logger
@@ -41,9 +46,12 @@ from tasknas.evaluator import Evaluator
 from tasknas.execution._base import (
     Completed,
     Executor,
+    J,
+    R,
     check_threads,
-    evaluate_with_threads,
+    evaluate_safely,
     resolve_threads,
+    run_job,
 )
 from tasknas.trial import Result, Trial
 
@@ -79,11 +87,11 @@ def _evaluate(shipped: list[Any], trial: Trial, threads: int | None) -> tuple[Re
     if evaluator is None:
         _fetched.clear()
         evaluator = _fetched[ref.hex()] = ray.get(ref)
-    return evaluate_with_threads(evaluator, trial, threads)
+    return run_job(functools.partial(evaluate_safely, evaluator), trial, threads)
 
 
 class RayExecutor(Executor):
-    """Evaluates trials as Ray tasks, yielding each result as it completes.
+    """Runs jobs (evaluations, seeds, ...) as Ray tasks, yielding each result as it completes.
 
     Without ``address`` the executor starts a private local Ray instance on first use (no
     dashboard, worker output not forwarded) and shuts it down on ``close``. With ``address``
@@ -93,14 +101,14 @@ class RayExecutor(Executor):
     session is used as it is and left running. Cluster nodes need tasknas installed.
 
     Args:
-        workers: evaluations at once: the CPUs of the local instance this starts, and the most
-            trials in flight on a cluster (default: all CPUs / as many as the cluster takes).
+        workers: jobs at once: the CPUs of the local instance this starts, and the most jobs
+            in flight on a cluster (default: all CPUs / as many as the cluster takes).
         address: the Ray cluster to connect to (default: start a private local instance).
-        max_retries: times a trial is run again after its worker process dies.
-        cpus_per_trial: CPUs Ray reserves for each evaluation.
-        gpus_per_trial: GPUs Ray reserves for each evaluation.
-        threads: torch's CPU threads in a worker during an evaluation (default: this
-            process's count when ``run`` is called; see ``Executor``).
+        max_retries: times a trial or job is run again after its worker process dies.
+        cpus_per_trial: CPUs Ray reserves for each evaluation or job.
+        gpus_per_trial: GPUs Ray reserves for each evaluation or job.
+        threads: torch's CPU threads in a worker during an evaluation or job (default: this
+            process's count when ``run`` or ``map_unordered`` is called; see ``Executor``).
         init_options: extra keyword arguments of ``ray.init`` (e.g. ``runtime_env``).
 
     Raises:
@@ -139,7 +147,8 @@ class RayExecutor(Executor):
         self.gpus_per_trial = float(gpus_per_trial)
         self.init_options = dict(init_options or {})
         self._started = False  # whether this executor called ray.init (and so shuts down)
-        self._task: Any = None
+        self._task: Any = None  # the Ray task of one trial
+        self._job_task: Any = None  # the Ray task of one job of map_unordered
         self._shipped: tuple[Evaluator, Any] | None = None
 
     def _init_kwargs(self) -> dict[str, Any]:
@@ -169,12 +178,13 @@ class RayExecutor(Executor):
                 raise InvalidSettingError(f"cannot start or reach {where}: {exc}") from exc
             self._started = True
         if self._task is None:
-            self._task = ray.remote(
+            remote = ray.remote(
                 max_retries=self.max_retries,
                 retry_exceptions=False,
                 num_cpus=self.cpus_per_trial,
                 num_gpus=self.gpus_per_trial,
-            )(_evaluate)
+            )
+            self._task, self._job_task = remote(_evaluate), remote(run_job)
         return ray
 
     def _ship(self, ray: Any, evaluator: Evaluator) -> Any:
@@ -183,27 +193,55 @@ class RayExecutor(Executor):
             self._shipped = (evaluator, ray.put(evaluator))
         return self._shipped[1]
 
+    def _stream(
+        self, ray: Any, submit: Callable[[Any], Any], items: Sequence[Any]
+    ) -> Iterator[tuple[int, Any, float]]:
+        """Submit ``submit(item)`` for every item, at most ``workers`` in flight; yield
+        ``(index, object reference, submission time)`` as each task finishes. The tasks still
+        in flight when the stream is closed are cancelled."""
+        waiting = iter(enumerate(items))
+        window = self.workers or len(items)
+        pending: dict[Any, tuple[int, float]] = {}
+        try:
+            while True:
+                for index, item in itertools.islice(waiting, window - len(pending)):
+                    pending[submit(item)] = (index, time.time())
+                if not pending:
+                    return
+                (ref,), _ = ray.wait(list(pending), num_returns=1)
+                index, submitted = pending.pop(ref)
+                yield index, ref, submitted
+        finally:
+            for ref in pending:
+                ray.cancel(ref)
+
     def run(self, evaluator: Evaluator, trials: Sequence[Trial]) -> Iterator[Completed]:
         if not trials:
             return
         ray = self._connect()
         shipped = [self._ship(ray, evaluator)]
         threads = resolve_threads(self.threads)
-        waiting = iter(enumerate(trials))
-        window = self.workers or len(trials)
-        pending: dict[Any, tuple[int, float]] = {}
-        try:
-            while True:
-                for index, trial in itertools.islice(waiting, window - len(pending)):
-                    pending[self._task.remote(shipped, trial, threads)] = (index, time.time())
-                if not pending:
-                    return
-                (ref,), _ = ray.wait(list(pending), num_returns=1)
-                index, submitted = pending.pop(ref)
+
+        def submit(trial: Trial) -> Any:
+            return self._task.remote(shipped, trial, threads)
+
+        with contextlib.closing(self._stream(ray, submit, trials)) as stream:
+            for index, ref, submitted in stream:
                 yield Completed(index, *self._outcome(ray, ref, trials[index], submitted))
-        finally:
-            for ref in pending:
-                ray.cancel(ref)
+
+    def map_unordered(self, fn: Callable[[J], R], jobs: Sequence[J]) -> Iterator[tuple[int, R]]:
+        if not jobs:
+            return
+        ray = self._connect()
+        shipped = ray.put(fn)  # once per call; Ray hands each task the function itself
+        threads = resolve_threads(self.threads)
+
+        def submit(job: J) -> Any:
+            return self._job_task.remote(shipped, job, threads)
+
+        with contextlib.closing(self._stream(ray, submit, jobs)) as stream:
+            for index, ref, _ in stream:
+                yield index, _get(ray, ref)
 
     def _outcome(
         self, ray: Any, ref: Any, trial: Trial, submitted: float
@@ -211,11 +249,7 @@ class RayExecutor(Executor):
         """The task's ``(result, started, finished)``; a worker that died on every attempt is
         a failed result; a ``TasknasError`` raised in the task is raised here."""
         try:
-            return ray.get(ref)
-        except ray.exceptions.RayTaskError as exc:
-            if isinstance(exc.cause, TasknasError):
-                raise exc.cause from None
-            raise
+            return _get(ray, ref)
         except (
             ray.exceptions.WorkerCrashedError,
             ray.exceptions.OutOfMemoryError,
@@ -236,10 +270,21 @@ class RayExecutor(Executor):
     def close(self) -> None:
         """Release the shipped evaluator; shut Ray down if this executor started it."""
         self._shipped = None
-        self._task = None
+        self._task = self._job_task = None
         if self._started:
             ray = import_ray()
             if ray.is_initialized():
                 logger.info("shutting down Ray")
                 ray.shutdown()
             self._started = False
+
+
+def _get(ray: Any, ref: Any) -> Any:
+    """``ray.get(ref)``; a ``TasknasError`` raised in the task is raised as it was (other
+    exceptions as Ray's ``RayTaskError``, an instance of the exception's class too)."""
+    try:
+        return ray.get(ref)
+    except ray.exceptions.RayTaskError as exc:
+        if isinstance(exc.cause, TasknasError):
+            raise exc.cause from None
+        raise

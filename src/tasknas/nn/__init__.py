@@ -1,11 +1,23 @@
-"""Neural-network building blocks and hand-designed networks."""
+"""Neural-network building blocks and hand-designed networks.
+
+One table (``BUILDERS``: genotype type -> ``NetworkBuilder``) says how every genotype becomes a
+network and its search space a weight-sharing supernet (``build_network``, ``build_supernet``);
+every network is sized by ``channels`` and ``layers``.
+"""
 
 from typing import TYPE_CHECKING
 
 from tasknas._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from tasknas.nn._build import BUILDERS, build_network, count_parameters
+    from tasknas.nn._build import (
+        BUILDERS,
+        NetworkBuilder,
+        build_network,
+        build_supernet,
+        count_parameters,
+        default_layers,
+    )
     from tasknas.nn._darts import DartsCellModule, DartsNetwork
     from tasknas.nn._fusion import FusionEdge, StageFusion, bernoulli_entropy, candidate_edges
     from tasknas.nn._gates import GATE_MODES
@@ -18,7 +30,7 @@ if TYPE_CHECKING:
     )
     from tasknas.nn._ops import OPS, OpFactory, make_op
     from tasknas.nn._small_cnn import SmallCNN
-    from tasknas.nn._supernet import SUPERNETS, build_supernet
+    from tasknas.nn._supernet import SUPERNETS
     from tasknas.nn._supernet_darts import DartsSupernet
     from tasknas.nn._supernet_nb201 import NB201Supernet
     from tasknas.nn._vgg import VGGBackbone
@@ -37,6 +49,7 @@ __all__ = [
     "NB201CellModule",
     "NB201Network",
     "NB201Supernet",
+    "NetworkBuilder",
     "OpFactory",
     "SmallCNN",
     "StageFusion",
@@ -47,6 +60,7 @@ __all__ = [
     "build_supernet",
     "candidate_edges",
     "count_parameters",
+    "default_layers",
     "make_op",
 ]
 
@@ -56,6 +70,9 @@ __getattr__, __dir__ = lazy_exports(
         "BUILDERS": "tasknas.nn._build",
         "build_network": "tasknas.nn._build",
         "count_parameters": "tasknas.nn._build",
+        "NetworkBuilder": "tasknas.nn._build",
+        "build_supernet": "tasknas.nn._build",
+        "default_layers": "tasknas.nn._build",
         "DartsCellModule": "tasknas.nn._darts",
         "DartsNetwork": "tasknas.nn._darts",
         "FusionEdge": "tasknas.nn._fusion",
@@ -73,7 +90,6 @@ __getattr__, __dir__ = lazy_exports(
         "make_op": "tasknas.nn._ops",
         "SmallCNN": "tasknas.nn._small_cnn",
         "SUPERNETS": "tasknas.nn._supernet",
-        "build_supernet": "tasknas.nn._supernet",
         "DartsSupernet": "tasknas.nn._supernet_darts",
         "NB201Supernet": "tasknas.nn._supernet_nb201",
         "VGGBackbone": "tasknas.nn._vgg",

@@ -6,6 +6,7 @@ NB201-style operations under other names; ``TransNASMicroNetwork`` puts it in th
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from typing import ClassVar
 
@@ -23,6 +24,7 @@ __all__ = [
     "NB201Network",
     "ResNetBasicBlock",
     "TransNASMicroNetwork",
+    "cells_per_stage_alias",
     "nb201_skeleton",
 ]
 
@@ -58,18 +60,33 @@ class ResNetBasicBlock(nn.Module):
         return self.conv_b(self.conv_a(x)) + self.downsample(x)
 
 
+def cells_per_stage_alias(layers: int, cells_per_stage: int | None, owner: str) -> int:
+    """The depth of an NB201-skeleton network: ``layers`` (cells per stage), or the deprecated
+    ``cells_per_stage`` keyword when a caller still passes it (with a ``DeprecationWarning``).
+    """
+    if cells_per_stage is None:
+        return layers
+    warnings.warn(
+        f"{owner}(cells_per_stage=...) is deprecated; pass layers=... (cells per stage), the "
+        "depth keyword of every network",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return cells_per_stage
+
+
 def nb201_skeleton(
-    make_cell: Callable[[int], nn.Module], *, in_channels: int, channels: int, cells_per_stage: int
+    make_cell: Callable[[int], nn.Module], *, in_channels: int, channels: int, layers: int
 ) -> tuple[nn.Sequential, list[list[nn.Module]], nn.Sequential]:
     """The stem, the three stages and the final BN-ReLU of an NB201 network.
 
     Stage ``s`` has ``channels * 2**s`` channels: a ``ResNetBasicBlock`` (stages 1 and 2)
-    then ``cells_per_stage`` cells ``make_cell(stage channels)``.
+    then ``layers`` cells ``make_cell(stage channels)``.
 
     Raises:
         InvalidSettingError: a size is not an integer >= 1.
     """
-    check_positive_ints(in_channels=in_channels, channels=channels, cells_per_stage=cells_per_stage)
+    check_positive_ints(in_channels=in_channels, channels=channels, layers=layers)
     stem = nn.Sequential(
         nn.Conv2d(in_channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels)
     )
@@ -78,16 +95,17 @@ def nb201_skeleton(
     for stage in range(3):
         c_stage = channels * 2**stage
         blocks: list[nn.Module] = [ResNetBasicBlock(c_prev, c_stage)] if stage > 0 else []
-        stages.append([*blocks, *(make_cell(c_stage) for _ in range(cells_per_stage))])
+        stages.append([*blocks, *(make_cell(c_stage) for _ in range(layers))])
         c_prev = c_stage
     return stem, stages, nn.Sequential(nn.BatchNorm2d(c_prev), nn.ReLU(inplace=False))
 
 
 class NB201Network(nn.Module):
-    """Stem, 3 stages of ``cells_per_stage`` cells (C, 2C, 4C channels) joined by residual
+    """Stem, 3 stages of ``layers`` cells (C, 2C, 4C channels) joined by residual
     reduction blocks, BN-ReLU, global average pool, linear classifier.
 
-    The class attribute ``cell_ops`` maps the cell's operation names to their factories.
+    ``layers`` counts cells per stage (``cells_per_stage`` is its deprecated alias). The class
+    attribute ``cell_ops`` maps the cell's operation names to their factories.
     """
 
     cell_ops: ClassVar[Mapping[str, OpFactory]] = OPS
@@ -99,9 +117,11 @@ class NB201Network(nn.Module):
         in_channels: int = 1,
         num_classes: int = 2,
         channels: int = 16,
-        cells_per_stage: int = 5,
+        layers: int = 5,
+        cells_per_stage: int | None = None,
     ) -> None:
         super().__init__()
+        layers = cells_per_stage_alias(layers, cells_per_stage, type(self).__name__)
         if not isinstance(cell, EdgeCell):
             raise InvalidArchitectureError(f"NB201Network needs an NB201 cell, got {cell!r}")
         unknown = [name for name in cell.OPS if name not in self.cell_ops]
@@ -116,7 +136,7 @@ class NB201Network(nn.Module):
             lambda c: NB201CellModule(cell, c, self.cell_ops),
             in_channels=in_channels,
             channels=channels,
-            cells_per_stage=cells_per_stage,
+            layers=layers,
         )
         self.cells = nn.Sequential(*(module for stage in stages for module in stage))
         self.lastact = lastact

@@ -1,6 +1,6 @@
 """``NB201Supernet``: a weight-sharing network holding every NAS-Bench-201 cell.
 
-The skeleton is ``NB201Network``'s (stem, three stages of ``cells_per_stage`` cells joined by
+The skeleton is ``NB201Network``'s (stem, three stages of ``layers`` cells joined by
 residual reduction blocks, BN-ReLU, pooling, linear); every edge of every cell holds one
 module per NB201 operation. ``select(cell)`` picks the operations the next forward passes
 run, so two cells with the same operation on the same edge share its weights, and a training
@@ -15,7 +15,7 @@ from torch import nn
 
 from tasknas.errors import InvalidArchitectureError, InvalidSettingError
 from tasknas.nn._checks import check_positive_ints
-from tasknas.nn._nb201 import nb201_skeleton
+from tasknas.nn._nb201 import cells_per_stage_alias, nb201_skeleton
 from tasknas.nn._ops import OPS
 from tasknas.nn._supernet_darts import use_batch_statistics
 from tasknas.spaces import EDGES, NB201Cell, NB201Space
@@ -62,9 +62,11 @@ class NB201Supernet(nn.Module):
         in_channels: int = 1,
         num_classes: int = 2,
         channels: int = 16,
-        cells_per_stage: int = 5,
+        layers: int = 5,
+        cells_per_stage: int | None = None,
     ) -> None:
         super().__init__()
+        layers = cells_per_stage_alias(layers, cells_per_stage, type(self).__name__)
         if not isinstance(space, NB201Space):
             raise InvalidSettingError(f"NB201Supernet needs an NB201Space, got {space!r}")
         check_positive_ints(num_classes=num_classes)  # the skeleton checks the other sizes
@@ -74,7 +76,7 @@ class NB201Supernet(nn.Module):
             lambda c: NB201SupernetCell(space.ops, c),
             in_channels=in_channels,
             channels=channels,
-            cells_per_stage=cells_per_stage,
+            layers=layers,
         )
         self.stages = nn.ModuleList(nn.ModuleList(stage) for stage in stages)
         self.lastact = lastact

@@ -54,7 +54,7 @@ class SynflowProxy:
         return synflow(model, (self.in_channels, self.image_size, self.image_size))
 
 
-NB201_SYNFLOW = SynflowProxy(network={"channels": 8, "cells_per_stage": 1})
+NB201_SYNFLOW = SynflowProxy(network={"channels": 8, "layers": 1})
 
 #: Proxy settings per search space; spaces with a shipped table read it instead. The
 #: TransNAS-Bench-101 micro cell has NB201-style operations and is scored in the same network.

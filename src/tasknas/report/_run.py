@@ -25,12 +25,12 @@ class RunReport:
 def load_run(run_dir: str | Path) -> RunReport:
     """Read the run stored in ``run_dir`` (raises ``RunStoreError`` naming a bad store)."""
     run_dir = Path(run_dir)
-    settings = load_settings(run_dir).resolved()
+    saved = load_settings(run_dir)
+    benchmark = open_benchmark(saved)
+    settings = saved.resolved_with(benchmark)
     with SQLiteStore(run_dir / STORE_FILE) as store:
         records = store.records()
-    return RunReport(
-        run_dir, settings, summarize(records, settings.tasks), open_benchmark(settings)
-    )
+    return RunReport(run_dir, settings, summarize(records, settings.tasks), benchmark)
 
 
 def task_rows(result: RunResult, benchmark: Evaluator) -> dict[str, dict[str, Any]]:

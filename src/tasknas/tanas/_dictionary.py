@@ -7,19 +7,20 @@ Layout of a dictionary folder::
 
 The index is rewritten (atomically) after every task, so an interrupted ``build`` keeps the
 tasks it finished and a second ``build`` continues where it stopped. One process at a time
-may write to a dictionary.
+may write to a dictionary; a build's tasks may run elsewhere (any ``Executor``), but the
+folder is written by the process that builds only.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
-import multiprocessing
 import os
 import shutil
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from tasknas._progress import Progress, prefixed
 from tasknas._seeds import derive, name_key
 from tasknas._validation import check_seed
 from tasknas.errors import DataFileError, InvalidSettingError, RunStoreError, UnknownNameError
+from tasknas.execution import Executor, executor_for
 from tasknas.nn import SmallCNN
 from tasknas.oneshot import fuse_search
 from tasknas.spaces import get_space
@@ -245,68 +247,72 @@ class TaskDictionary:
         rebuild: bool = False,
         progress: Progress | None = None,
         workers: int = 1,
+        executor: Executor | None = None,
     ) -> list[DictionaryEntry]:
         """Add every task of ``specs`` not yet present (all of them with ``rebuild``).
 
         Each task gets its ε-network trained and its best cell searched by FUSE
         (``settings.dictionary_fuse``) on the full ``darts-tanas`` space, seeded with
         ``task_seed(seed, name)`` so that tasks do not all start from the same candidates.
-        The specs are all parsed before any work starts. With ``workers`` > 1 the tasks are
-        built in that many processes (the entries do not change; progress then reports whole
-        tasks only). Returns every entry of the dictionary.
+        The specs are all parsed before any work starts.
+
+        Each task is one job of ``executor`` (``Executor.map_unordered``; default: chosen by
+        ``workers``, tasks built in that many processes when above 1). The entries do not
+        depend on where the tasks were built, as long as torch has the same CPU threads
+        there (the executor's ``threads``, by default this process's count: with several
+        workers on few cores, lower it for the whole build). The index and the ε-network files
+        are written here, as each task finishes, and end in the order of a one-process build.
+        Progress reports each task's steps when the executor runs in this process, else whole
+        tasks. Returns every entry of the dictionary.
+
+        Raises:
+            InvalidSettingError: ``workers`` below 1, or other than 1 beside ``executor``.
         """
         check_seed(seed)
         names = list(dict.fromkeys(parse_task_spec(spec).name for spec in specs))
         settings = self.resolve_settings(settings)
         present = set(self.names()) if self.exists() else set()
         todo = [name for name in names if rebuild or name not in present]
-        if workers < 1:
-            raise InvalidSettingError(f"workers must be >= 1, got {workers}")
-        if not self.exists():
-            self._write(settings, [])
-        if workers == 1 or len(todo) <= 1:
-            for number, name in enumerate(todo, 1):
-                _log.info("building dictionary task %s (%d/%d)", name, number, len(todo))
-                report = prefixed(progress, f"[{number}/{len(todo)}] ")
-                self._record(settings, _build_entry(self.root, name, settings, seed, report))
-        else:
-            self._build_parallel(todo, settings, seed, min(workers, len(todo)), progress)
+        with executor_for(executor, workers, len(todo)) as runner:
+            if not self.exists():
+                self._write(settings, [])
+            self._build_all(runner, todo, settings, seed, progress)
         return self.entries()
 
-    def _build_parallel(
+    def _build_all(
         self,
+        executor: Executor,
         todo: list[str],
         settings: TANASSettings,
         seed: int,
-        workers: int,
         progress: Progress | None,
     ) -> None:
-        """Build ``todo`` in ``workers`` spawned processes; the index is written here only.
-
-        Each worker gets ``torch.get_num_threads() // workers`` threads (at least 1). Tasks
-        are recorded as they finish, then put in the order a one-process build gives.
-        """
+        """Build ``todo`` through ``executor``, recording each task as it finishes, then put
+        the entries in the order a one-process build leaves."""
         before = self.names()
-        threads = max(1, torch.get_num_threads() // workers)
-        _log.info("building %d dictionary tasks in %d processes", len(todo), workers)
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = [
-                pool.submit(
-                    _build_entry_process, str(self.root), n, settings.to_dict(), seed, threads
-                )
-                for n in todo
-            ]
-            if progress is not None:
-                progress(f"building {len(todo)} tasks in {workers} processes", 0, len(todo))
-            for done, future in enumerate(as_completed(futures), 1):
-                entry = DictionaryEntry.from_dict(future.result(), "a build process")
-                self._record(settings, entry)
-                if progress is not None:
-                    progress(f"{entry.name} done", done, len(todo))
+        detailed = executor.in_process  # a progress callback only where it is called
+        jobs = [
+            _BuildJob(
+                name,
+                settings,
+                seed,
+                prefixed(progress, f"[{number}/{len(todo)}] ") if detailed else None,
+            )
+            for number, name in enumerate(todo, 1)
+        ]
+        if todo and progress is not None and not detailed:
+            progress(f"building {len(todo)} tasks", 0, len(todo))
+        for done, (_, (entry, epsnet)) in enumerate(executor.map_unordered(_build_entry, jobs), 1):
+            self._save_epsnet(entry, epsnet)
+            self._record(settings, entry)
+            if progress is not None and not detailed:
+                progress(f"{entry.name} done", done, len(todo))
         # The order a one-process build leaves: rebuilt tasks in place, new ones in todo order.
         order = {name: i for i, name in enumerate([*before, *(n for n in todo if n not in before)])}
-        self._write(settings, sorted(self.entries(), key=lambda e: order[e.name]))
+        entries = self.entries()
+        ordered = sorted(entries, key=lambda e: order[e.name])
+        if ordered != entries:
+            self._write(settings, ordered)
 
     def add(
         self,
@@ -321,6 +327,15 @@ class TaskDictionary:
         name = parse_task_spec(spec).name
         self.build([name], settings=settings, seed=seed, rebuild=rebuild, progress=progress)
         return self.entry(name)
+
+    def _save_epsnet(self, entry: DictionaryEntry, epsnet: bytes) -> None:
+        """Write ``entry``'s ε-network file (``epsnet``: its saved state_dict)."""
+        path = self._folder(entry) / EPSNET_FILE
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(epsnet)
+        except OSError as error:
+            raise DataFileError(f"cannot write ε-network file {path}: {error}") from None
 
     def _record(self, settings: TANASSettings, entry: DictionaryEntry) -> None:
         """Write ``entry`` to the index, in place of an older entry of the same task."""
@@ -350,27 +365,39 @@ class TaskDictionary:
         return entry
 
 
-def _build_entry(
-    root: Path, name: str, settings: TANASSettings, seed: int, progress: Progress | None
-) -> DictionaryEntry:
-    """Train task ``name``'s ε-network, save it under ``root`` and search its best cell."""
+@dataclass(frozen=True)
+class _BuildJob:
+    """One task of a build: picklable for any executor, except ``progress`` (given only to
+    an executor that runs in the building process)."""
+
+    name: str
+    settings: TANASSettings
+    seed: int
+    progress: Progress | None = None
+
+
+def _build_entry(job: _BuildJob) -> tuple[DictionaryEntry, bytes]:
+    """Train task ``job.name``'s ε-network and search its best cell (in whatever process the
+    executor chose); returns the entry and the ε-network's saved state_dict, which the
+    building process writes."""
+    _log.info("building dictionary task %s", job.name)
     start = time.perf_counter()
-    task = load_task(name, settings)
-    model, accuracy = train_epsnet(task, settings, progress)
+    settings = job.settings
+    task = load_task(job.name, settings)
+    model, accuracy = train_epsnet(task, settings, job.progress)
     space = get_space(CELL_SPACE)
     found = fuse_search(
         space,
         task,
         settings=settings.dictionary_fuse,
-        seed=task_seed(seed, name),
-        progress=prefixed(progress, f"{name}: "),
+        seed=task_seed(job.seed, job.name),
+        progress=prefixed(job.progress, f"{job.name}: "),
     )
-    folder = folder_name(name)
-    (root / folder).mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), root / folder / EPSNET_FILE)
-    return DictionaryEntry(
-        name=name,
-        folder=folder,
+    epsnet = io.BytesIO()
+    torch.save(model.state_dict(), epsnet)
+    entry = DictionaryEntry(
+        name=job.name,
+        folder=folder_name(job.name),
         num_classes=task.num_classes,
         in_channels=task.in_channels,
         image_size=task.image_size[0],
@@ -379,20 +406,12 @@ def _build_entry(
         best_cell_test_error=found.test_error,
         best_cell_params=found.params,
         space=space.name,
-        seed=seed,
+        seed=job.seed,
         seconds=time.perf_counter() - start,
         created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         settings=settings.to_dict(),
     )
-
-
-def _build_entry_process(
-    root: str, name: str, settings: dict[str, Any], seed: int, threads: int
-) -> dict[str, Any]:
-    """``_build_entry`` in a pool process: plain arguments in, the entry's dict out."""
-    torch.set_num_threads(threads)
-    entry = _build_entry(Path(root), name, TANASSettings.from_dict(settings), seed, None)
-    return entry.to_dict()
+    return entry, epsnet.getvalue()
 
 
 def task_seed(seed: int, name: str) -> int:

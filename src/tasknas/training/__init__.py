@@ -1,8 +1,10 @@
-"""Training: the one ``Trainer`` (fit / evaluate / predict), its callbacks and history, and
-the evaluators that train networks (``TrainingEvaluator``, ``SupernetEvaluator``) with the
-final retraining of a search's winners (``final_train``).
+"""Training engine: the one ``Trainer`` (fit / evaluate / predict), its callbacks, history and
+optimisers, and ``train_from_scratch`` (build an architecture's network, train it, score it).
 
 ``seeded`` and ``resolve_device`` are re-exported from ``tasknas._torch`` for convenience.
+The evaluators that train networks for a search (``TrainingEvaluator``, ``SupernetEvaluator``,
+``ImageEvaluator``) and ``final_train`` live in ``tasknas.benchmarks.train``; their names
+here are deprecated aliases kept for one release.
 """
 
 from typing import TYPE_CHECKING
@@ -11,19 +13,26 @@ from tasknas._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from tasknas._torch import resolve_device, seeded
+    from tasknas.benchmarks.train import (
+        FinalResult,
+        ImageEvaluator,
+        SupernetEvaluator,
+        TrainingEvaluator,
+        final_train,
+    )
     from tasknas.training._callbacks import (
         Callback,
         EarlyStopping,
         LoggingCallback,
         ProgressCallback,
     )
-    from tasknas.training._evaluator import TrainingEvaluator
-    from tasknas.training._final import FinalResult, final_train
     from tasknas.training._history import History
-    from tasknas.training._image_evaluator import ImageEvaluator
-    from tasknas.training._optim import OPTIMIZERS, SCHEDULERS
-    from tasknas.training._supernet import SupernetEvaluator
+    from tasknas.training._optim import OPTIMIZERS, SCHEDULERS, build_optimizer, build_scheduler
+    from tasknas.training._retrain import Retrained, train_from_scratch
     from tasknas.training._trainer import FitInfo, LossFn, MetricFn, Trainer, accuracy
+
+#: Deprecated: these names moved to ``tasknas.benchmarks.train``.
+_MOVED = ("FinalResult", "ImageEvaluator", "SupernetEvaluator", "TrainingEvaluator", "final_train")
 
 __all__ = [
     "OPTIMIZERS",
@@ -38,13 +47,17 @@ __all__ = [
     "LossFn",
     "MetricFn",
     "ProgressCallback",
+    "Retrained",
     "SupernetEvaluator",
     "Trainer",
     "TrainingEvaluator",
     "accuracy",
+    "build_optimizer",
+    "build_scheduler",
     "final_train",
     "resolve_device",
     "seeded",
+    "train_from_scratch",
 ]
 
 __getattr__, __dir__ = lazy_exports(
@@ -56,18 +69,18 @@ __getattr__, __dir__ = lazy_exports(
         "EarlyStopping": "tasknas.training._callbacks",
         "LoggingCallback": "tasknas.training._callbacks",
         "ProgressCallback": "tasknas.training._callbacks",
-        "TrainingEvaluator": "tasknas.training._evaluator",
-        "FinalResult": "tasknas.training._final",
-        "final_train": "tasknas.training._final",
         "History": "tasknas.training._history",
-        "ImageEvaluator": "tasknas.training._image_evaluator",
         "OPTIMIZERS": "tasknas.training._optim",
         "SCHEDULERS": "tasknas.training._optim",
-        "SupernetEvaluator": "tasknas.training._supernet",
+        "build_optimizer": "tasknas.training._optim",
+        "build_scheduler": "tasknas.training._optim",
+        "Retrained": "tasknas.training._retrain",
+        "train_from_scratch": "tasknas.training._retrain",
         "FitInfo": "tasknas.training._trainer",
         "LossFn": "tasknas.training._trainer",
         "MetricFn": "tasknas.training._trainer",
         "Trainer": "tasknas.training._trainer",
         "accuracy": "tasknas.training._trainer",
+        **dict.fromkeys(_MOVED, "tasknas.benchmarks.train"),
     },
 )

@@ -11,9 +11,9 @@ import logging
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from tasknas.benchmarks.train._evaluator import TrainingEvaluator
+from tasknas.benchmarks.train._image_evaluator import METRIC, TEST_METRIC
 from tasknas.spaces import SearchSpace, get_space
-from tasknas.training._evaluator import TrainingEvaluator
-from tasknas.training._image_evaluator import METRIC, TEST_METRIC
 
 __all__ = ["FinalResult", "final_train"]
 

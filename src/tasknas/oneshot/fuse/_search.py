@@ -27,12 +27,12 @@ from tasknas._progress import Progress, Tracker
 from tasknas._seeds import derive, seed_rng
 from tasknas._torch import resolve_device
 from tasknas._validation import check_seed
-from tasknas.oneshot._mixture import Mixture
-from tasknas.oneshot._networks import build_network, check_space, initial_archs, sample_new
-from tasknas.oneshot._result import RoundRecord, SearchResult
-from tasknas.oneshot._retrain import retrain
-from tasknas.oneshot._seeds import INIT, SAMPLE, TRAIN_ALPHA, TRAIN_WEIGHTS
-from tasknas.oneshot._settings import FuseSettings
+from tasknas.oneshot.fuse._mixture import Mixture
+from tasknas.oneshot.fuse._networks import build_network, check_space, initial_archs, sample_new
+from tasknas.oneshot.fuse._result import RoundRecord, SearchResult
+from tasknas.oneshot.fuse._retrain import retrain
+from tasknas.oneshot.fuse._seeds import INIT, SAMPLE, TRAIN_ALPHA, TRAIN_WEIGHTS
+from tasknas.oneshot.fuse._settings import FuseSettings
 from tasknas.training import Trainer
 
 if TYPE_CHECKING:

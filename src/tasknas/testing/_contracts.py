@@ -1,29 +1,5 @@
-"""Contract test suites: pytest base classes that every implementation of a protocol passes.
-
-Each ``*Contract`` class holds the checks of one protocol's documented promises. Subclass it in
-a test module under a name pytest collects (``Test...``) and override its abstract fixture(s);
-pytest then runs every inherited check against your implementation::
-
-    import pytest
-    from tasknas.testing import SearchSpaceContract
-
-    class TestMySpace(SearchSpaceContract):
-        @pytest.fixture
-        def space(self):
-            return MySpace()
-
-Contracts and what to override:
-
-- ``SearchSpaceContract``: fixture ``space`` (optionally the ``genes`` hook).
-- ``EvaluatorContract``: fixture ``evaluator`` (optionally ``foreign_arch``, ``deterministic``).
-- ``StrategyContract``: fixtures ``space`` and ``tasks``, method
-  ``make_strategy(space, tasks, seed)``.
-- ``RunStoreContract``: fixture ``store`` (a fresh, empty store).
-- ``ExecutorContract``: fixture ``executor`` (optionally ``survives_worker_death``); it runs
-  the picklable fakes ``FakeEvaluator`` and ``KillsWorkerOnce``.
-
-This module imports pytest; it is meant for test suites and is not imported by ``tasknas``.
-"""
+"""Contract suites of the search-space, evaluator, strategy and run-store protocols (see
+``tasknas.testing``)."""
 
 from __future__ import annotations
 
@@ -40,7 +16,6 @@ import numpy as np
 import pytest
 
 from tasknas._seeds import seed_rng
-from tasknas._testing_executor import ExecutorContract, FakeEvaluator, KillsWorkerOnce
 from tasknas.errors import InvalidArchitectureError, RunStoreError, UnknownNameError
 from tasknas.evaluator import Evaluator
 from tasknas.spaces import SPACES, SearchSpace
@@ -51,9 +26,6 @@ from tasknas.trial import Result, Status, Trial
 
 __all__ = [
     "EvaluatorContract",
-    "ExecutorContract",
-    "FakeEvaluator",
-    "KillsWorkerOnce",
     "RunStoreContract",
     "SearchSpaceContract",
     "StrategyContract",

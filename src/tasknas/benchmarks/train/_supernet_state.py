@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from tasknas.training._callbacks import Callback
+from tasknas.training import Callback
 
 __all__ = ["EpochPlan", "Sampler", "TaskSupernet", "plan_lr"]
 

@@ -39,10 +39,10 @@ from tasknas._seeds import derive
 from tasknas._torch import seeded
 from tasknas._validation import check_seed
 from tasknas.nn import MTLNetwork, VGGBackbone
-from tasknas.oneshot._mtl_alternate import alternate
-from tasknas.oneshot._mtl_objective import mtl_trainer, task_accuracies
-from tasknas.oneshot._mtl_result import MTLResult, edge_names
-from tasknas.oneshot._mtl_settings import MTLSettings
+from tasknas.oneshot.mtl._alternate import alternate
+from tasknas.oneshot.mtl._objective import mtl_trainer, task_accuracies
+from tasknas.oneshot.mtl._result import MTLResult, edge_names
+from tasknas.oneshot.mtl._settings import MTLSettings
 from tasknas.tasks import MultiTaskSet, TensorData
 from tasknas.training import ProgressCallback
 

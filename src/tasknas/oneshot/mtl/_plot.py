@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tasknas.oneshot._mtl_result import MTLResult
+    from tasknas.oneshot.mtl._result import MTLResult
 
 __all__ = ["default_plot_path", "plot_mtl_edges"]
 

@@ -19,12 +19,12 @@ import numpy as np
 from tasknas._progress import Progress, Tracker
 from tasknas._seeds import derive, seed_rng
 from tasknas._validation import check_seed
-from tasknas.oneshot._networks import build_network, check_space, sample_new
-from tasknas.oneshot._result import RoundRecord, SearchResult
-from tasknas.oneshot._retrain import retrain
-from tasknas.oneshot._seeds import INIT, SAMPLE, TRAIN_WEIGHTS
-from tasknas.oneshot._settings import FuseSettings
-from tasknas.training import Trainer
+from tasknas.oneshot.fuse._networks import check_space, sample_new
+from tasknas.oneshot.fuse._result import RoundRecord, SearchResult
+from tasknas.oneshot.fuse._retrain import retrain
+from tasknas.oneshot.fuse._seeds import INIT, SAMPLE, TRAIN_WEIGHTS
+from tasknas.oneshot.fuse._settings import FuseSettings
+from tasknas.training import Trainer, train_from_scratch
 
 if TYPE_CHECKING:
     from tasknas.spaces import DartsSpace
@@ -66,13 +66,6 @@ def random_search(
         batch = archs[r * count : (r + 1) * count]
         accuracies = []
         for i, arch in enumerate(batch):
-            network = build_network(
-                arch,
-                task,
-                channels=settings.channels,
-                layers=settings.layers,
-                seed=derive(seed, INIT, r, i),
-            )
             trainer = Trainer(
                 epochs=epochs,
                 batch_size=settings.batch_size,
@@ -80,8 +73,16 @@ def random_search(
                 device=settings.device,
                 seed=derive(seed, TRAIN_WEIGHTS, r, i),
             )
-            trainer.fit(network, task.train)
-            accuracies.append(trainer.evaluate(network, task.val)["accuracy"])
+            trained = train_from_scratch(
+                arch,
+                task,
+                trainer,
+                channels=settings.channels,
+                layers=settings.layers,
+                seed=derive(seed, INIT, r, i),
+                splits=("val",),
+            )
+            accuracies.append(trained.accuracy["val"])
             tracker.step(f"random search: architecture {r * count + i + 1}/{total}")
         winner = int(np.argmax(accuracies))
         records.append(RoundRecord(tuple(map(str, batch)), tuple(accuracies), str(batch[winner])))

@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING
 from tasknas._progress import Progress
 from tasknas._seeds import derive
 from tasknas._validation import check_seed
-from tasknas.nn import count_parameters
-from tasknas.oneshot._networks import as_genotype, build_network
-from tasknas.oneshot._seeds import INIT, RETRAIN
-from tasknas.oneshot._settings import FuseSettings
-from tasknas.training import ProgressCallback, Trainer
+from tasknas.oneshot.fuse._networks import as_genotype
+from tasknas.oneshot.fuse._seeds import INIT, RETRAIN
+from tasknas.oneshot.fuse._settings import FuseSettings
+from tasknas.training import ProgressCallback, Trainer, train_from_scratch
 
 if TYPE_CHECKING:
     from tasknas.spaces import DartsGenotype
@@ -44,13 +43,6 @@ def retrain(
     """
     seed = check_seed(seed)
     genotype = as_genotype(arch)
-    network = build_network(
-        genotype,
-        task,
-        channels=settings.final_channels,
-        layers=settings.layers,
-        seed=derive(seed, RETRAIN, INIT),
-    )
     trainer = Trainer(
         epochs=settings.final_epochs,
         batch_size=settings.batch_size,
@@ -60,10 +52,16 @@ def retrain(
         seed=derive(seed, RETRAIN),
         callbacks=[] if progress is None else [ProgressCallback(progress, "retrain", per="epoch")],
     )
-    trainer.fit(network, task.train)
-    val_accuracy = trainer.evaluate(network, task.val)["accuracy"]
-    test_error = 100.0 * (1.0 - trainer.evaluate(network, task.test)["accuracy"])
-    params = count_parameters(network)
+    trained = train_from_scratch(
+        genotype,
+        task,
+        trainer,
+        channels=settings.final_channels,
+        layers=settings.layers,
+        seed=derive(seed, RETRAIN, INIT),
+    )
+    val_accuracy, params = trained.accuracy["val"], trained.params
+    test_error = 100.0 * (1.0 - trained.accuracy["test"])
     _log.info(
         "retrained %s on %s: test error %.2f%%, val accuracy %.4f, %d parameters",
         genotype,

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from tasknas.training import LossFn, Trainer
 
 if TYPE_CHECKING:
-    from tasknas.oneshot._mtl_settings import MTLSettings
+    from tasknas.oneshot.mtl._settings import MTLSettings
 
 __all__ = ["MultiTaskLoss", "MultiTaskMetric", "mtl_trainer", "task_accuracies"]
 

@@ -11,8 +11,8 @@ from tasknas._progress import Tracker
 from tasknas._seeds import derive, seed_rng
 from tasknas.errors import InvalidSettingError
 from tasknas.nn import MTLNetwork
-from tasknas.oneshot._mtl_objective import MultiTaskLoss, mtl_trainer
-from tasknas.oneshot._mtl_settings import MTLSettings
+from tasknas.oneshot.mtl._objective import MultiTaskLoss, mtl_trainer
+from tasknas.oneshot.mtl._settings import MTLSettings
 from tasknas.tasks import TensorData
 
 __all__ = ["alternate"]

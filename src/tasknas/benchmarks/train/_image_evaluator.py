@@ -18,10 +18,10 @@ from tasknas._torch import resolve_device
 from tasknas._validation import check_seed, non_negative, optional_positive_int, positive_int
 from tasknas.errors import InvalidSettingError, TasknasError, UnknownNameError
 from tasknas.evaluator import Evaluator
+from tasknas.nn import build_network, default_layers
 from tasknas.spaces import SearchSpace, get_space
 from tasknas.tasks import Task
-from tasknas.training._networks import default_layers, make_network
-from tasknas.training._trainer import Trainer
+from tasknas.training import Trainer
 
 if TYPE_CHECKING:
     from tasknas.tasks import ImageTask
@@ -164,7 +164,7 @@ class ImageEvaluator(Evaluator):
     def network(self, arch: Any, task: str, *, seed: int) -> nn.Module:
         """The stand-alone network of ``arch`` for ``task``, initialised from ``seed``."""
         data = self.data(task)
-        return make_network(
+        return build_network(
             arch,
             in_channels=data.in_channels,
             num_classes=data.num_classes,

@@ -38,14 +38,13 @@ import numpy as np
 from tasknas._seeds import name_key, seed_rng
 from tasknas._torch import resolve_device
 from tasknas._validation import check_int
+from tasknas.benchmarks.train._image_evaluator import METRIC, ImageEvaluator
+from tasknas.benchmarks.train._supernet_state import EpochPlan, Sampler, TaskSupernet, plan_lr
 from tasknas.errors import InvalidSettingError, TasknasError
 from tasknas.evaluator import GenerationEvaluator
-from tasknas.nn import count_parameters
+from tasknas.nn import build_supernet, count_parameters
 from tasknas.spaces import SearchSpace
-from tasknas.training._image_evaluator import METRIC, ImageEvaluator
-from tasknas.training._networks import make_supernet
-from tasknas.training._optim import build_optimizer
-from tasknas.training._supernet_state import EpochPlan, Sampler, TaskSupernet, plan_lr
+from tasknas.training import build_optimizer
 from tasknas.trial import Result, Trial
 
 __all__ = ["SupernetEvaluator"]
@@ -215,7 +214,7 @@ class SupernetEvaluator(ImageEvaluator, GenerationEvaluator):
     def _state(self, task: str) -> TaskSupernet:
         if task not in self._states:
             data = self.data(task)
-            network = make_supernet(
+            network = build_supernet(
                 self.space,
                 in_channels=data.in_channels,
                 num_classes=data.num_classes,

@@ -7,10 +7,11 @@ from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
+from torch import nn
 
-from tasknas._torch import seeded
 from tasknas.errors import InvalidArchitectureError, InvalidSettingError
-from tasknas.nn import OPS, DartsNetwork
+from tasknas.nn import OPS
+from tasknas.nn import build_network as nn_build_network
 from tasknas.spaces import DartsGenotype, DartsSpace
 
 if TYPE_CHECKING:
@@ -106,13 +107,13 @@ def as_genotype(arch: DartsGenotype | str) -> DartsGenotype:
 
 def build_network(
     arch: DartsGenotype, task: ImageTask, *, channels: int, layers: int, seed: int
-) -> DartsNetwork:
+) -> nn.Module:
     """The ``DartsNetwork`` of ``arch`` for ``task``, initialised under ``seeded(seed)``."""
-    with seeded(seed):
-        return DartsNetwork(
-            arch,
-            in_channels=task.in_channels,
-            num_classes=task.num_classes,
-            channels=channels,
-            layers=layers,
-        )
+    return nn_build_network(
+        arch,
+        in_channels=task.in_channels,
+        num_classes=task.num_classes,
+        channels=channels,
+        layers=layers,
+        seed=seed,
+    )

@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from tasknas._validation import check_choice
+from tasknas.benchmarks.train._evaluator import TrainingEvaluator
+from tasknas.benchmarks.train._image_evaluator import ImageEvaluator
+from tasknas.benchmarks.train._supernet import SupernetEvaluator
 from tasknas.errors import InvalidSettingError
-from tasknas.training._evaluator import TrainingEvaluator
-from tasknas.training._image_evaluator import ImageEvaluator
-from tasknas.training._supernet import SupernetEvaluator
 
 __all__ = ["DEFAULT_SPACE", "EVALUATORS", "train_benchmark"]
 

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from tasknas._validation import positive_int
-from tasknas.nn import count_parameters
+from tasknas.benchmarks.train._image_evaluator import METRIC, TEST_METRIC, ImageEvaluator
 from tasknas.spaces import SearchSpace
-from tasknas.training._image_evaluator import METRIC, TEST_METRIC, ImageEvaluator
+from tasknas.training import train_from_scratch
 from tasknas.trial import Result
 
 __all__ = ["TrainingEvaluator"]
@@ -49,22 +49,23 @@ class TrainingEvaluator(ImageEvaluator):
         start = time.perf_counter()
         name = self.task(task).name
         self.check_arch(arch)
-        data = self.data(name)
-        network = self.network(arch, name, seed=self.task_seed(name, _INIT))
         trainer = self.trainer(
             epochs=self.epochs, seed=self.task_seed(name, _TRAIN), scheduler="cosine"
         )
-        fit_start = time.perf_counter()
-        trainer.fit(network, data.train)
-        trained = time.perf_counter()
-        val = 100.0 * trainer.evaluate(network, data.val)["accuracy"]
-        test = 100.0 * trainer.evaluate(network, data.test)["accuracy"]
-        network.cpu()
+        trained = train_from_scratch(
+            arch,
+            self.data(name),
+            trainer,
+            channels=self.channels,
+            layers=self.layers,
+            seed=self.task_seed(name, _INIT),
+        )
+        val, test = (100.0 * trained.accuracy[split] for split in ("val", "test"))
         metrics = {
             METRIC: val,
             TEST_METRIC: test,
-            "params": float(count_parameters(network)),
-            "train_seconds": trained - fit_start,
+            "params": float(trained.params),
+            "train_seconds": trained.train_seconds,
         }
         cost = time.perf_counter() - start
         _log.info("%s on %s: val %.2f%%, test %.2f%% (%.1f s)", arch, name, val, test, cost)

@@ -1,0 +1,86 @@
+"""``train_from_scratch``: the one way to build an architecture's network, train it from
+scratch on a task's training split and score it.
+
+The training evaluator, final training, FUSE's retraining of its winner and the
+random-search baseline all call it, each with its own ``Trainer`` (optimiser, epochs,
+schedule, callbacks and seed).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from torch import nn
+
+from tasknas._validation import check_choice
+from tasknas.nn import build_network, count_parameters
+from tasknas.training._trainer import Trainer
+
+if TYPE_CHECKING:
+    from tasknas.tasks import ImageTask
+
+__all__ = ["Retrained", "train_from_scratch"]
+
+_log = logging.getLogger(__name__)
+
+_SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class Retrained:
+    """A network trained from scratch and its scores.
+
+    Attributes:
+        network: the trained network, moved back to the CPU.
+        accuracy: split name (``val``, ``test``) -> accuracy (a fraction) on that split.
+        params: trainable parameters.
+        train_seconds: seconds of the fit alone.
+    """
+
+    network: nn.Module
+    accuracy: Mapping[str, float]
+    params: int
+    train_seconds: float
+
+
+def train_from_scratch(
+    arch: Any,
+    task: ImageTask,
+    trainer: Trainer,
+    *,
+    channels: int,
+    layers: int,
+    seed: int,
+    splits: Sequence[str] = ("val", "test"),
+) -> Retrained:
+    """Build ``arch``'s network for ``task`` (``channels`` wide, ``layers`` deep, initialised
+    from ``seed``), fit it with ``trainer`` (its epochs) on ``task.train`` and score it on
+    the ``splits`` of ``task``, in that order.
+
+    Raises:
+        InvalidArchitectureError: no network is known for ``type(arch)``.
+        InvalidSettingError: a split is not ``train``, ``val`` or ``test``.
+    """
+    for split in splits:
+        check_choice("split", split, _SPLITS)
+    network = build_network(
+        arch,
+        in_channels=task.in_channels,
+        num_classes=task.num_classes,
+        channels=channels,
+        layers=layers,
+        seed=seed,
+    )
+    start = time.perf_counter()
+    trainer.fit(network, task.train)
+    seconds = time.perf_counter() - start
+    accuracy = {
+        split: trainer.evaluate(network, getattr(task, split))["accuracy"] for split in splits
+    }
+    network.cpu()
+    _log.debug("trained %s from scratch on %s for %d epochs", arch, task.name, trainer.epochs)
+    return Retrained(network, accuracy, count_parameters(network), seconds)
