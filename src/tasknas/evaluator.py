@@ -13,15 +13,21 @@ from tasknas.spaces import SearchSpace
 from tasknas.tasks import Task
 from tasknas.trial import Result, Trial
 
-__all__ = ["Evaluator", "GenerationEvaluator", "Latency", "Oracle"]
+__all__ = [
+    "AnyEvaluator",
+    "Evaluator",
+    "GenerationEvaluator",
+    "Latency",
+    "Oracle",
+    "TaskScorer",
+]
 
 
-class Evaluator(ABC):
-    """Scores an architecture on a task and returns an immutable ``Result``.
-
-    Implementations are picklable (process pools and Ray ship them to workers) and do not
-    change state across calls, so evaluating the same pair twice is safe.
-    """
+class TaskScorer(ABC):
+    """What every kind of evaluator has: a space, named tasks, a ``prepare`` hook and the
+    checks of a task name and an architecture. Not used alone: an evaluator is either an
+    ``Evaluator`` (one pair at a time, stateless) or a ``GenerationEvaluator`` (a whole
+    generation at once, stateful)."""
 
     @property
     @abstractmethod
@@ -32,15 +38,6 @@ class Evaluator(ABC):
     @abstractmethod
     def tasks(self) -> Mapping[str, Task]:
         """The tasks this evaluator can score, by name, in a fixed order."""
-
-    @abstractmethod
-    def evaluate(self, arch: Any, task: str) -> Result:
-        """Score ``arch`` on the task named ``task``.
-
-        Raises:
-            UnknownNameError: ``task`` is not one of ``tasks``.
-            InvalidArchitectureError: ``arch`` is not a genotype of ``space``.
-        """
 
     def prepare(self) -> None:  # noqa: B027 - optional hook
         """Load what evaluations need (tables, data), so that a missing file fails now.
@@ -63,16 +60,35 @@ class Evaluator(ABC):
             )
 
 
-class GenerationEvaluator(Evaluator):
-    """An evaluator whose results depend on the generation they are asked in.
+class Evaluator(TaskScorer):
+    """Scores an architecture on a task and returns an immutable ``Result``.
 
-    Weight-sharing evaluators (``tasknas.training.SupernetEvaluator``) train one network per
-    task for one epoch on the individuals of a generation, then score each with the shared
-    weights; a result therefore depends on every generation before it, and the object is
-    stateful, unlike a plain ``Evaluator``. The ``Runner`` hands such an evaluator each ask's
-    new trials at once through ``evaluate_generation``, in this process (the executor is not
-    used), including on resume, where results already in the run store are passed in so
-    that the evaluator replays the generation instead of scoring it again.
+    Implementations are picklable (process pools and Ray ship them to workers) and do not
+    change state across calls, so evaluating the same pair twice is safe.
+    """
+
+    @abstractmethod
+    def evaluate(self, arch: Any, task: str) -> Result:
+        """Score ``arch`` on the task named ``task``.
+
+        Raises:
+            UnknownNameError: ``task`` is not one of ``tasks``.
+            InvalidArchitectureError: ``arch`` is not a genotype of ``space``.
+        """
+
+
+class GenerationEvaluator(TaskScorer):
+    """An evaluator whose results depend on the generation they are asked in: a sibling of
+    ``Evaluator``, not a kind of it (it keeps state across calls and has no ``evaluate``).
+
+    Weight-sharing evaluators (``tasknas.benchmarks.train.SupernetEvaluator``) train one
+    network per task for one epoch on the individuals of a generation, then score each with
+    the shared weights; a result therefore depends on every generation before it. The
+    ``Runner`` hands such an evaluator each ask's new trials at once through
+    ``evaluate_generation``, in this process (the executor is not used), including on resume,
+    where results already in the run store are passed in so that the evaluator replays the
+    generation instead of scoring it again. Its contract: ``tasknas.testing``'s
+    ``GenerationEvaluatorContract``.
     """
 
     @abstractmethod
@@ -85,12 +101,12 @@ class GenerationEvaluator(Evaluator):
         (returned as it is, but the trial still takes part in the generation), else ``None``.
         """
 
-    def evaluate(self, arch: Any, task: str) -> Result:
-        """A generation of one trial."""
-        return self.evaluate_generation([Trial(task, arch)], [None])[0]
-
     def attach(self, run_dir: Path) -> None:
         """Keep resumable state (e.g. checkpoints) in ``run_dir``; no-op by default."""
+
+
+#: Either kind of evaluator: what a benchmark name opens.
+AnyEvaluator = Evaluator | GenerationEvaluator
 
 
 class Oracle(ABC):

@@ -17,7 +17,7 @@ from typing import Any
 from tasknas._validation import check_seed
 from tasknas.benchmarks import TRAINING_BENCHMARKS, make_benchmark
 from tasknas.errors import InvalidSettingError, RunStoreError
-from tasknas.evaluator import Evaluator, GenerationEvaluator, Latency
+from tasknas.evaluator import AnyEvaluator, GenerationEvaluator, Latency
 from tasknas.execution import make_executor
 from tasknas.runner import BatchHook, RecordHook, Runner, RunResult, check_budget
 from tasknas.storage import STORE_FILE, SQLiteStore
@@ -76,7 +76,7 @@ class RunSettings:
         check_seed(self.seed)
         return self.resolved_with(open_benchmark(self))
 
-    def resolved_with(self, bench: Evaluator) -> RunSettings:
+    def resolved_with(self, bench: AnyEvaluator) -> RunSettings:
         """``resolved()`` with the benchmark already opened from these settings (no second
         opening): tasks by their canonical names, every name and value checked."""
         seed = check_seed(self.seed)
@@ -112,7 +112,7 @@ def default_strategy(benchmark: str) -> str:
     return TRAINING_DEFAULT_STRATEGY if benchmark in TRAINING_BENCHMARKS else DEFAULT_STRATEGY
 
 
-def open_benchmark(settings: RunSettings) -> Evaluator:
+def open_benchmark(settings: RunSettings) -> AnyEvaluator:
     """The evaluator of the settings' benchmark (a training one gets tasks, options, seed)."""
     return make_benchmark(
         settings.benchmark,
@@ -123,7 +123,7 @@ def open_benchmark(settings: RunSettings) -> Evaluator:
     )
 
 
-def build_strategy(settings: RunSettings, evaluator: Evaluator) -> Strategy:
+def build_strategy(settings: RunSettings, evaluator: AnyEvaluator) -> Strategy:
     """The strategy the settings name, on the evaluator's space and the settings' tasks."""
     factory = STRATEGIES.get(settings.strategy)
     try:
@@ -158,7 +158,7 @@ def _differences(saved: RunSettings, given: RunSettings) -> list[str]:
     ]
 
 
-def _check_store(run_dir: Path, settings: RunSettings, resume: bool, bench: Evaluator) -> None:
+def _check_store(run_dir: Path, settings: RunSettings, resume: bool, bench: AnyEvaluator) -> None:
     """The one check of a run directory's store: fresh for a new run, holding exactly
     ``settings`` (resolved) for a resumed one."""
     path = run_dir / STORE_FILE
@@ -192,7 +192,7 @@ class PreparedRun:
     settings: RunSettings
     run_dir: Path
     resume: bool
-    benchmark: Evaluator
+    benchmark: AnyEvaluator
     executor: str = "local"
     workers: int | None = None
     address: str | None = None
@@ -209,7 +209,7 @@ class PreparedRun:
             on_batch: hook called after each ask (a generation) with its new records.
         """
         settings, bench = self.settings, self.benchmark
-        evaluator: Evaluator = bench
+        evaluator: AnyEvaluator = bench
         if isinstance(bench, GenerationEvaluator):
             bench.attach(self.run_dir)
         elif self.delay > 0:
@@ -322,7 +322,7 @@ def run_experiment(
     delay: float = 0.0,
     on_record: RecordHook | None = None,
     on_batch: BatchHook | None = None,
-) -> tuple[RunResult, Evaluator]:
+) -> tuple[RunResult, AnyEvaluator]:
     """Run (or resume) the search ``settings`` describe, recording into ``run_dir``:
     ``prepare_run`` then ``PreparedRun.run``.
 

@@ -24,7 +24,7 @@ from typing import Any
 from tasknas._logging import get_logger
 from tasknas._validation import as_int
 from tasknas.errors import InvalidSettingError
-from tasknas.evaluator import Evaluator, GenerationEvaluator
+from tasknas.evaluator import AnyEvaluator, GenerationEvaluator
 from tasknas.execution import Executor, LocalExecutor
 from tasknas.replay import answer_generation, replayed
 from tasknas.storage import InMemoryStore, RunStore, TrialRecord
@@ -104,7 +104,7 @@ class Runner:
     def __init__(
         self,
         strategy: Strategy,
-        evaluator: Evaluator,
+        evaluator: AnyEvaluator,
         *,
         budget: int | Mapping[str, int],
         store: RunStore | None = None,

@@ -10,10 +10,10 @@ import pytest
 
 from tasknas.benchmarks import BENCHMARKS, get_benchmark
 from tasknas.errors import InvalidArchitectureError
-from tasknas.evaluator import Evaluator, Latency
+from tasknas.evaluator import Evaluator, GenerationEvaluator, Latency
 from tasknas.spaces import NB201Space, SearchSpace, TransNASMicroCell
 from tasknas.tasks import Task
-from tasknas.testing import EvaluatorContract
+from tasknas.testing import EvaluatorContract, GenerationEvaluatorContract
 from tasknas.trial import Result
 
 CONV_OPS = frozenset({"nor_conv_1x1", "nor_conv_3x3"})
@@ -85,3 +85,37 @@ def test_fake_evaluator_scores_conv_count() -> None:
     assert evaluator.evaluate(arch, "few_convs").metrics["conv_count"] == 3.0
     rng = np.random.default_rng(0)
     assert evaluator.evaluate(evaluator.space.sample(rng), "convs").cost >= 10.0
+
+
+class TestTrainingEvaluator(EvaluatorContract):
+    """The stand-alone training evaluator (real PyTorch training) on tiny settings."""
+
+    deterministic = False  # declared so: real training, though seeded per (arch, task)
+    n_archs = 2
+
+    @pytest.fixture
+    def evaluator(self) -> Evaluator:
+        from tasknas.benchmarks.train import TrainingEvaluator
+
+        return TrainingEvaluator(
+            "nb201",
+            ["mnist:0", "fashion_mnist:Trouser"],
+            epochs=1,
+            channels=4,
+            layers=1,
+            n_train=64,
+            n_val=32,
+            n_test=32,
+        )
+
+
+class TestSupernetEvaluator(GenerationEvaluatorContract):
+    """The weight-sharing training evaluator on tiny settings."""
+
+    @pytest.fixture
+    def evaluator(self) -> GenerationEvaluator:
+        from tasknas.benchmarks.train import SupernetEvaluator
+
+        return SupernetEvaluator(
+            "nb201", ["mnist:0"], channels=4, layers=1, n_train=64, n_val=32, n_test=32
+        )

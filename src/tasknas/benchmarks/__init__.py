@@ -2,7 +2,7 @@
 
 A tabular benchmark (``BENCHMARKS``, ``get_benchmark``) looks results up in a table over a
 fixed set of tasks. A training benchmark (``TRAINING_BENCHMARKS``) is a factory
-``(tasks, *, budget, seed, **options) -> Evaluator`` that trains networks on the tasks the user
+``(tasks, *, budget, seed, **options) -> AnyEvaluator`` that trains networks on the tasks the user
 names (``train``: the evaluators of ``tasknas.benchmarks.train``, imported on use).
 ``make_benchmark`` opens either kind by name.
 """
@@ -16,7 +16,7 @@ from typing import Any
 from tasknas._registry import Registry
 from tasknas.benchmarks._tabular import DATA_ENV, Column, TableSpec, TabularBenchmark, TaskSpec
 from tasknas.errors import InvalidSettingError, UnknownNameError
-from tasknas.evaluator import Evaluator
+from tasknas.evaluator import AnyEvaluator
 
 __all__ = [
     "BENCHMARKS",
@@ -40,7 +40,7 @@ BENCHMARKS: Registry[TableSpec] = Registry(
 )
 
 #: Benchmarks that train networks: name -> ``factory(tasks, *, budget, seed, **options)``.
-TRAINING_BENCHMARKS: Registry[Callable[..., Evaluator]] = Registry(
+TRAINING_BENCHMARKS: Registry[Callable[..., AnyEvaluator]] = Registry(
     "benchmark",
     {"train": "tasknas.benchmarks.train:train_benchmark"},
 )
@@ -63,7 +63,7 @@ def make_benchmark(
     budget: int | None = None,
     seed: int = 0,
     options: Mapping[str, Any] | None = None,
-) -> Evaluator:
+) -> AnyEvaluator:
     """The evaluator of benchmark ``name``.
 
     A training benchmark is built for ``tasks`` with ``options`` (its keyword settings), the

@@ -7,13 +7,15 @@ from typing import Annotated
 
 import typer
 
-from tasknas.cli._common import configure_logging, fail
+from tasknas import __version__
+from tasknas.cli._common import configure_logging, fail, out
 from tasknas.cli._compare import compare
 from tasknas.cli._final import final
 from tasknas.cli._info import info
 from tasknas.cli._mtl import mtl
 from tasknas.cli._query import query
 from tasknas.cli._report import report
+from tasknas.cli._runs import runs
 from tasknas.cli._search import search
 from tasknas.cli._tanas import dictionary_app, distance, fuse
 
@@ -27,7 +29,16 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # plain click help: flags show as flags (`--json`, not `--json <bool>`), and the
+    # "[default: ...]" of help texts is not swallowed as rich markup
+    rich_markup_mode=None,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"tasknas {__version__}", markup=False)
+        raise typer.Exit()
 
 
 @app.callback()
@@ -35,12 +46,19 @@ def _main(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")
     ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
+        ),
+    ] = False,
 ) -> None:
     configure_logging(verbose)
 
 
 app.command()(search)
 app.command()(info)
+app.command()(runs)
 app.command()(report)
 app.command()(query)
 app.command()(compare)

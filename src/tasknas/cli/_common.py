@@ -139,6 +139,22 @@ def configure_logging(verbose: bool) -> None:
         logger.addHandler(RichHandler(console=err, show_path=False))
 
 
+def _verbose_callback(verbose: bool) -> bool:
+    """``-v`` after a subcommand: raise the logging to INFO (left out: the level that
+    ``tasknas -v`` or its absence set stays)."""
+    if verbose:
+        configure_logging(True)
+    return verbose
+
+
+#: ``-v/--verbose`` of every command, so that it works after the subcommand too
+#: (``tasknas search ... -v``) and not only before it (``tasknas -v search ...``).
+VerboseOption = Annotated[
+    bool,
+    typer.Option("--verbose", "-v", help="Log progress to stderr.", callback=_verbose_callback),
+]
+
+
 @contextmanager
 def progress_bar(as_json: bool) -> Iterator[ProgressFn]:
     """A progress bar on stderr; yields ``report(message, done, total)`` that drives it (a

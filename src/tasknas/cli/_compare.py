@@ -14,6 +14,7 @@ from tasknas.benchmarks import get_benchmark
 from tasknas.cli._common import (
     AddressOption,
     ExecutorOption,
+    VerboseOption,
     WorkersOption,
     handle_errors,
     out,
@@ -80,6 +81,7 @@ def compare(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Run strategies over seeds and compare evaluations-to-optimum, best values and percentiles.
 

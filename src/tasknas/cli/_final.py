@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tasknas.cli._common import ThreadsOption, err, handle_errors, out, print_json, set_threads
+from tasknas.cli._common import (
+    ThreadsOption,
+    VerboseOption,
+    err,
+    handle_errors,
+    out,
+    print_json,
+    set_threads,
+)
 from tasknas.cli._train_options import ChannelsOpt, DeviceOpt, NTrainOpt
 from tasknas.errors import RunStoreError
 from tasknas.final import FINAL_EPOCHS, finalize_run, write_final_report
@@ -30,6 +38,7 @@ def final(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of a table.")
     ] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Retrain the best architecture of each task of a run; report test accuracy.
 

@@ -7,11 +7,27 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tasknas.benchmarks import BENCHMARKS, get_benchmark
-from tasknas.cli._common import handle_errors, out, print_json
+from tasknas.benchmarks import BENCHMARKS, TRAINING_BENCHMARKS, get_benchmark
+from tasknas.cli._common import (
+    VerboseOption,
+    handle_errors,
+    out,
+    print_json,
+)
 from tasknas.execution import EXECUTORS
 from tasknas.spaces import SPACES, get_space
-from tasknas.strategies import DEFAULT_STRATEGY, STRATEGIES
+from tasknas.strategies import DEFAULT_STRATEGY, STRATEGIES, TRAINING_DEFAULT_STRATEGY
+from tasknas.tasks import image_datasets, multitask_datasets
+
+#: The ``train`` benchmark as `info` shows it. Its evaluators import torch, so its default
+#: space is written here (tests check it against ``tasknas.benchmarks.train.DEFAULT_SPACE``).
+_TRAIN_INFO = {
+    "space": "darts-emtnas",
+    "description": "Trains networks on the image tasks named with --tasks (CPU-sized defaults; "
+    "`tasknas final` retrains the best).",
+    "task_specs": "DATASET (every class), DATASET:CLASS (that class against the rest), "
+    "DATASET:A+B (those classes) or the path of a .npz; DATASET: a shipped image set",
+}
 
 
 def _catalogue() -> dict[str, Any]:
@@ -29,6 +45,14 @@ def _catalogue() -> dict[str, Any]:
                 }
                 for t in bench.tasks.values()
             },
+            "kind": "tabular",
+        }
+    for name in TRAINING_BENCHMARKS:
+        benchmarks[name] = {
+            **_TRAIN_INFO,
+            "tasks": {},  # the user names them: image task specs
+            "kind": "training",
+            "default_strategy": TRAINING_DEFAULT_STRATEGY,
         }
     spaces = {}
     for name in SPACES:
@@ -46,14 +70,17 @@ def _catalogue() -> dict[str, Any]:
         "spaces": spaces,
         "strategies": strategies,
         "executors": list(EXECUTORS.names()),
+        "image_datasets": list(image_datasets()),
+        "multitask_datasets": list(multitask_datasets()),
     }
 
 
 @handle_errors
 def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
-    """List benchmarks and their tasks, search spaces, strategies and executors."""
+    """List benchmarks and their tasks, search spaces, strategies, executors and data sets."""
     data = _catalogue()
     if as_json:
         print_json(data)
@@ -62,6 +89,8 @@ def info(
     for column in ("benchmark", "space", "task", "metric", "direction", "description"):
         tasks.add_column(column)
     for name, bench in data["benchmarks"].items():
+        if bench["kind"] == "training":
+            tasks.add_row(name, bench["space"], "image task specs", "", "", bench["task_specs"])
         for task, spec in bench["tasks"].items():
             tasks.add_row(
                 name, bench["space"], task, spec["metric"], spec["direction"], spec["description"]
@@ -80,3 +109,7 @@ def info(
         strategies.add_row(name + (" (default)" if spec["default"] else ""), spec["description"])
     out.print(strategies)
     out.print(f"executors: {', '.join(data['executors'])}")
+    out.print(f"image data sets (--benchmark train --tasks): {', '.join(data['image_datasets'])}")
+    out.print(
+        f"multi-task data sets (tasknas mtl --dataset): {', '.join(data['multitask_datasets'])}"
+    )

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from tasknas.cli._common import (
     ThreadsOption,
+    VerboseOption,
     err,
     handle_errors,
     out,
@@ -58,7 +59,7 @@ def mtl(
         Path | None,
         typer.Option(
             help="Where to write the figure of the backbones and chosen edges. "
-            "\\[default: $TASKNAS_RUNS_DIR or ./runs, mtl-DATASET-seedS-edges.png]"
+            "[default: $TASKNAS_RUNS_DIR or ./runs, mtl-DATASET-seedS-edges.png]"
         ),
     ] = None,
     n_train: Annotated[
@@ -67,6 +68,7 @@ def mtl(
     n_test: Annotated[int, typer.Option(help="Test images (a seeded subset).")] = DEFAULT_N_TEST,
     threads: ThreadsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """MTL-NAS: search cross-task edges between single-task backbones; compare with baselines."""
     settings = MTLSettings(

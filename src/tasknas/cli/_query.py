@@ -8,7 +8,13 @@ import typer
 from rich.table import Table
 
 from tasknas.benchmarks import get_benchmark
-from tasknas.cli._common import handle_errors, out, print_json, split_names
+from tasknas.cli._common import (
+    VerboseOption,
+    handle_errors,
+    out,
+    print_json,
+    split_names,
+)
 
 
 @handle_errors
@@ -24,6 +30,7 @@ def query(
         str | None, typer.Option(help="Comma-separated task names. [default: all]")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Show an architecture's recorded metrics, rank and percentile on each task."""
     bench = get_benchmark(benchmark)

@@ -7,7 +7,11 @@ from typing import Annotated
 
 import typer
 
-from tasknas.cli._common import handle_errors, out
+from tasknas.cli._common import (
+    VerboseOption,
+    handle_errors,
+    out,
+)
 from tasknas.errors import RunStoreError
 from tasknas.report import write_report
 from tasknas.storage import STORE_FILE
@@ -19,6 +23,7 @@ def report(
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Where to write. [default: RUN_DIR]")
     ] = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Write a convergence plot (PNG) and a markdown summary of a run."""
     if not (run_dir / STORE_FILE).is_file():

@@ -16,6 +16,7 @@ from rich.table import Table
 from tasknas.cli._common import (
     AddressOption,
     ThreadsOption,
+    VerboseOption,
     err,
     handle_errors,
     interrupted,
@@ -154,6 +155,7 @@ def search(
     layers: LayersOpt = None,
     n_train: NTrainOpt = None,
     device: DeviceOpt = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Search the best architecture for each task of a benchmark.
 

@@ -16,6 +16,7 @@ from tasknas.cli._common import (
     AddressOption,
     ExecutorOption,
     ThreadsOption,
+    VerboseOption,
     WorkersOption,
     err,
     handle_errors,
@@ -41,6 +42,7 @@ dictionary_app = typer.Typer(
     name="dictionary",
     help="Build and inspect the TA-NAS task dictionary.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 DirOption = Annotated[
@@ -123,6 +125,7 @@ def build(
     address: AddressOption = None,
     threads: ThreadsOption = None,
     as_json: JsonOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Train each task's ε-network and search its best cell; skips tasks already present.
 
@@ -153,7 +156,9 @@ def build(
 
 @dictionary_app.command("list")
 @handle_errors
-def list_(dir_: DirOption = None, as_json: JsonOption = False) -> None:
+def list_(
+    dir_: DirOption = None, as_json: JsonOption = False, verbose: VerboseOption = False
+) -> None:
     """List the dictionary's tasks, their ε-network accuracies and best cells."""
     from tasknas.tanas import TaskDictionary  # torch: only when run
 
@@ -178,6 +183,7 @@ def add(
         bool, typer.Option("--rebuild", help="Rebuild the task if it is already present.")
     ] = False,
     threads: ThreadsOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Add one task to the dictionary."""
     set_threads(threads)
@@ -197,6 +203,7 @@ def add(
 def remove(
     task: Annotated[str, typer.Argument(help="A task of the dictionary.")],
     dir_: DirOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Remove one task (its entry and its folder) from the dictionary."""
     from tasknas.tanas import TaskDictionary  # torch: only when run
@@ -218,6 +225,7 @@ def distance(
     ] = None,
     device: DeviceOption = None,
     threads: ThreadsOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Fisher task distance from every dictionary task to a target task."""
     set_threads(threads)
@@ -274,6 +282,7 @@ def fuse(
         typer.Option(help="Epochs of retraining the winner. [default: the dictionary's]"),
     ] = None,
     threads: ThreadsOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """TA-NAS: find the closest dictionary tasks, then search an architecture with FUSE."""
     set_threads(threads)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tasknas.evaluator import Evaluator, Oracle
+from tasknas.evaluator import AnyEvaluator, Oracle
 from tasknas.experiment import RunSettings, load_settings, open_benchmark
 from tasknas.runner import RunResult, summarize
 from tasknas.storage import STORE_FILE, SQLiteStore
@@ -19,7 +19,7 @@ class RunReport:
     run_dir: Path
     settings: RunSettings
     result: RunResult
-    benchmark: Evaluator
+    benchmark: AnyEvaluator
 
 
 def load_run(run_dir: str | Path) -> RunReport:
@@ -33,7 +33,7 @@ def load_run(run_dir: str | Path) -> RunReport:
     return RunReport(run_dir, settings, summarize(records, settings.tasks), benchmark)
 
 
-def task_rows(result: RunResult, benchmark: Evaluator) -> dict[str, dict[str, Any]]:
+def task_rows(result: RunResult, benchmark: AnyEvaluator) -> dict[str, dict[str, Any]]:
     """Per task: best architecture, objective, metrics, evaluations, rank and percentile.
 
     Rank and percentile are ``None`` unless the benchmark is an ``Oracle`` (tabular). This

@@ -15,12 +15,8 @@ if TYPE_CHECKING:
     from tasknas.tasks._images import ImageTask, load_image_task
     from tasknas.tasks._imagespec import ImageTaskSpec, image_datasets, parse_task_spec
     from tasknas.tasks._multimnist import multimnist
-    from tasknas.tasks._multitask import (
-        load_multitask_set,
-        multitask_datasets,
-        multitask_from_npz,
-        omniglot_multitask,
-    )
+    from tasknas.tasks._multitask import load_multitask_set, multitask_from_npz, omniglot_multitask
+    from tasknas.tasks._multitask_names import multitask_datasets
     from tasknas.tasks._multitaskset import MultiTaskSet
     from tasknas.tasks._npz import ImageFile, load_image_file
     from tasknas.tasks._tensordata import TensorData
@@ -55,7 +51,7 @@ _LAZY = {
     "MultiTaskSet": "tasknas.tasks._multitaskset",
     "load_multitask_set": "tasknas.tasks._multitask",
     "multimnist": "tasknas.tasks._multimnist",
-    "multitask_datasets": "tasknas.tasks._multitask",
+    "multitask_datasets": "tasknas.tasks._multitask_names",
     "multitask_from_npz": "tasknas.tasks._multitask",
     "omniglot_multitask": "tasknas.tasks._multitask",
     "parse_task_spec": "tasknas.tasks._imagespec",

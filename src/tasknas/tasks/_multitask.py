@@ -29,6 +29,7 @@ from tasknas.errors import DataFileError, InvalidSettingError, UnknownNameError
 from tasknas.tasks._images import _tensors
 from tasknas.tasks._imagespec import resolve_dataset
 from tasknas.tasks._multimnist import multimnist
+from tasknas.tasks._multitask_names import multitask_datasets
 from tasknas.tasks._multitaskset import MultiTaskSet
 from tasknas.tasks._npz import SPLITS, UNSPLIT, ImageFile, load_image_file
 from tasknas.tasks._splits import plan_splits, stratified_sample
@@ -95,12 +96,8 @@ def multitask_from_npz(
     return _assemble(os.fspath(path), Path(path), rows, caps, seed)
 
 
+#: One builder per name of ``multitask_datasets()`` (names in a torch-free module, for `info`).
 _BUILDERS: Mapping[str, Builder] = {"multimnist": multimnist, "omniglot": omniglot_multitask}
-
-
-def multitask_datasets() -> tuple[str, ...]:
-    """Names of the shipped multi-task sets."""
-    return tuple(_BUILDERS)
 
 
 def load_multitask_set(

@@ -16,6 +16,7 @@ Contracts and what to override:
 
 - ``SearchSpaceContract``: fixture ``space`` (optionally the ``genes`` hook).
 - ``EvaluatorContract``: fixture ``evaluator`` (optionally ``foreign_arch``, ``deterministic``).
+- ``GenerationEvaluatorContract``: fixture ``evaluator`` (a fresh weight-sharing evaluator).
 - ``StrategyContract``: fixtures ``space`` and ``tasks``, method
   ``make_strategy(space, tasks, seed)``.
 - ``RunStoreContract``: fixture ``store`` (a fresh, empty store).
@@ -33,6 +34,7 @@ from tasknas._lazy import lazy_exports
 if TYPE_CHECKING:
     from tasknas.testing._contracts import (
         EvaluatorContract,
+        GenerationEvaluatorContract,
         RunStoreContract,
         SearchSpaceContract,
         StrategyContract,
@@ -44,6 +46,7 @@ __all__ = [
     "EvaluatorContract",
     "ExecutorContract",
     "FakeEvaluator",
+    "GenerationEvaluatorContract",
     "KillsWorkerOnce",
     "RunStoreContract",
     "SearchSpaceContract",
@@ -55,6 +58,7 @@ __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "EvaluatorContract": "tasknas.testing._contracts",
+        "GenerationEvaluatorContract": "tasknas.testing._contracts",
         "RunStoreContract": "tasknas.testing._contracts",
         "SearchSpaceContract": "tasknas.testing._contracts",
         "StrategyContract": "tasknas.testing._contracts",

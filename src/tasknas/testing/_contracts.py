@@ -17,7 +17,7 @@ import pytest
 
 from tasknas._seeds import seed_rng
 from tasknas.errors import InvalidArchitectureError, RunStoreError, UnknownNameError
-from tasknas.evaluator import Evaluator
+from tasknas.evaluator import Evaluator, GenerationEvaluator
 from tasknas.spaces import SPACES, SearchSpace
 from tasknas.storage import RunStore, TrialRecord
 from tasknas.strategies import Strategy
@@ -26,6 +26,7 @@ from tasknas.trial import Result, Status, Trial
 
 __all__ = [
     "EvaluatorContract",
+    "GenerationEvaluatorContract",
     "RunStoreContract",
     "SearchSpaceContract",
     "StrategyContract",
@@ -266,6 +267,65 @@ class _NotAnArchitecture:
 
     def __str__(self) -> str:
         return self.text
+
+
+class GenerationEvaluatorContract:
+    """Checks of the ``GenerationEvaluator`` protocol (weight-sharing evaluators).
+
+    Override the ``evaluator`` fixture with a fresh evaluator per test (it keeps state
+    across calls).
+    """
+
+    #: Architectures per task in a generation.
+    n_archs: ClassVar[int] = 2
+
+    @pytest.fixture
+    def evaluator(self) -> GenerationEvaluator:
+        raise NotImplementedError("override the `evaluator` fixture with the one under test")
+
+    def _generation(self, evaluator: GenerationEvaluator) -> list[Trial]:
+        archs = _samples(evaluator.space, self.n_archs)
+        return [Trial(task, arch) for task in evaluator.tasks for arch in archs]
+
+    def test_is_a_sibling_of_evaluator(self, evaluator: GenerationEvaluator) -> None:
+        assert isinstance(evaluator, GenerationEvaluator)
+        assert not isinstance(evaluator, Evaluator)
+
+    def test_tasks(self, evaluator: GenerationEvaluator) -> None:
+        assert len(evaluator.tasks) >= 1
+        for name, task in evaluator.tasks.items():
+            assert task.name == name and evaluator.task(name) is task
+
+    def test_a_generation_is_scored_in_order(self, evaluator: GenerationEvaluator) -> None:
+        trials = self._generation(evaluator)
+        results = evaluator.evaluate_generation(trials, [None] * len(trials))
+        assert len(results) == len(trials)
+        for trial, result in zip(trials, results, strict=True):
+            task = evaluator.task(trial.task)
+            assert result.ok, result.error
+            assert math.isfinite(result.objective)
+            assert math.isclose(
+                result.objective, task.objective(result.metrics[task.metric]), rel_tol=1e-12
+            )
+
+    def test_stored_results_are_returned_as_they_are(
+        self, evaluator: GenerationEvaluator
+    ) -> None:
+        trials = self._generation(evaluator)
+        stored = fake_result(trials[0])
+        results = evaluator.evaluate_generation(trials, [stored] + [None] * (len(trials) - 1))
+        assert results[0] == stored
+        assert all(r.ok for r in results[1:])
+
+    def test_unknown_task_and_foreign_arch_are_refused(
+        self, evaluator: GenerationEvaluator
+    ) -> None:
+        arch = _samples(evaluator.space, 1)[0]
+        with pytest.raises(UnknownNameError):
+            evaluator.task("no-such-task")
+        with pytest.raises(InvalidArchitectureError):
+            evaluator.check_arch(_foreign_architecture(evaluator.space))
+        evaluator.check_arch(arch)
 
 
 class EvaluatorContract:

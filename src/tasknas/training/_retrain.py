@@ -23,11 +23,26 @@ from tasknas.training._trainer import Trainer
 if TYPE_CHECKING:
     from tasknas.tasks import ImageTask
 
-__all__ = ["Retrained", "train_from_scratch"]
+__all__ = ["Retrained", "network_for_task", "train_from_scratch"]
 
 _log = logging.getLogger(__name__)
 
 _SPLITS = ("train", "val", "test")
+
+
+def network_for_task(
+    arch: Any, task: ImageTask, *, channels: int, layers: int, seed: int
+) -> nn.Module:
+    """The network of ``arch`` sized for ``task``'s images and classes, initialised under
+    ``seed`` (any genotype of the ``nn.BUILDERS`` table)."""
+    return build_network(
+        arch,
+        in_channels=task.in_channels,
+        num_classes=task.num_classes,
+        channels=channels,
+        layers=layers,
+        seed=seed,
+    )
 
 
 @dataclass(frozen=True)
@@ -67,14 +82,7 @@ def train_from_scratch(
     """
     for split in splits:
         check_choice("split", split, _SPLITS)
-    network = build_network(
-        arch,
-        in_channels=task.in_channels,
-        num_classes=task.num_classes,
-        channels=channels,
-        layers=layers,
-        seed=seed,
-    )
+    network = network_for_task(arch, task, channels=channels, layers=layers, seed=seed)
     start = time.perf_counter()
     trainer.fit(network, task.train)
     seconds = time.perf_counter() - start

@@ -18,6 +18,7 @@ from typing import Any
 
 from tasknas._validation import positive_int
 from tasknas.benchmarks.train._image_evaluator import METRIC, TEST_METRIC, ImageEvaluator
+from tasknas.evaluator import Evaluator
 from tasknas.spaces import SearchSpace
 from tasknas.training import train_from_scratch
 from tasknas.trial import Result
@@ -30,7 +31,7 @@ _log = logging.getLogger(__name__)
 _INIT, _TRAIN = 1, 2
 
 
-class TrainingEvaluator(ImageEvaluator):
+class TrainingEvaluator(ImageEvaluator, Evaluator):
     """Trains each architecture's network for ``epochs`` epochs and reports its accuracy.
 
     Results: ``objective`` = validation accuracy (%); ``metrics`` = ``val_acc``, ``test_acc``

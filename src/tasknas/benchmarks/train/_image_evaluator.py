@@ -17,7 +17,7 @@ from tasknas._seeds import derive, name_key
 from tasknas._torch import resolve_device
 from tasknas._validation import check_seed, non_negative, optional_positive_int, positive_int
 from tasknas.errors import InvalidSettingError, TasknasError, UnknownNameError
-from tasknas.evaluator import Evaluator
+from tasknas.evaluator import TaskScorer
 from tasknas.nn import build_network, default_layers
 from tasknas.spaces import SearchSpace, get_space
 from tasknas.tasks import Task
@@ -34,7 +34,7 @@ _log = logging.getLogger(__name__)
 METRIC, TEST_METRIC = "val_acc", "test_acc"
 
 
-class ImageEvaluator(Evaluator):
+class ImageEvaluator(TaskScorer):
     """Base of the evaluators that train networks of ``space`` on image tasks.
 
     Args:

@@ -11,8 +11,8 @@ from torch import nn
 
 from tasknas.errors import InvalidArchitectureError, InvalidSettingError
 from tasknas.nn import OPS
-from tasknas.nn import build_network as nn_build_network
 from tasknas.spaces import DartsGenotype, DartsSpace
+from tasknas.training._retrain import network_for_task
 
 if TYPE_CHECKING:
     from tasknas.tasks import ImageTask
@@ -109,11 +109,4 @@ def build_network(
     arch: DartsGenotype, task: ImageTask, *, channels: int, layers: int, seed: int
 ) -> nn.Module:
     """The ``DartsNetwork`` of ``arch`` for ``task``, initialised under ``seeded(seed)``."""
-    return nn_build_network(
-        arch,
-        in_channels=task.in_channels,
-        num_classes=task.num_classes,
-        channels=channels,
-        layers=layers,
-        seed=seed,
-    )
+    return network_for_task(arch, task, channels=channels, layers=layers, seed=seed)
