@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from tasknas.errors import InvalidSettingError
 
@@ -18,6 +20,7 @@ __all__ = [
     "as_int",
     "check_choice",
     "check_int",
+    "check_output_dir",
     "check_seed",
     "non_negative",
     "optional_positive_int",
@@ -81,3 +84,25 @@ def check_choice(
     if value not in choices:
         valid = ", ".join([*choices, *(["None"] if optional else [])])
         raise InvalidSettingError(f"unknown {kind} {value!r}; valid choices: {valid}")
+
+
+def check_output_dir(path: str | os.PathLike[str], flag: str = "--out") -> Path:
+    """``path`` as a folder that can be created or written, checked without writing anything:
+    it is a folder or does not exist yet, and its nearest existing parent is a writable folder.
+
+    Raises:
+        InvalidSettingError: one line naming ``flag``, the path and what is wrong.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InvalidSettingError(f"{flag} {path} is a file, not a folder; choose a folder")
+    parent = path
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InvalidSettingError(
+            f"{flag} {path}: {parent} is a file, not a folder; choose another path"
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InvalidSettingError(f"{flag} {path}: folder {parent} is not writable")
+    return path

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tasknas._validation import check_seed
+from tasknas._validation import check_output_dir, check_seed
 from tasknas.benchmarks import TRAINING_BENCHMARKS, make_benchmark
 from tasknas.errors import InvalidSettingError, RunStoreError
 from tasknas.evaluator import AnyEvaluator, GenerationEvaluator, Latency
@@ -280,7 +280,7 @@ def prepare_run(
         raise InvalidSettingError("a weight-sharing evaluator takes no delay; use delay=0")
     if delay < 0:
         raise InvalidSettingError(f"delay must be >= 0 seconds, got {delay!r}")
-    run_dir = Path(run_dir)
+    run_dir = check_output_dir(run_dir)
     _check_store(run_dir, settings, resume, bench)
     make_executor(executor, workers=workers, address=address, threads=threads).close()
     bench.prepare()  # loads (and caches) the table or the task data

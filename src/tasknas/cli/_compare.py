@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from tasknas._validation import check_output_dir
 from tasknas.benchmarks import get_benchmark
 from tasknas.cli._common import (
     AddressOption,
@@ -94,6 +95,8 @@ def compare(
         names = (*names, baseline)
     if seeds < 1:
         raise InvalidSettingError(f"--seeds must be >= 1, got {seeds}")
+    if plots is not None:
+        check_output_dir(plots, "--plots")  # before the runs, not after
     bench = get_benchmark(benchmark)
     runner = make_executor(executor, workers=workers, address=address)  # before the bar
     # stdout holds only the table or the JSON: Ray's messages about dead workers go to stderr
