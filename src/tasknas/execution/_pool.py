@@ -124,10 +124,16 @@ class PoolExecutor(Executor):
             return
         # the processes, before shutdown forgets them (Python 3.14 has terminate_workers)
         processes = list((getattr(pool, "_processes", None) or {}).values())
+        manager = getattr(pool, "_executor_manager_thread", None)
         pool.shutdown(wait=False)
         for process in processes:
             if process.is_alive():
                 process.terminate()
+        # Let the pool's manager thread see its workers gone and finish: on Python 3.11 the
+        # interpreter's exit hook otherwise wakes it through a pipe it may have closed,
+        # printing "Bad file descriptor" after the one line a Ctrl-C should print.
+        if manager is not None:
+            manager.join(timeout=10)
         logger.info("terminated %d worker processes", len(processes))
 
     def __exit__(self, *exc: object) -> None:
