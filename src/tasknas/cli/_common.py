@@ -131,6 +131,17 @@ def split_names(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
+def task_names(value: str | None) -> tuple[str, ...]:
+    """``--tasks``: ``()`` (the command's default tasks) when the flag is left out; a given
+    but empty list is refused rather than silently taken as "every task"."""
+    names = split_names(value)
+    if value is not None and not names:
+        raise InvalidSettingError(
+            f"--tasks {value!r} names no task; leave --tasks out for the default tasks"
+        )
+    return names
+
+
 def configure_logging(verbose: bool) -> None:
     """Send tasknas log records to stderr through rich (INFO with -v, else WARNING)."""
     logger = logging.getLogger("tasknas")

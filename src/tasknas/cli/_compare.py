@@ -22,6 +22,7 @@ from tasknas.cli._common import (
     print_json,
     progress_bar,
     split_names,
+    task_names,
 )
 from tasknas.compare import CompareResult, compare_strategies, paired_summaries
 from tasknas.errors import InvalidSettingError
@@ -105,7 +106,7 @@ def compare(
         result = compare_strategies(
             benchmark,
             names,
-            tasks=split_names(tasks),
+            tasks=task_names(tasks),
             seeds=seeds,
             budget=budget,
             progress=report,

@@ -13,7 +13,7 @@ from tasknas.cli._common import (
     handle_errors,
     out,
     print_json,
-    split_names,
+    task_names,
 )
 
 
@@ -35,7 +35,7 @@ def query(
     """Show an architecture's recorded metrics, rank and percentile on each task."""
     bench = get_benchmark(benchmark)
     genotype = bench.space.parse(arch)
-    names = split_names(tasks) or tuple(bench.tasks)
+    names = task_names(tasks) or tuple(bench.tasks)
     rows: dict[str, dict[str, Any]] = {}
     for name in names:
         result = bench.evaluate(genotype, name)

@@ -23,7 +23,7 @@ from tasknas.cli._common import (
     out,
     print_json,
     set_threads,
-    split_names,
+    task_names,
 )
 from tasknas.cli._train_options import (
     ChannelsOpt,
@@ -70,7 +70,7 @@ def _settings(
         base = load_settings(run_dir)
     settings = RunSettings(
         benchmark=benchmark or base.benchmark,
-        tasks=split_names(tasks) or base.tasks,
+        tasks=task_names(tasks) or base.tasks,
         strategy=strategy
         or (base.strategy if resume else default_strategy(benchmark or base.benchmark)),
         budget=base.budget if budget is None else budget,

@@ -24,9 +24,9 @@ from tasknas.cli._common import (
     print_json,
     progress_bar,
     set_threads,
-    split_names,
+    task_names,
 )
-from tasknas.errors import UnknownNameError
+from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.tanas._settings import (
     DEFAULT_BASE_TASKS,
     SEARCH_SPACE_NAMES,
@@ -137,10 +137,14 @@ def build(
     from tasknas.tanas import TaskDictionary  # torch: only when run
 
     dictionary = TaskDictionary(dir_)
-    specs = split_names(tasks) or DEFAULT_BASE_TASKS
+    specs = task_names(tasks) or DEFAULT_BASE_TASKS
     check_seed(seed)
-    for spec in specs:
-        parse_task_spec(spec)  # fail before the progress bar
+    canonical = [parse_task_spec(spec).name for spec in specs]  # fail before the progress bar
+    if len(set(canonical)) != len(canonical):
+        twice = sorted({n for n in canonical if canonical.count(n) > 1})
+        raise InvalidSettingError(
+            f"--tasks names a task twice: {', '.join(twice)} (in {', '.join(specs)})"
+        )
     settings = _settings(dictionary, device)
     runner = make_executor(executor, workers=workers, address=address)
     # stdout holds only the table or the JSON: Ray's messages about dead workers go to stderr
