@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -11,7 +12,7 @@ from tasknas.errors import InvalidSettingError
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["DEVICES", "resolve_device", "seeded"]
+__all__ = ["DEVICES", "resolve_device", "seeded", "torch_threads"]
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
@@ -49,3 +50,26 @@ def resolve_device(name: str = "auto") -> torch.device:
     if name == "mps" and not torch.backends.mps.is_available():
         raise InvalidSettingError("device 'mps' is not available on this machine; use 'cpu'")
     return torch.device(name)
+
+
+@contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Torch's CPU thread count set to ``threads`` in the body and restored after.
+
+    Nothing is set for ``None``, nor when torch is not loaded in this process: an evaluator
+    that uses torch has loaded it by the time it is unpickled in a worker, and a worker that
+    only looks up tables need not import torch (an evaluator that imports torch only inside
+    ``evaluate`` runs with torch's default count in a worker).
+    """
+    torch = sys.modules.get("torch")
+    if threads is None or torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    if before != threads:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from tasknas.benchmarks import BENCHMARKS, TRAINING_BENCHMARKS, get_benchmark
+from tasknas.benchmarks.train._defaults import DEFAULT_SPACE
 from tasknas.cli._common import (
     VerboseOption,
     handle_errors,
@@ -19,10 +20,9 @@ from tasknas.spaces import SPACES, get_space
 from tasknas.strategies import DEFAULT_STRATEGY, STRATEGIES, TRAINING_DEFAULT_STRATEGY
 from tasknas.tasks import image_datasets, multitask_datasets
 
-#: The ``train`` benchmark as `info` shows it. Its evaluators import torch, so its default
-#: space is written here (tests check it against ``tasknas.benchmarks.train.DEFAULT_SPACE``).
+#: The ``train`` benchmark as `info` shows it (its evaluators import torch; this does not).
 _TRAIN_INFO = {
-    "space": "darts-emtnas",
+    "space": DEFAULT_SPACE,
     "description": "Trains networks on the image tasks named with --tasks (CPU-sized defaults; "
     "`tasknas final` retrains the best).",
     "task_specs": "DATASET (every class), DATASET:CLASS (that class against the rest), "

@@ -11,13 +11,14 @@ from typing import Annotated, Any
 
 import typer
 
+from tasknas.benchmarks.train._defaults import DEFAULT_SPACE
 from tasknas.errors import InvalidSettingError
 
 _HELP = "[--benchmark train]"
 
 SpaceOpt = Annotated[
     str | None,
-    typer.Option(help=f"Search space: darts-emtnas or nb201. {_HELP} [default: darts-emtnas]"),
+    typer.Option(help=f"Search space: darts-emtnas or nb201. {_HELP} [default: {DEFAULT_SPACE}]"),
 ]
 EvaluatorOpt = Annotated[
     str | None,

@@ -23,11 +23,11 @@ import sys
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
 from tasknas._logging import get_logger
+from tasknas._torch import torch_threads
 from tasknas.errors import InvalidSettingError, TasknasError
 from tasknas.evaluator import Evaluator
 from tasknas.trial import Result, Trial
@@ -81,29 +81,6 @@ def resolve_threads(threads: int | None) -> int | None:
         return threads
     torch = sys.modules.get("torch")
     return None if torch is None else int(torch.get_num_threads())
-
-
-@contextmanager
-def torch_threads(threads: int | None) -> Iterator[None]:
-    """Torch's CPU thread count set to ``threads`` in the body and restored after.
-
-    Nothing is set for ``None``, nor when torch is not loaded in this process: an evaluator
-    that uses torch has loaded it by the time it is unpickled in a worker, and a worker that
-    only looks up tables need not import torch (an evaluator that imports torch only inside
-    ``evaluate`` runs with torch's default count in a worker).
-    """
-    torch = sys.modules.get("torch")
-    if threads is None or torch is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    if before != threads:
-        torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        if torch.get_num_threads() != before:
-            torch.set_num_threads(before)
 
 
 def run_job(fn: Callable[[J], R], job: J, threads: int | None) -> R:

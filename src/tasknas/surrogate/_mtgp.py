@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from tasknas._torch import torch_threads
 from tasknas.errors import InvalidSettingError
 
 __all__ = ["MultiTaskGP", "expected_improvement"]
@@ -33,21 +34,13 @@ __all__ = ["MultiTaskGP", "expected_improvement"]
 
 @contextmanager
 def _torch_threads(threads: int | None) -> Iterator[None]:
-    """Torch's thread count set to ``threads`` in the body (``None``: unchanged), and the
-    sparse-tensor notice GPyTorch's task indexing triggers in torch silenced."""
-    import torch
+    """``torch_threads(threads)``, with the sparse-tensor notice GPyTorch's task indexing
+    triggers in torch silenced."""
+    import torch  # noqa: F401 - loaded, so that torch_threads applies the count
 
-    before = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings(
-                "ignore", message="Sparse invariant checks", category=UserWarning
-            )
-            yield
-    finally:
-        torch.set_num_threads(before)
+    with torch_threads(threads), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sparse invariant checks", category=UserWarning)
+        yield
 
 
 def _gpytorch() -> Any:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from tasknas._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from tasknas.benchmarks.train._benchmark import DEFAULT_SPACE, EVALUATORS, train_benchmark
+    from tasknas.benchmarks.train._benchmark import EVALUATORS, train_benchmark
+    from tasknas.benchmarks.train._defaults import DEFAULT_SPACE
     from tasknas.benchmarks.train._evaluator import TrainingEvaluator
     from tasknas.benchmarks.train._final import FinalResult, final_train
     from tasknas.benchmarks.train._image_evaluator import METRIC, TEST_METRIC, ImageEvaluator
@@ -34,7 +35,7 @@ __all__ = [
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
-        "DEFAULT_SPACE": "tasknas.benchmarks.train._benchmark",
+        "DEFAULT_SPACE": "tasknas.benchmarks.train._defaults",
         "EVALUATORS": "tasknas.benchmarks.train._benchmark",
         "train_benchmark": "tasknas.benchmarks.train._benchmark",
         "TrainingEvaluator": "tasknas.benchmarks.train._evaluator",

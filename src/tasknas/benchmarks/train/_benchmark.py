@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tasknas._validation import check_choice
+from tasknas.benchmarks.train._defaults import DEFAULT_SPACE
 from tasknas.benchmarks.train._evaluator import TrainingEvaluator
 from tasknas.benchmarks.train._image_evaluator import ImageEvaluator
 from tasknas.benchmarks.train._supernet import SupernetEvaluator
@@ -29,7 +30,6 @@ from tasknas.errors import InvalidSettingError
 
 __all__ = ["DEFAULT_SPACE", "EVALUATORS", "train_benchmark"]
 
-DEFAULT_SPACE = "darts-emtnas"
 
 #: Evaluator kinds of the ``train`` benchmark.
 EVALUATORS: dict[str, type[ImageEvaluator]] = {
