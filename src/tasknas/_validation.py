@@ -14,12 +14,18 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from tasknas.errors import InvalidSettingError
+from tasknas.errors import InvalidSettingError, TasknasError
+
+#: The longest text a parser reads (an architecture string, a task spec): a longer one is
+#: refused before any parsing, so that a megabyte of input fails at once, in one line.
+MAX_TEXT = 4096
 
 __all__ = [
+    "MAX_TEXT",
     "as_int",
     "check_choice",
     "check_int",
+    "check_length",
     "check_output_dir",
     "check_seed",
     "non_negative",
@@ -84,6 +90,20 @@ def check_choice(
     if value not in choices:
         valid = ", ".join([*choices, *(["None"] if optional else [])])
         raise InvalidSettingError(f"unknown {kind} {value!r}; valid choices: {valid}")
+
+
+def check_length(
+    kind: str,
+    text: str,
+    *,
+    error: type[TasknasError] = InvalidSettingError,
+    limit: int = MAX_TEXT,
+) -> str:
+    """``text`` if it has at most ``limit`` characters, else ``error`` naming ``kind`` and the
+    length (never the text itself, which may be huge)."""
+    if len(text) > limit:
+        raise error(f"{kind} of {len(text):,} characters is longer than the limit of {limit:,}")
+    return text
 
 
 def check_output_dir(path: str | os.PathLike[str], flag: str = "--out") -> Path:

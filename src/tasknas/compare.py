@@ -15,15 +15,19 @@ from typing import Any
 
 import numpy as np
 
+from tasknas._logging import get_logger
 from tasknas._progress import Progress, Tracker
 from tasknas._validation import as_int, check_seed
 from tasknas.benchmarks import TabularBenchmark, get_benchmark
 from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.execution import Executor, executor_for
-from tasknas.runner import Runner, RunResult, check_budget
+from tasknas.runner import Runner, RunResult, capped_budget, capped_note, check_budget
 from tasknas.stats import PairedDifference, paired_difference
 from tasknas.strategies import STRATEGIES
+from tasknas.tasks import Direction
 from tasknas.trial import Result
+
+logger = get_logger(__name__)
 
 __all__ = [
     "PAIRED_MEASURES",
@@ -56,13 +60,16 @@ class SeedTaskValues:
     """The numbers of one run (strategy, seed) on one task.
 
     ``None`` marks a missing value: no successful evaluation (best, percentile), or an
-    optimum never evaluated within the budget (evaluations to optimum).
+    optimum never evaluated within the budget (evaluations to optimum). ``best_objective``
+    is the internal objective (maximised: a loss is negated); ``best_value`` is the same
+    number in the task's own units (``Task.value``: a loss is a loss).
     """
 
     seed: int
     evals_to_optimum: int | None
     best_objective: float | None
     percentile: float | None
+    best_value: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The fields as a dict."""
@@ -71,7 +78,13 @@ class SeedTaskValues:
 
 @dataclass(frozen=True)
 class TaskSummary:
-    """One strategy on one task, over seeds (``per_seed``: each run's numbers, in run order)."""
+    """One strategy on one task, over seeds (``per_seed``: each run's numbers, in run order).
+
+    ``evals_to_optimum_std`` is ``None`` unless at least two seeds found the optimum (a
+    spread of one value is undefined, not 0); ``found_optimum`` is the number of seeds the
+    evaluations-to-optimum numbers are over. ``best_objective_mean`` is in objective units
+    (a loss negated), ``best_value_mean`` in the task's own units.
+    """
 
     evals_to_optimum_mean: float | None
     evals_to_optimum_std: float | None
@@ -85,8 +98,9 @@ class TaskSummary:
     per_seed: tuple[SeedTaskValues, ...] = field(repr=False, default=())
 
     def to_json(self) -> dict[str, Any]:
-        """The numbers of ``tasknas compare --json`` for this strategy and task."""
-        return {
+        """The numbers of ``tasknas compare --json`` for this strategy and task (a missing
+        or undefined number, NaN included, is ``None``)."""
+        out = {
             "evals_to_optimum_mean": self.evals_to_optimum_mean,
             "evals_to_optimum_std": self.evals_to_optimum_std,
             "found_optimum": self.found_optimum,
@@ -96,6 +110,7 @@ class TaskSummary:
             "percentile_mean": self.percentile_mean,
             "seeds": self.seeds,
         }
+        return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in out.items()}
 
 
 @dataclass(frozen=True)
@@ -148,7 +163,8 @@ def seed_task_values(run: SeedRun, bench: TabularBenchmark, task: str) -> SeedTa
     if res.best is None or res.best_arch is None:
         return SeedTaskValues(run.seed, hit, None, None)
     pct = bench.percentile(bench.space.parse(res.best_arch), task)
-    return SeedTaskValues(run.seed, hit, res.best.objective, pct)
+    value = bench.task(task).value(res.best.objective)
+    return SeedTaskValues(run.seed, hit, res.best.objective, pct, value)
 
 
 def summarize_runs(
@@ -177,7 +193,7 @@ def summarize_runs(
                 curves.append(tuple(curve + [curve[-1]] * (budget - len(curve))))
             out[strategy][task] = TaskSummary(
                 evals_to_optimum_mean=float(np.mean(hits)) if hits else None,
-                evals_to_optimum_std=float(np.std(hits)) if hits else None,
+                evals_to_optimum_std=float(np.std(hits)) if len(hits) >= 2 else None,
                 found_optimum=len(hits),
                 best_objective_mean=float(np.mean(best)) if best else math.nan,
                 best_value_mean=float(np.mean(values)) if values else math.nan,
@@ -190,10 +206,13 @@ def summarize_runs(
     return out
 
 
-#: The per-seed numbers ``paired_summaries`` compares: ``(name, lower is better)``.
-PAIRED_MEASURES: tuple[tuple[str, bool], ...] = (
+#: The per-seed numbers ``paired_summaries`` compares: ``(name, lower is better)``; ``None``:
+#: the task's direction decides (``best_value`` is in the task's own units, so for a loss
+#: lower is better, while ``best_objective``, a loss negated, is always maximised).
+PAIRED_MEASURES: tuple[tuple[str, bool | None], ...] = (
     ("percentile", True),
     ("best_objective", False),
+    ("best_value", None),
     ("evals_to_optimum", True),
 )
 
@@ -203,8 +222,9 @@ def paired_summaries(
 ) -> dict[str, dict[str, dict[str, PairedDifference]]]:
     """Every other strategy against ``baseline``, seed by seed, per task and measure.
 
-    ``{STRATEGY: {TASK: {"percentile" | "best_objective" | "evals_to_optimum":
-    PairedDifference}}}``; each difference is ``strategy - baseline`` over the seeds both ran.
+    ``{STRATEGY: {TASK: {"percentile" | "best_objective" | "best_value" | "evals_to_optimum":
+    PairedDifference}}}``; each difference is ``strategy - baseline`` over the seeds both ran
+    (``best_value`` in the task's own units: for a loss, a negative difference is better).
     A run that never evaluated the optimum counts as needing the budget (the cap: a lower
     bound of its true count, see ``paired_difference``); a run without a result is dropped.
 
@@ -213,6 +233,8 @@ def paired_summaries(
     """
     if baseline not in result.summaries:
         raise UnknownNameError("baseline strategy", baseline, result.summaries)
+    bench = get_benchmark(result.benchmark)
+    minimized = {t: bench.task(t).direction is Direction.MINIMIZE for t in result.tasks}
     out: dict[str, dict[str, dict[str, PairedDifference]]] = {}
     for strategy, per_task in result.summaries.items():
         if strategy == baseline:
@@ -226,7 +248,7 @@ def paired_summaries(
                     {v.seed: getattr(v, measure) for v in base},
                     confidence=confidence,
                     cap=float(result.budget) if measure == "evals_to_optimum" else None,
-                    lower_is_better=lower,
+                    lower_is_better=minimized[task] if lower is None else lower,
                 )
                 for measure, lower in PAIRED_MEASURES
             }
@@ -317,6 +339,9 @@ def compare_strategies(
         raise InvalidSettingError("compare needs at least one strategy")
     seed_list = _seed_list(seeds)
     check_budget(budget, tasks)
+    if capped_budget(budget, bench.space.size) != budget:
+        logger.warning(capped_note(budget, bench.space.name, bench.space.size))
+        budget = capped_budget(budget, bench.space.size)
     jobs = [
         _SeedJob(benchmark, name, tasks, seed, budget, until_optimum)
         for name in factories

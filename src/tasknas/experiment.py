@@ -14,13 +14,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tasknas._validation import check_output_dir, check_seed
+from tasknas._logging import get_logger
+from tasknas._validation import as_int, check_output_dir, check_seed
 from tasknas.benchmarks import TRAINING_BENCHMARKS, make_benchmark
 from tasknas.errors import InvalidSettingError, RunStoreError
 from tasknas.evaluator import AnyEvaluator, GenerationEvaluator, Latency
 from tasknas.execution import make_executor
-from tasknas.runner import BatchHook, RecordHook, Runner, RunResult, check_budget
-from tasknas.storage import STORE_FILE, SQLiteStore
+from tasknas.runner import (
+    MAX_BUDGET,
+    BatchHook,
+    RecordHook,
+    Runner,
+    RunResult,
+    capped_budget,
+    capped_note,
+    check_budget,
+)
+from tasknas.storage import STORE_FILE, RunStore, SQLiteStore, TrialRecord
 from tasknas.strategies import (
     DEFAULT_STRATEGY,
     STRATEGIES,
@@ -43,6 +53,8 @@ __all__ = [
     "run_experiment",
 ]
 
+logger = get_logger(__name__)
+
 #: Distinct evaluations per task when none is given: a search that finishes in seconds.
 DEFAULT_BUDGET = 100
 #: Environment variable naming the folder that holds run directories (default ``./runs``).
@@ -56,6 +68,9 @@ class RunSettings:
     ``tasks`` empty means every task of the benchmark. ``strategy_options`` are keyword
     arguments of the strategy's constructor; ``benchmark_options`` those of a training
     benchmark (``tasknas.benchmarks.make_benchmark``; tabular benchmarks take none).
+    ``budget`` counts distinct architectures per task: resolving caps it at the size of a
+    finite search space (a larger one would only evaluate the whole space and then be
+    reported unfinished); it is at most ``tasknas.runner.MAX_BUDGET``.
     """
 
     benchmark: str = "nb201"
@@ -71,25 +86,29 @@ class RunSettings:
 
         Raises:
             UnknownNameError: unknown benchmark, task or strategy (lists the valid ones).
-            InvalidSettingError: a budget below 1, a negative seed, or a bad benchmark option.
+            InvalidSettingError: a budget below 1 (or above ``MAX_BUDGET`` on a space larger
+                than that), a negative seed, or a bad benchmark option.
         """
         check_seed(self.seed)
         return self.resolved_with(open_benchmark(self))
 
     def resolved_with(self, bench: AnyEvaluator) -> RunSettings:
         """``resolved()`` with the benchmark already opened from these settings (no second
-        opening): tasks by their canonical names, every name and value checked."""
+        opening): tasks by their canonical names, every name and value checked, the budget
+        capped at the space's size."""
         seed = check_seed(self.seed)
         # Each task by its canonical name (a training benchmark accepts other spellings).
         tasks = tuple(bench.task(t).name for t in self.tasks) or tuple(bench.tasks)
         if len(set(tasks)) != len(tasks):
             raise InvalidSettingError(f"a task is named twice in {', '.join(tasks)}")
         STRATEGIES.get(self.strategy)
-        check_budget(self.budget, tasks)
+        budget = capped_budget(self.budget, bench.space.size)
+        check_budget(self.budget if (as_int(budget) or 0) > MAX_BUDGET else budget, tasks)
         return dataclasses.replace(
             self,
             seed=seed,
             tasks=tasks,
+            budget=budget,
             strategy_options=dict(self.strategy_options),
             benchmark_options=dict(self.benchmark_options),
         )
@@ -158,24 +177,77 @@ def _differences(saved: RunSettings, given: RunSettings) -> list[str]:
     ]
 
 
-def _check_store(run_dir: Path, settings: RunSettings, resume: bool, bench: AnyEvaluator) -> None:
+def _check_store(
+    run_dir: Path, settings: RunSettings, resume: bool, bench: AnyEvaluator
+) -> int | None:
     """The one check of a run directory's store: fresh for a new run, holding exactly
-    ``settings`` (resolved) for a resumed one."""
+    ``settings`` (resolved) for a resumed one, but for a larger budget, which extends it.
+
+    Returns:
+        The stored budget when ``settings`` extend the stored run, else ``None``.
+    """
     path = run_dir / STORE_FILE
     if not resume:
         if path.exists():
             raise RunStoreError(
                 f"{path} already holds a run; pass --resume to continue it, or choose another --out"
             )
-        return
+        return None
     saved = load_settings(run_dir)
     if saved.benchmark == settings.benchmark:
         saved = saved.resolved_with(bench)  # the same benchmark: no second opening
     else:
         saved = saved.resolved()
-    changed = _differences(saved, settings)
+    stored_budget, extends = saved.budget, saved.budget < settings.budget
+    if settings.budget < stored_budget:
+        raise RunStoreError(
+            f"cannot resume {path}: cannot lower the budget from {stored_budget} to "
+            f"{settings.budget}; "
+            "leave --budget out to continue it, or start a new run with another --out"
+        )
+    changed = _differences(dataclasses.replace(saved, budget=settings.budget), settings)
     if changed:
         raise RunStoreError(f"cannot resume {path} with different settings: {'; '.join(changed)}")
+    if extends and getattr(bench, "budget", None) is not None:
+        raise RunStoreError(
+            f"cannot extend {path} from budget {stored_budget} to {settings.budget}: its "
+            "evaluator anneals its learning rate over the budget, so the run would not be the "
+            f"one started with {settings.budget}; start a new run with another --out"
+        )
+    return stored_budget if extends else None
+
+
+class _ExtendingStore(RunStore):
+    """The store of a run extended to a larger budget: the stored settings take the new
+    budget just before the first new trial is added (or when the run ends), so a replay that
+    does not reach the stored trials (refused by ``replay.replayed``) changes nothing."""
+
+    def __init__(self, store: RunStore, settings: RunSettings) -> None:
+        self.inner = store
+        self.new_settings = settings
+        self.updated = False
+
+    def settings(self) -> dict[str, Any] | None:
+        return self.inner.settings()
+
+    def save_settings(self, settings: Mapping[str, Any]) -> None:
+        self.inner.save_settings(settings)
+
+    def update_settings(self, settings: Mapping[str, Any]) -> None:
+        self.inner.update_settings(settings)
+
+    def extend(self) -> None:
+        """Store the extended budget (once)."""
+        if not self.updated:
+            self.inner.update_settings(self.new_settings.to_dict())
+            self.updated = True
+
+    def add(self, record: TrialRecord) -> bool:
+        self.extend()
+        return self.inner.add(record)
+
+    def records(self) -> list[TrialRecord]:
+        return self.inner.records()
 
 
 @dataclass
@@ -187,6 +259,8 @@ class PreparedRun:
         run_dir: the run directory (its store is ``run_dir/run.sqlite``).
         resume: whether ``run`` continues the stored run.
         benchmark: the benchmark, opened once, its table or task data loaded.
+        extends: the stored budget when ``run`` extends the stored run to
+            ``settings.budget`` (a replay of the stored trials, then more), else ``None``.
     """
 
     settings: RunSettings
@@ -198,6 +272,13 @@ class PreparedRun:
     address: str | None = None
     threads: int | None = None
     delay: float = 0.0
+    extends: int | None = None
+
+    @property
+    def ask_name(self) -> str:
+        """What one ask of the run's strategy is called (``Strategy.ask_name``: "ask", or
+        "generation" for a generational strategy), e.g. for a progress line."""
+        return str(getattr(build_strategy(self.settings, self.benchmark), "ask_name", "ask"))
 
     def run(
         self, *, on_record: RecordHook | None = None, on_batch: BatchHook | None = None
@@ -216,11 +297,8 @@ class PreparedRun:
             evaluator = Latency(bench, self.delay)
         strategy = build_strategy(settings, evaluator)
         path = self.run_dir / STORE_FILE
-        if self.resume:
-            store = SQLiteStore(path)
-        else:
-            store = SQLiteStore(path, create=True)
-            store.save_settings(settings.to_dict())
+        store = SQLiteStore(path) if self.resume else _new_store(path, settings)
+        extending = None if self.extends is None else _ExtendingStore(store, settings)
         with (
             store,
             make_executor(
@@ -231,12 +309,44 @@ class PreparedRun:
                 strategy,
                 evaluator,
                 budget=settings.budget,
-                store=store,
+                store=store if extending is None else extending,
                 executor=pool,
                 on_record=on_record,
                 on_batch=on_batch,
             )
-            return runner.run()
+            try:
+                result = runner.run()
+            except RunStoreError:
+                if extending is None or extending.updated:
+                    raise
+                raise RunStoreError(
+                    f"cannot extend {path} from budget {self.extends} to {settings.budget} "
+                    f"exactly: a search started with {settings.budget} proposes other trials "
+                    f"before it has made the stored ones (a task used up budget "
+                    f"{self.extends} before the others, or its last ask was cut short); the "
+                    f"store is unchanged; start a new run with --budget {settings.budget}"
+                ) from None
+            if extending is not None:
+                extending.extend()
+                logger.info("extended %s to budget %d", path, settings.budget)
+            return result
+
+
+def _new_store(path: Path, settings: RunSettings) -> SQLiteStore:
+    """A new store holding ``settings``; when that cannot be written (a full disk), the
+    half-made file is removed, so the same ``--out`` can be used again."""
+    try:
+        store = SQLiteStore(path, create=True)
+        try:
+            store.save_settings(settings.to_dict())
+        except BaseException:
+            store.close()
+            raise
+    except RunStoreError:
+        for made in (path, path.with_name(path.name + "-journal")):
+            made.unlink(missing_ok=True)
+        raise
+    return store
 
 
 def prepare_run(
@@ -268,23 +378,32 @@ def prepare_run(
 
     Raises:
         UnknownNameError: unknown benchmark, task, strategy or executor (lists the valid ones).
-        InvalidSettingError: a bad value, worker count or address.
-        RunStoreError: a new run over a stored one, or a resume with different settings.
+        InvalidSettingError: a bad value, worker count, or an address that does not answer.
+        RunStoreError: a new run over a stored one, a resume with different settings, or
+            with a budget below the stored one (a larger budget extends the run).
         MissingDependencyError: the executor needs a package that is not installed.
         DataFileError: the benchmark table or task data is missing or unreadable.
     """
     check_seed(settings.seed)
     bench = open_benchmark(settings)
+    asked = settings
     settings = settings.resolved_with(bench)
+    if settings.budget != asked.budget:
+        logger.info(capped_note(asked.budget, bench.space.name, settings.budget))
+        if settings.benchmark in TRAINING_BENCHMARKS:
+            bench = open_benchmark(settings)  # a training benchmark is built for its budget
     if isinstance(bench, GenerationEvaluator) and delay > 0:
         raise InvalidSettingError("a weight-sharing evaluator takes no delay; use delay=0")
     if delay < 0:
         raise InvalidSettingError(f"delay must be >= 0 seconds, got {delay!r}")
     run_dir = check_output_dir(run_dir)
-    _check_store(run_dir, settings, resume, bench)
-    make_executor(executor, workers=workers, address=address, threads=threads).close()
+    extends = _check_store(run_dir, settings, resume, bench)
+    with make_executor(executor, workers=workers, address=address, threads=threads) as pool:
+        pool.check()  # a cluster address that does not answer fails here, in bounded time
     bench.prepare()  # loads (and caches) the table or the task data
-    return PreparedRun(settings, run_dir, resume, bench, executor, workers, address, threads, delay)
+    return PreparedRun(
+        settings, run_dir, resume, bench, executor, workers, address, threads, delay, extends
+    )
 
 
 def check_resumable(run_dir: str | Path, settings: RunSettings) -> None:
@@ -306,7 +425,8 @@ def check_runnable(
     """Raise the error a run would meet when it starts (kept for library users;
     ``prepare_run`` makes these checks itself)."""
     settings = settings.resolved()
-    make_executor(executor, workers=workers, address=address).close()
+    with make_executor(executor, workers=workers, address=address) as pool:
+        pool.check()
     open_benchmark(settings).prepare()
 
 
@@ -326,7 +446,9 @@ def run_experiment(
     """Run (or resume) the search ``settings`` describe, recording into ``run_dir``:
     ``prepare_run`` then ``PreparedRun.run``.
 
-    A resumed run must have exactly the stored settings. Nothing already stored is changed.
+    A resumed run must have exactly the stored settings, but for a larger budget, which
+    extends it: the stored trials are replayed, so the run ends as one started with the larger
+    budget. Nothing already stored is changed (but the stored budget, when extended).
     A weight-sharing (generation) evaluator runs in this process whatever ``executor`` is,
     and keeps its checkpoints in ``run_dir``.
 

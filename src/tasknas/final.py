@@ -8,11 +8,11 @@ writes ``final.md`` and ``final.json`` into the run directory.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tasknas._json import dumps
 from tasknas.benchmarks import TRAINING_BENCHMARKS
 from tasknas.errors import InvalidSettingError
 from tasknas.experiment import RunSettings
@@ -43,7 +43,7 @@ def finalize_run(
         RunStoreError: no readable run in ``run_dir``.
         InvalidSettingError: the run's benchmark does not train networks.
     """
-    from tasknas.benchmarks.train import ImageEvaluator, final_train
+    from tasknas.benchmarks.train import ImageEvaluator, check_final_data, final_train
     from tasknas.report import load_run
 
     report = load_run(run_dir)
@@ -54,6 +54,7 @@ def finalize_run(
             f"({', '.join(TRAINING_BENCHMARKS)}); {run_dir} ran {report.settings.benchmark!r}"
         )
     settings = {**bench.settings(), **dict(overrides or {})}
+    check_final_data(list(report.result.tasks), space=bench.space, **settings)  # before training
     results = []
     for task, outcome in report.result.tasks.items():
         if outcome.best_arch is None:
@@ -66,13 +67,10 @@ def finalize_run(
     return report.settings, results
 
 
-def _cell(text: str) -> str:
-    """``text`` escaped for a markdown table cell (architecture strings contain ``|``)."""
-    return text.replace("|", "\\|")
-
-
 def final_markdown(run_dir: Path, settings: RunSettings, results: Sequence[FinalResult]) -> str:
     """The markdown report of a final training."""
+    from tasknas.report import markdown_cell
+
     options = ", ".join(f"{k}={v}" for k, v in sorted(settings.benchmark_options.items()))
     lines = [
         f"# Final training of run `{run_dir.name}`",
@@ -87,8 +85,8 @@ def final_markdown(run_dir: Path, settings: RunSettings, results: Sequence[Final
     ]
     for r in results:
         lines.append(
-            f"| {r.task} | `{_cell(r.arch)}` | {r.val_acc:.2f} | {r.test_acc:.2f} | {r.params:,} | "
-            f"{r.seconds:.1f} |"
+            f"| {markdown_cell(r.task)} | {markdown_cell(r.arch, code=True)} | "
+            f"{r.val_acc:.2f} | {r.test_acc:.2f} | {r.params:,} | {r.seconds:.1f} |"
         )
     return "\n".join([*lines, ""])
 
@@ -100,5 +98,5 @@ def write_final_report(
     run_dir = Path(run_dir)
     md, js = run_dir / "final.md", run_dir / "final.json"
     md.write_text(final_markdown(run_dir, settings, results), encoding="utf-8")
-    js.write_text(json.dumps([r.to_dict() for r in results], indent=2), encoding="utf-8")
+    js.write_text(dumps([r.to_dict() for r in results]), encoding="utf-8")
     return [md, js]

@@ -31,9 +31,21 @@ from tasknas.storage import InMemoryStore, RunStore, TrialRecord
 from tasknas.strategies import Strategy
 from tasknas.trial import Result, Trial
 
-__all__ = ["RunResult", "Runner", "TaskResult", "check_budget", "summarize"]
+__all__ = [
+    "MAX_BUDGET",
+    "RunResult",
+    "Runner",
+    "TaskResult",
+    "capped_budget",
+    "capped_note",
+    "check_budget",
+    "summarize",
+]
 
 logger = get_logger(__name__)
+
+#: The largest budget a run counts to (a 64-bit integer, what the run store can hold).
+MAX_BUDGET = 2**63 - 1
 
 #: ``until(task, arch, result)``: True when ``task`` needs no more evaluations.
 StopRule = Callable[[str, Any, Result], bool]
@@ -73,16 +85,47 @@ class RunResult:
 
 
 def check_budget(budget: int | Mapping[str, int], tasks: Sequence[str]) -> dict[str, int]:
-    """Per-task budgets from one number or a mapping; each must be a positive integer."""
+    """Per-task budgets from one number or a mapping; each must be a whole number from 1 to
+    ``MAX_BUDGET``."""
     per_task = dict(budget) if isinstance(budget, Mapping) else dict.fromkeys(tasks, budget)
     for task in tasks:
         value = per_task.get(task)
+        which = f" for task {task!r}" if isinstance(budget, Mapping) else ""
         if (as_int(value) or 0) <= 0:
             raise InvalidSettingError(
-                f"budget must be a positive whole number of evaluations per task, got {value!r}"
-                + (f" for task {task!r}" if isinstance(budget, Mapping) else "")
+                f"budget must be a positive whole number of evaluations per task, got "
+                f"{shown_number(value)}{which}"
+            )
+        if (as_int(value) or 0) > MAX_BUDGET:
+            raise InvalidSettingError(
+                f"budget {shown_number(value)}{which} is above the largest a run can count, "
+                f"{MAX_BUDGET:,} evaluations per task"
             )
     return {task: int(per_task[task]) for task in tasks}
+
+
+def capped_budget(budget: int, size: int | None) -> int:
+    """``budget`` capped at a finite space's ``size`` (``None``: infinite): a larger budget
+    could only evaluate the whole space and then be reported unfinished."""
+    if size is not None and (as_int(budget) or 0) > size:
+        return size
+    return budget
+
+
+def capped_note(budget: object, space_name: str, size: int) -> str:
+    """The one line that tells the user a budget was capped (``capped_budget``)."""
+    return (
+        f"budget {shown_number(budget)} is above the {size:,} architectures of {space_name}; capped"
+    )
+
+
+def shown_number(value: object) -> str:
+    """``repr(value)``, but a whole number of more than 24 digits as its first digits and its
+    length (an absurd value stays a short message)."""
+    text = repr(value)
+    if isinstance(value, int) and len(text) > 24:
+        return f"{text[:12]}… ({len(text.lstrip('-')):,} digits)"
+    return text
 
 
 class Runner:

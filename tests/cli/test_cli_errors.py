@@ -83,7 +83,7 @@ def test_existing_run_dir_without_resume_is_refused_and_untouched(cli, run_copy,
     ("args", "fragments"),
     [
         (["--seed", "1"], ["seed (stored 0, given 1)"]),
-        (["--budget", "9"], ["budget (stored 8, given 9)"]),
+        (["--budget", "7"], ["cannot lower the budget", "from 8 to 7"]),
         (["--strategy", "random"], ["strategy (stored 'mtbo', given 'random')"]),
         (["--tasks", "cifar10"], ["tasks (stored", "given ('cifar10',)"]),
     ],

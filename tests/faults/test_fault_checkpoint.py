@@ -158,7 +158,9 @@ def test_resume_retrains_past_a_bad_checkpoint(
     rows = _scores(run_dir)
     assert [row[3] for row in rows] == ["complete"] * 8, rows
     assert rows == _scores(finished)  # same archs and scores as the run left alone
-    warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+    warned = [
+        r for r in caplog.records if r.levelno == logging.WARNING and "checkpoint" in r.getMessage()
+    ]  # (the tiny budget also warns that it gives few generations)
     assert len(warned) == 2, caplog.text  # one per task's checkpoint
     assert all("retraining" in r.getMessage() for r in warned)
     # the bad checkpoints were replaced by good ones

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Annotated, Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -17,8 +17,13 @@ from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from tasknas._json import dumps
 from tasknas._progress import Progress as ProgressFn
-from tasknas.errors import InvalidSettingError, TasknasError
+from tasknas._validation import check_output_dir
+from tasknas.errors import DataFileError, InvalidSettingError, TasknasError
+
+if TYPE_CHECKING:
+    from tasknas.evaluator import TaskScorer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,8 +59,9 @@ def handle_errors(func: F) -> F:
 
 
 def print_json(data: Any) -> None:
-    """One JSON object on stdout."""
-    print(json.dumps(data, indent=2, allow_nan=False))  # noqa: T201 - the CLI prints
+    """One JSON object on stdout, floats rounded by ``json_ready`` (the one place tasknas
+    rounds JSON numbers)."""
+    print(dumps(data))  # noqa: T201 - the CLI prints
 
 
 #: Torch CPU threads when ``--threads`` is not given (and ``$OMP_NUM_THREADS`` is not set): one.
@@ -142,12 +148,46 @@ def task_names(value: str | None) -> tuple[str, ...]:
     return names
 
 
+class _PlainFormatter(logging.Formatter):
+    """``warning: message`` on one line (a record's newlines folded), for a stderr that is
+    not a terminal: a log or a pipe gets one line per record, which rich would wrap."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = " ".join(super().format(record).split())
+        return f"{record.levelname.lower()}: {message}"
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler that writes to the ``sys.stderr`` of the moment (a test runner or a
+    redirection may have replaced it since the handler was made)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:  # StreamHandler.__init__ assigns it
+        pass
+
+
 def configure_logging(verbose: bool) -> None:
-    """Send tasknas log records to stderr through rich (INFO with -v, else WARNING)."""
+    """Send tasknas log records to stderr (INFO with -v, else WARNING): through rich on a
+    terminal, else one plain line per record (``_PlainFormatter``)."""
     logger = logging.getLogger("tasknas")
     logger.setLevel(logging.INFO if verbose else logging.WARNING)
-    if not any(isinstance(h, RichHandler) for h in logger.handlers):
-        logger.addHandler(RichHandler(console=err, show_path=False))
+    if any(getattr(h, "_tasknas_cli", False) for h in logger.handlers):
+        return
+    handler: logging.Handler
+    if err.is_terminal:
+        handler = RichHandler(console=err, show_path=False)
+    else:
+        handler = _StderrHandler()
+        handler.setFormatter(_PlainFormatter())
+    handler._tasknas_cli = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
 
 
 def _verbose_callback(verbose: bool) -> bool:
@@ -195,3 +235,72 @@ def progress_bar(as_json: bool) -> Iterator[ProgressFn]:
         except BaseException:
             progress.remove_task(bar)  # the error line stays the only output
             raise
+
+
+def best_values_text(scorer: TaskScorer, best: Mapping[str, float]) -> str:
+    """``"cifar10=91.23 room_layout=0.6011"``: each task's best *objective* so far, shown in
+    the task's own units (``Task.value``: a loss as a loss, as every table shows it)."""
+    return " ".join(f"{task}={scorer.task(task).value(value):.4g}" for task, value in best.items())
+
+
+def check_plot_path(path: Path, flag: str = "--plot") -> bool:
+    """``path`` checked as a figure the command can write, before any work: not a folder,
+    with a suffix matplotlib writes, in a folder that exists or can be made and is writable
+    (``check_output_dir``). Returns whether the file exists already (it will be overwritten).
+
+    Raises:
+        InvalidSettingError: one line naming ``flag``, the path and what is wrong.
+    """
+    if path.is_dir():
+        raise InvalidSettingError(
+            f"{flag} {path} is a folder; name a file in it, e.g. {path / 'figure.png'}"
+        )
+    from matplotlib.backend_bases import FigureCanvasBase  # matplotlib: only when run
+
+    formats = sorted(FigureCanvasBase.get_supported_filetypes())
+    if path.suffix.lower().lstrip(".") not in formats:
+        raise InvalidSettingError(
+            f"{flag} {path}: unknown figure format {path.suffix or '(no suffix)'!r}; end the "
+            f"name with one of: {', '.join('.' + f for f in formats)}"
+        )
+    check_output_dir(path.parent, f"{flag} {path}: the folder")
+    return path.exists()
+
+
+def save_plot(draw: Callable[[Path], object], path: Path, existed: bool, as_json: bool) -> None:
+    """Write the figure with ``draw(path)``, then say so: ``wrote PATH`` (on stdout, or on
+    stderr beside ``--json``), and ``overwrote PATH`` on stderr where a file was replaced.
+
+    Raises:
+        DataFileError: the file cannot be written after all (a full disk, a race).
+    """
+    try:
+        draw(path)
+    except OSError as error:
+        raise DataFileError(f"cannot write {path}: {error.strerror or error}") from None
+    announce_written([path], {path} if existed else set(), as_json)
+
+
+def files_in(folder: Path) -> set[Path]:
+    """The files in ``folder`` now (none if it does not exist): what a command that writes
+    there may overwrite, taken before it writes (``announce_written``)."""
+    return {p for p in folder.iterdir() if p.is_file()} if folder.is_dir() else set()
+
+
+def announce_written(paths: Iterable[Path], existed: set[Path], as_json: bool = False) -> None:
+    """Say what a command wrote: ``wrote PATH`` (on stdout, or on stderr beside ``--json``),
+    and ``overwrote PATH`` on stderr for each path in ``existed`` (never silently replaced)."""
+    for path in paths:
+        replaced = Path(path) in existed
+        if replaced:
+            err.print(f"overwrote {path}", markup=False, soft_wrap=True)
+        if not as_json:
+            out.print(f"wrote {path}", markup=False)
+        elif not replaced:
+            err.print(f"wrote {path}", markup=False, soft_wrap=True)
+
+
+def warn(line: str | None) -> None:
+    """Print a warning line (``chance_warning``'s) on stderr, if there is one."""
+    if line is not None:
+        err.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)

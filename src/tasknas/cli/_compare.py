@@ -17,6 +17,8 @@ from tasknas.cli._common import (
     ExecutorOption,
     VerboseOption,
     WorkersOption,
+    announce_written,
+    files_in,
     handle_errors,
     out,
     print_json,
@@ -24,7 +26,7 @@ from tasknas.cli._common import (
     split_names,
     task_names,
 )
-from tasknas.compare import CompareResult, compare_strategies, paired_summaries
+from tasknas.compare import CompareResult, TaskSummary, compare_strategies, paired_summaries
 from tasknas.errors import InvalidSettingError
 from tasknas.execution import make_executor
 
@@ -33,14 +35,24 @@ def _fmt(value: float | None, digits: int = 4) -> str:
     return "–" if value is None else f"{value:.{digits}g}"
 
 
+def _evals_cell(summary: TaskSummary) -> str:
+    """Mean ± std of the evaluations to the optimum over the seeds that found it; the spread
+    of a single seed is undefined and shown as ``–`` with its ``n``."""
+    if summary.evals_to_optimum_mean is None:
+        return "–"
+    n = summary.found_optimum
+    spread = "–" if summary.evals_to_optimum_std is None else f"{summary.evals_to_optimum_std:.1f}"
+    return f"{summary.evals_to_optimum_mean:.1f} ± {spread}" + (" (n=1)" if n < 2 else "")
+
+
 def _paired_table(result: CompareResult, baseline: str) -> Table:
     table = Table(
         title=f"paired difference vs {baseline} (strategy - {baseline}, mean [95% CI], "
-        "* = CI excludes 0)"
+        "* = CI excludes 0; best value in the metric's own units)"
     )
     for column in ("strategy", "task"):
         table.add_column(column, no_wrap=True)
-    for column in ("percentile (pp)", "best objective", "evals to optimum (cap = budget)"):
+    for column in ("percentile (pp)", "best value", "evals to optimum (cap = budget)"):
         table.add_column(column)
     for strategy, per_task in paired_summaries(result, baseline).items():
         for task, d in per_task.items():
@@ -48,7 +60,7 @@ def _paired_table(result: CompareResult, baseline: str) -> Table:
                 strategy,
                 task,
                 d["percentile"].format(),
-                d["best_objective"].format(),
+                d["best_value"].format(),
                 d["evals_to_optimum"].format(),
             )
     return table
@@ -64,7 +76,12 @@ def compare(
         str | None, typer.Option(help="Comma-separated task names. [default: all]")
     ] = None,
     seeds: Annotated[int, typer.Option(help="Number of seeds (0 .. N-1) per strategy.")] = 10,
-    budget: Annotated[int, typer.Option(help="Distinct evaluations per task and run.")] = 200,
+    budget: Annotated[
+        int,
+        typer.Option(
+            help="Distinct evaluations per task and run (capped at a finite space's size, with a warning)."
+        ),
+    ] = 200,
     plots: Annotated[
         Path | None,
         typer.Option(
@@ -113,6 +130,7 @@ def compare(
             executor=runner,
         )
     written = []
+    existed = set() if plots is None else files_in(plots)
     if plots is not None:
         from tasknas.report import (
             plot_convergence_bands,
@@ -127,21 +145,19 @@ def compare(
         written.append(plot_task_correlations(bench, plots / "task_correlations.png"))
     if as_json:
         print_json(result.to_json(baseline))
+        announce_written(written, existed, as_json=True)
         return
-    table = Table(title=f"{benchmark}: {seeds} seeds, budget {budget} per task")
+    table = Table(title=f"{benchmark}: {seeds} seeds, budget {result.budget} per task")
     for column in ("strategy", "task"):
         table.add_column(column, no_wrap=True)
     for column in ("evals to optimum", "found", "best value", "test", "percentile (%)"):
         table.add_column(column)
     for strategy, per_task in result.summaries.items():
         for task, s in per_task.items():
-            evals = "–"
-            if s.evals_to_optimum_mean is not None:
-                evals = f"{s.evals_to_optimum_mean:.1f} ± {s.evals_to_optimum_std:.1f}"
             table.add_row(
                 strategy,
                 task,
-                evals,
+                _evals_cell(s),
                 f"{s.found_optimum}/{s.seeds}",
                 _fmt(s.best_value_mean),
                 _fmt(s.test_metric_mean),
@@ -150,5 +166,4 @@ def compare(
     out.print(table)
     if baseline is not None:
         out.print(_paired_table(result, baseline))
-    for path in written:
-        out.print(f"wrote {path}")
+    announce_written(written, existed)

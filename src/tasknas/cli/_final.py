@@ -11,7 +11,9 @@ from rich.table import Table
 from tasknas.cli._common import (
     ThreadsOption,
     VerboseOption,
+    announce_written,
     err,
+    files_in,
     handle_errors,
     out,
     print_json,
@@ -59,6 +61,7 @@ def final(
             err.print(f"training {task}: {arch} ({epochs} epochs)", markup=False)
 
     settings, results = finalize_run(run_dir, epochs=epochs, overrides=overrides, on_task=on_task)
+    existed = files_in(run_dir)
     paths = write_final_report(run_dir, settings, results)
     if as_json:
         print_json(
@@ -69,6 +72,7 @@ def final(
                 "report": str(paths[0]),
             }
         )
+        announce_written(paths, existed, as_json=True)
         return
     table = Table(title=f"final training ({epochs} epochs)")
     for column in ("task", "architecture", "validation (%)", "test (%)", "parameters", "s"):
@@ -83,4 +87,4 @@ def final(
             f"{r.seconds:.1f}",
         )
     out.print(table)
-    out.print(f"wrote {paths[0]} and {paths[1]}")
+    announce_written(paths, existed)

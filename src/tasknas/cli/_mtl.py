@@ -11,12 +11,14 @@ from rich.table import Table
 from tasknas.cli._common import (
     ThreadsOption,
     VerboseOption,
-    err,
+    check_plot_path,
     handle_errors,
     out,
     print_json,
     progress_bar,
+    save_plot,
     set_threads,
+    warn,
 )
 from tasknas.oneshot import (
     DEFAULT_N_TEST,
@@ -63,9 +65,19 @@ def mtl(
         ),
     ] = None,
     n_train: Annotated[
-        int, typer.Option(help="Training images (a seeded subset).")
-    ] = DEFAULT_N_TRAIN,
-    n_test: Annotated[int, typer.Option(help="Test images (a seeded subset).")] = DEFAULT_N_TEST,
+        int | None,
+        typer.Option(
+            help="Training images (a seeded subset); a number above the set's training "
+            f"images is refused. [default: {DEFAULT_N_TRAIN}, or all where the set has fewer]"
+        ),
+    ] = None,
+    n_test: Annotated[
+        int | None,
+        typer.Option(
+            help="Test images (a seeded subset); a number above the set's test images is "
+            f"refused. [default: {DEFAULT_N_TEST}, or all where the set has fewer]"
+        ),
+    ] = None,
     threads: ThreadsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     verbose: VerboseOption = False,
@@ -79,18 +91,29 @@ def mtl(
         limit=limit,
         device=device,
     )
-    from tasknas.oneshot import default_plot_path, mtl_search, plot_mtl_edges
+    from tasknas.oneshot import chance_warning, default_plot_path, mtl_search, plot_mtl_edges
     from tasknas.tasks import load_multitask_set
 
-    task_set = load_multitask_set(dataset, seed=seed, n_train=n_train, n_test=n_test)
-    set_threads(threads)
     plot = plot or default_plot_path(dataset, seed)
+    existed = check_plot_path(plot)  # before the data and any training
+    task_set = load_multitask_set(
+        dataset,
+        seed=seed,
+        n_train=DEFAULT_N_TRAIN if n_train is None else n_train,
+        n_test=DEFAULT_N_TEST if n_test is None else n_test,
+        soft={name for name, v in (("n_train", n_train), ("n_test", n_test)) if v is None},
+    )
+    set_threads(threads)
     with progress_bar(as_json) as report:
         result = mtl_search(task_set, settings=settings, seed=seed, progress=report)
-    plot_mtl_edges(result, plot)
+    scores = {
+        f"searched network, task {task}": (result.accuracy[task]["searched"] / 100, classes)
+        for task, classes in zip(result.tasks, task_set.num_classes, strict=True)
+    }
+    warn(chance_warning(scores, "raise --epochs, --pretrain-epochs or --n-train"))
     if as_json:
         print_json(result.to_dict())
-        err.print(f"wrote {plot}")
+        save_plot(lambda path: plot_mtl_edges(result, path), plot, existed, as_json)
         return
     table = Table(title=f"MTL-NAS on {result.dataset} (seed {seed}): test accuracy (%)")
     table.add_column("task")
@@ -103,4 +126,4 @@ def mtl(
     edges = ", ".join(f"{s} → {t}" for s, t in result.edges) or "none"
     out.print(f"chosen edges ({len(result.edges)} of {len(result.candidates)}): {edges}")
     out.print(f"mean gate entropy: {result.gate_entropy:.4f}; time {result.seconds:.1f} s")
-    out.print(f"wrote {plot}")
+    save_plot(lambda path: plot_mtl_edges(result, path), plot, existed, as_json)

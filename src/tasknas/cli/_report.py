@@ -10,8 +10,9 @@ import typer
 from tasknas._validation import check_output_dir
 from tasknas.cli._common import (
     VerboseOption,
+    announce_written,
+    files_in,
     handle_errors,
-    out,
 )
 from tasknas.errors import RunStoreError
 from tasknas.report import write_report
@@ -29,6 +30,6 @@ def report(
     """Write a convergence plot (PNG) and a markdown summary of a run."""
     if not (run_dir / STORE_FILE).is_file():
         raise RunStoreError(f"no run store at {run_dir / STORE_FILE}")
-    check_output_dir(run_dir if out_dir is None else out_dir)
-    for path in write_report(run_dir, out_dir):
-        out.print(f"wrote {path}")
+    target = check_output_dir(run_dir if out_dir is None else out_dir)
+    existed = files_in(target)
+    announce_written(write_report(run_dir, out_dir), existed)

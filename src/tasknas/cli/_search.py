@@ -17,6 +17,7 @@ from tasknas.cli._common import (
     AddressOption,
     ThreadsOption,
     VerboseOption,
+    best_values_text,
     err,
     handle_errors,
     interrupted,
@@ -46,6 +47,7 @@ from tasknas.experiment import (
     prepare_run,
 )
 from tasknas.report import task_rows
+from tasknas.runner import MAX_BUDGET, capped_note
 from tasknas.storage import STORE_FILE, TrialRecord
 from tasknas.strategies import DEFAULT_STRATEGY, TRAINING_DEFAULT_STRATEGY
 
@@ -83,13 +85,21 @@ def _settings(
 
 
 def _resume_command(
-    run_dir: Path, executor: str, workers: int | None, address: str | None, threads: int | None
+    run_dir: Path,
+    executor: str,
+    workers: int | None,
+    address: str | None,
+    threads: int | None,
+    budget: int | None = None,
 ) -> str | None:
     """The command that continues the run in ``run_dir`` with the same execution flags (the
-    rest is stored), or ``None`` if nothing was stored yet."""
+    rest is stored; ``budget`` when the run was being extended to it), or ``None`` if nothing
+    was stored yet."""
     if not (run_dir / STORE_FILE).exists():
         return None
     args = ["tasknas", "search", "--out", str(run_dir), "--resume"]
+    if budget is not None:
+        args += ["--budget", str(budget)]
     if executor != "local":
         args += ["--executor", executor]
     for flag, value in (("--workers", workers), ("--address", address), ("--threads", threads)):
@@ -115,7 +125,14 @@ def search(
         ),
     ] = None,
     budget: Annotated[
-        int | None, typer.Option(help=f"Distinct evaluations per task. [default: {DEFAULT_BUDGET}]")
+        int | None,
+        typer.Option(
+            help="Distinct evaluations per task: capped at the size of the search space, with a "
+            f"note, and at most {MAX_BUDGET:,} (the darts-emtnas space is larger: a search there "
+            "runs until its budget or Ctrl-C, and --resume continues it). With --resume, a "
+            "larger budget extends the run exactly as if it had been started with it; a smaller "
+            f"one is refused. [default: {DEFAULT_BUDGET}]"
+        ),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed. [default: 0]")] = None,
     out_dir: Annotated[
@@ -187,7 +204,17 @@ def search(
         threads=threads,
         delay=delay,
     )
+    if budget is not None and prepared.settings.budget < budget:
+        space = prepared.benchmark.space
+        err.print(
+            f"note: {capped_note(budget, space.name, space.size)}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     settings = prepared.settings
+    extended = None if prepared.extends is None else settings.budget
+    ask_name = prepared.ask_name
     total = settings.budget * len(settings.tasks)
     progress = Progress(
         TextColumn("[bold]{task.description}"),
@@ -210,21 +237,27 @@ def search(
             title = f"{settings.strategy} on {settings.benchmark}"
 
             def on_batch(index: int, records: Sequence[TrialRecord]) -> None:
-                progress.update(bar, description=f"{title}, generation {index}")
+                progress.update(bar, description=f"{title}, {ask_name} {index}")
 
             def on_record(record: TrialRecord, replayed: bool) -> None:
                 if record.result.ok:
                     best[record.task] = max(
                         best.get(record.task, record.result.objective), record.result.objective
                     )
-                shown = " ".join(f"{t}={v:.4g}" for t, v in best.items())
+                shown = best_values_text(prepared.benchmark, best)
                 progress.update(bar, advance=1, best=shown)
 
-            result = prepared.run(on_record=on_record, on_batch=on_batch)
+            try:
+                result = prepared.run(on_record=on_record, on_batch=on_batch)
+            except BaseException:
+                progress.remove_task(bar)  # the error line stays the only output
+                raise
             bench = prepared.benchmark
             progress.update(bar, total=progress.tasks[0].completed)
     except KeyboardInterrupt:
-        raise interrupted(_resume_command(run_dir, executor, workers, address, threads)) from None
+        raise interrupted(
+            _resume_command(run_dir, executor, workers, address, threads, extended)
+        ) from None
     rows = task_rows(result, bench)
     if as_json:
         print_json(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,13 +19,15 @@ from tasknas.cli._common import (
     ThreadsOption,
     VerboseOption,
     WorkersOption,
-    err,
+    check_plot_path,
     handle_errors,
     out,
     print_json,
     progress_bar,
+    save_plot,
     set_threads,
     task_names,
+    warn,
 )
 from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.tanas._settings import (
@@ -71,6 +74,26 @@ def _settings(dictionary: TaskDictionary, device: str | None, **fuse: int | None
 
     resolve_device(settings.device)  # an unavailable device fails before any work
     return settings
+
+
+def _warn_at_chance(entries: Iterable[DictionaryEntry]) -> None:
+    """Warn about ε-networks and best cells of ``entries`` no better than chance."""
+    from tasknas.oneshot import chance_warning
+
+    scores: dict[str, tuple[float, int]] = {}
+    for e in entries:
+        scores[f"ε-network of {e.name}"] = (e.epsnet_accuracy, e.num_classes)
+        scores[f"best cell of {e.name} (test error {e.best_cell_test_error:.2f} %)"] = (
+            1 - e.best_cell_test_error / 100,
+            e.num_classes,
+        )
+    warn(
+        chance_warning(
+            scores,
+            "the tasks need more training: build a new dictionary (--dir) with larger "
+            "TANASSettings (n_train, cnn_epochs, dictionary_fuse)",
+        )
+    )
 
 
 def _print_entries(title: str, entries: list[DictionaryEntry]) -> None:
@@ -152,6 +175,7 @@ def build(
         entries = dictionary.build(
             specs, settings=settings, seed=seed, rebuild=rebuild, progress=report, executor=runner
         )
+    _warn_at_chance(e for e in entries if e.name in canonical)
     if as_json:
         print_json(_entries_json(dictionary, entries))
         return
@@ -199,6 +223,7 @@ def add(
     settings = _settings(dictionary, device)
     with progress_bar(False) as report:
         entry = dictionary.add(task, settings=settings, seed=seed, rebuild=rebuild, progress=report)
+    _warn_at_chance([entry])
     _print_entries(f"added to {escape(str(dictionary.root))}", [entry])
 
 
@@ -234,9 +259,9 @@ def distance(
     """Fisher task distance from every dictionary task to a target task."""
     set_threads(threads)
     name = parse_task_spec(target).name
+    existed = plot is not None and check_plot_path(plot)  # before any training
     from tasknas.tanas import (  # torch: only when run
         TaskDictionary,
-        closest_tasks,
         dictionary_matrix,
         target_distances,
     )
@@ -250,21 +275,27 @@ def distance(
         else:
             matrix = dictionary_matrix(dictionary, settings, report, extra=[name])
             distances = {e.name: matrix.distance(e.name, name) for e in dictionary.entries()}
-            matrix.plot(plot, title=f"Fisher task distances (target {name})")
     if as_json:
         print_json({"target": name, "distances": distances})
-        if plot is not None:
-            err.print(f"wrote {escape(str(plot))}")
-        return
-    closest = set(closest_tasks(distances, settings.k))
+    else:
+        _print_distances(name, distances, settings.k)
+    if plot is not None:
+        title = f"Fisher task distances (target {name})"
+        save_plot(lambda path: matrix.plot(path, title=title), plot, existed, as_json)
+
+
+def _print_distances(name: str, distances: dict[str, float], k: int) -> None:
+    """The table of ``distance``: every dictionary task, nearest first, the ``k`` closest
+    marked."""
+    from tasknas.tanas import closest_tasks
+
+    closest = set(closest_tasks(distances, k))
     table = Table(title=f"Fisher task distance to {escape(name)}")
-    for column in ("dictionary task", "distance", f"{settings.k} closest"):
+    for column in ("dictionary task", "distance", f"{k} closest"):
         table.add_column(column)
     for base, value in sorted(distances.items(), key=lambda kv: (kv[1], kv[0])):
         table.add_row(escape(base), f"{value:.4f}", "✓" if base in closest else "")
     out.print(table)
-    if plot is not None:
-        out.print(f"wrote {escape(str(plot))}")
 
 
 @handle_errors
@@ -303,6 +334,17 @@ def fuse(
         result = run_fuse(
             name, dictionary=dictionary, space=space, settings=settings, seed=seed, progress=report
         )
+    from tasknas.oneshot import chance_warning
+
+    winner = f"FUSE's winner on {name} (test error {result['test_error']:.2f} %)"
+    accuracy = 1 - result["test_error"] / 100
+    warn(
+        chance_warning(
+            {winner: (accuracy, result["num_classes"])},
+            "raise --rounds and --final-epochs, or use a dictionary built with larger "
+            "TANASSettings (n_train, cnn_epochs, target_fuse)",
+        )
+    )
     if as_json:
         print_json({k: result[k] for k in ("target", "closest", "arch", "test_error", "params")})
         return

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tasknas.benchmarks.train._defaults import DEFAULT_SPACE
+from tasknas.benchmarks.train._defaults import DEFAULT_EVALUATOR, DEFAULT_SPACE
 from tasknas.errors import InvalidSettingError
 
 _HELP = "[--benchmark train]"
@@ -25,7 +25,7 @@ EvaluatorOpt = Annotated[
     typer.Option(
         "--evaluator",
         help="supernet (EMT-NAS weight sharing, one epoch per generation) or standalone "
-        f"(each architecture trained from scratch). {_HELP} [default: supernet]",
+        f"(each architecture trained from scratch). {_HELP} [default: {DEFAULT_EVALUATOR}]",
     ),
 ]
 EpochsOpt = Annotated[
@@ -46,6 +46,14 @@ DeviceOpt = Annotated[
 ]
 
 
+#: The ``--benchmark train`` flags of ``tasknas search`` (option names), in ``--help`` order.
+TRAIN_FLAGS = ("space", "evaluator", "epochs", "channels", "layers", "n_train", "device")
+
+
+def _flag(name: str) -> str:
+    return f"--{name.replace('_', '-')}"
+
+
 def benchmark_options(stored: Mapping[str, Any], **flags: Any) -> dict[str, Any]:
     """The stored options updated with the flags given (``None`` = left out)."""
     options = dict(stored)
@@ -54,12 +62,37 @@ def benchmark_options(stored: Mapping[str, Any], **flags: Any) -> dict[str, Any]
 
 
 def require_training(benchmark: str, options: Mapping[str, Any]) -> None:
-    """Raise unless ``options`` are empty or the benchmark trains networks."""
+    """Raise unless ``options`` are empty or the benchmark trains networks and takes them
+    (a flag of the other ``--evaluator`` is refused naming the flags that apply)."""
     from tasknas.benchmarks import TRAINING_BENCHMARKS
 
     if options and benchmark not in TRAINING_BENCHMARKS:
-        flags = ", ".join(f"--{name.replace('_', '-')}" for name in options)
+        flags = ", ".join(_flag(name) for name in options)
         raise InvalidSettingError(
             f"{flags} only apply to a training benchmark ({', '.join(TRAINING_BENCHMARKS)}), "
             f"not to {benchmark!r}"
         )
+    if options and benchmark == "train":
+        _require_evaluator_flags(options)
+
+
+def _require_evaluator_flags(options: Mapping[str, Any]) -> None:
+    """Raise, naming CLI flags, when a flag does not apply to the chosen ``--evaluator``
+    (other mistakes, such as an unknown evaluator, are the library's to report)."""
+    from tasknas.benchmarks.train import EVALUATORS
+    from tasknas.benchmarks.train._benchmark import evaluator_options, option_owners
+
+    evaluator = options.get("evaluator", DEFAULT_EVALUATOR)
+    if evaluator not in EVALUATORS:
+        return
+    valid = evaluator_options(evaluator) | {"space", "evaluator"}
+    wrong = [name for name in TRAIN_FLAGS if name in options and name not in valid]
+    if not wrong:
+        return
+    owners = [kind for kind in option_owners(wrong[0]) if kind != evaluator]
+    hint = f" (only --evaluator {' and '.join(owners)} takes it)" if owners else ""
+    applies = ", ".join(_flag(n) for n in TRAIN_FLAGS if n in valid and n != "evaluator")
+    raise InvalidSettingError(
+        f"{', '.join(map(_flag, wrong))} does not apply to --evaluator {evaluator}{hint}; "
+        f"flags that apply to it: {applies}"
+    )

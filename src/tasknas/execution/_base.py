@@ -128,6 +128,10 @@ class Executor(ABC):
         for index, outcome in self.map_unordered(job, trials):
             yield Completed(index, *outcome)
 
+    def check(self) -> None:  # noqa: B027 - optional hook
+        """Raise the error the first job would meet in reaching the executor's workers (a
+        cluster address that does not answer), without starting any (no-op by default)."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release workers (no-op by default)."""
 

@@ -36,6 +36,7 @@ import functools
 import itertools
 import math
 import re
+import socket
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -55,13 +56,17 @@ from tasknas.execution._base import (
 )
 from tasknas.trial import Result, Trial
 
-__all__ = ["RayExecutor"]
+__all__ = ["CONNECT_TIMEOUT", "RayExecutor", "check_address"]
 
 logger = get_logger(__name__)
 
 #: ``auto``, ``host:port`` or ``ray://host:port``.
 _ADDRESS = re.compile(r"auto|(ray://)?\S+:\d+")
 _ADDRESS_FORMS = "'auto', 'HOST:PORT' or 'ray://HOST:PORT'"
+
+#: Seconds a cluster address has to accept a connection before ``ray.init`` is called: an
+#: address where nothing answers fails within this time instead of leaving Ray retrying.
+CONNECT_TIMEOUT = 30.0
 
 #: Per worker process: the evaluator last fetched from the object store, by object id.
 _fetched: dict[str, Evaluator] = {}
@@ -110,6 +115,9 @@ class RayExecutor(Executor):
         threads: torch's CPU threads in a worker during an evaluation or job (default: this
             process's count when ``run`` or ``map_unordered`` is called; see ``Executor``).
         init_options: extra keyword arguments of ``ray.init`` (e.g. ``runtime_env``).
+        connect_timeout: seconds ``address`` has to accept a TCP connection before Ray is
+            asked to connect (``check``, and the first use); one that does not answer is an
+            ``InvalidSettingError`` naming it, instead of a hang in ``ray.init``.
 
     Raises:
         MissingDependencyError: Ray is not installed.
@@ -126,6 +134,7 @@ class RayExecutor(Executor):
         gpus_per_trial: float = 0.0,
         threads: int | None = None,
         init_options: Mapping[str, Any] | None = None,
+        connect_timeout: float = CONNECT_TIMEOUT,
     ) -> None:
         if workers is not None and (isinstance(workers, bool) or workers < 1):
             raise InvalidSettingError(f"workers must be >= 1, got {workers}")
@@ -138,6 +147,8 @@ class RayExecutor(Executor):
             )
         if address is not None and not _ADDRESS.fullmatch(address):
             raise InvalidSettingError(f"bad Ray address {address!r}; valid forms: {_ADDRESS_FORMS}")
+        if not connect_timeout > 0:
+            raise InvalidSettingError(f"connect_timeout must be > 0 seconds, got {connect_timeout}")
         self.threads = check_threads(threads)
         import_ray()
         self.workers = workers
@@ -146,6 +157,7 @@ class RayExecutor(Executor):
         self.cpus_per_trial = float(cpus_per_trial)
         self.gpus_per_trial = float(gpus_per_trial)
         self.init_options = dict(init_options or {})
+        self.connect_timeout = float(connect_timeout)
         self._started = False  # whether this executor called ray.init (and so shuts down)
         self._task: Any = None  # the Ray task of one trial
         self._job_task: Any = None  # the Ray task of one job of map_unordered
@@ -160,10 +172,17 @@ class RayExecutor(Executor):
             kwargs["address"] = self.address
         return kwargs | self.init_options
 
+    def check(self) -> None:
+        """Raise ``InvalidSettingError`` unless ``address`` (if any) answers within
+        ``connect_timeout`` seconds (see ``check_address``); nothing is started."""
+        if self.address is not None and not import_ray().is_initialized():
+            check_address(self.address, self.connect_timeout)
+
     def _connect(self) -> Any:
         """Ray, initialised (started or connected here unless it already was)."""
         ray = import_ray()
         if not ray.is_initialized():
+            self.check()
             kwargs = self._init_kwargs()
             where = "a local Ray instance" if self.address is None else f"Ray at {self.address}"
             logger.info("starting %s", where)
@@ -277,6 +296,32 @@ class RayExecutor(Executor):
                 logger.info("shutting down Ray")
                 ray.shutdown()
             self._started = False
+
+
+def check_address(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Raise ``InvalidSettingError`` unless the host of a ``HOST:PORT`` or ``ray://HOST:PORT``
+    address accepts a TCP connection within ``timeout`` seconds.
+
+    ``ray.init`` on an address where nothing listens retries for minutes; this bounds that
+    wait. ``auto`` is left to Ray, which fails at once when it finds no cluster.
+    """
+    if address == "auto":
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            pass
+    except TimeoutError:
+        raise InvalidSettingError(
+            f"Ray address {address} did not answer within {timeout:g} s; is the cluster "
+            "running (`ray start --head`) and the address right?"
+        ) from None
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InvalidSettingError(
+            f"Ray address {address} did not answer ({reason}); is the cluster running "
+            "(`ray start --head`) and the address right?"
+        ) from None
 
 
 def _get(ray: Any, ref: Any) -> Any:

@@ -1,5 +1,6 @@
 """One-shot searches: FUSE with its random-search baseline (``tasknas.oneshot.fuse``, used by
-TA-NAS) and MTL-NAS (``tasknas.oneshot.mtl``).
+TA-NAS) and MTL-NAS (``tasknas.oneshot.mtl``), and the chance-level check of their scores
+(``at_chance``, ``chance_warning``).
 
 Every public name of both subpackages is exported here too.
 """
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 from tasknas._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from tasknas.oneshot._chance import CHANCE_MARGIN, at_chance, chance_warning
     from tasknas.oneshot.fuse import (
         FuseSettings,
         Mixture,
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 from tasknas.oneshot import fuse, mtl  # light: both export lazily
 
 __all__ = [
+    "CHANCE_MARGIN",
     "DEFAULT_N_TEST",
     "DEFAULT_N_TRAIN",
     "NETWORKS",
@@ -47,7 +50,9 @@ __all__ = [
     "MultiTaskMetric",
     "RoundRecord",
     "SearchResult",
+    "at_chance",
     "build_mtl_network",
+    "chance_warning",
     "default_plot_path",
     "fuse_search",
     "mtl_search",
@@ -60,6 +65,9 @@ __all__ = [
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
+        **dict.fromkeys(
+            ("CHANCE_MARGIN", "at_chance", "chance_warning"), "tasknas.oneshot._chance"
+        ),
         **dict.fromkeys(fuse.__all__, "tasknas.oneshot.fuse"),
         **dict.fromkeys(mtl.__all__, "tasknas.oneshot.mtl"),
     },

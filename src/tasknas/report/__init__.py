@@ -12,12 +12,14 @@ if TYPE_CHECKING:
         plot_task_correlations,
         task_correlations,
     )
+    from tasknas.report._markdown import markdown_cell
     from tasknas.report._run import RunReport, load_run, task_rows, write_report
     from tasknas.report._summary import markdown_summary
 
 __all__ = [
     "RunReport",
     "load_run",
+    "markdown_cell",
     "markdown_summary",
     "plot_convergence",
     "plot_convergence_bands",
@@ -41,5 +43,6 @@ __getattr__, __dir__ = lazy_exports(
         "task_rows": "tasknas.report._run",
         "write_report": "tasknas.report._run",
         "markdown_summary": "tasknas.report._summary",
+        "markdown_cell": "tasknas.report._markdown",
     },
 )

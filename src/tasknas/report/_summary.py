@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tasknas.report._markdown import markdown_cell
+
 if TYPE_CHECKING:
     from tasknas.report._run import RunReport
 
@@ -13,7 +15,12 @@ def _fmt(value: float | None) -> str:
 
 
 def markdown_summary(report: RunReport, *, top: int = 5) -> str:
-    """The run's settings, the best architecture per task and each task's top ``top``."""
+    """The run's settings, the best architecture per task and each task's top ``top``.
+
+    Every value is in its metric's own units (a loss is shown as a loss). The "evaluation"
+    of a top-``top`` row is its number within its task (1 .. the task's evaluations, the
+    x axis of the convergence plot), not the run's global trial number.
+    """
     from tasknas.report._run import task_rows
 
     s = report.settings
@@ -33,24 +40,29 @@ def markdown_summary(report: RunReport, *, top: int = 5) -> str:
         task = report.benchmark.task(name)
         value = row["metrics"].get(task.metric)
         test = row["metrics"].get(task.test_metric) if task.test_metric else None
+        arch = "–" if row["best_arch"] is None else markdown_cell(row["best_arch"], code=True)
         lines.append(
-            f"| {name} | `{row['best_arch']}` | {task.metric} | {_fmt(value)} | {_fmt(test)} | "
-            f"{row['rank'] or '–'} | {_fmt(row['percentile'])} | {row['evaluations']} |"
+            f"| {markdown_cell(name)} | {arch} | {markdown_cell(task.metric)} | {_fmt(value)} | "
+            f"{_fmt(test)} | {row['rank'] or '–'} | {_fmt(row['percentile'])} | "
+            f"{row['evaluations']} |"
         )
     for name in rows:
         task = report.benchmark.task(name)
-        own = [r for r in report.result.records if r.task == name and r.result.ok]
-        own.sort(key=lambda r: (-r.result.objective, r.number))
+        # records are in trial order; the plot's x axis counts every record of the task
+        mine = [r for r in report.result.records if r.task == name]
+        ranked = [(i, r) for i, r in enumerate(mine, start=1) if r.result.ok]
+        ranked.sort(key=lambda item: (-item[1].result.objective, item[0]))
         lines += [
             "",
-            f"## {name}: top {min(top, len(own))}",
+            f"## {name}: top {min(top, len(ranked))}",
             "",
-            f"| # | evaluation | architecture | {task.metric} |",
+            f"| # | evaluation | architecture | {markdown_cell(task.metric)} |",
             "|---|---|---|---|",
         ]
-        for i, r in enumerate(own[:top], start=1):
+        for place, (evaluation, r) in enumerate(ranked[:top], start=1):
             lines.append(
-                f"| {i} | {r.number} | `{r.arch}` | {_fmt(r.result.metrics[task.metric])} |"
+                f"| {place} | {evaluation} | {markdown_cell(r.arch, code=True)} | "
+                f"{_fmt(r.result.metrics[task.metric])} |"
             )
     lines += ["", "![convergence](convergence.png)", ""]
     return "\n".join(lines)

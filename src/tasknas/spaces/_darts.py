@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from tasknas._validation import check_length
 from tasknas.errors import InvalidArchitectureError, InvalidSettingError
 from tasknas.spaces._base import SearchSpace
 
@@ -399,6 +400,7 @@ class DartsSpace(SearchSpace[DartsGenotype]):
         """Parse the canonical string; the error names the cell, node and slot at fault."""
         if not isinstance(text, str):
             raise InvalidArchitectureError(f"expected a DARTS genotype string, got {text!r}")
+        check_length("DARTS genotype string", text, error=InvalidArchitectureError)
         text = text.strip()
         parts = text.split(";")
         if len(parts) != len(self.kinds):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from tasknas._validation import check_length
 from tasknas.errors import InvalidArchitectureError
 from tasknas.spaces._cell import CellSpace, EdgeCell
 
@@ -36,6 +37,7 @@ class NB201Cell(EdgeCell):
         example = "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|avg_pool_3x3~2|"
         if not isinstance(text, str):
             raise InvalidArchitectureError(f"expected an NB201 string, got {text!r}")
+        check_length("NB201 string", text, error=InvalidArchitectureError)
         groups = text.strip().split("+")
         if len(groups) != 3:
             raise InvalidArchitectureError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from tasknas._validation import check_length
 from tasknas.errors import InvalidArchitectureError
 from tasknas.spaces._cell import CellSpace, EdgeCell
 
@@ -31,6 +32,7 @@ class TransNASMicroCell(EdgeCell):
         """Parse the official string; the error says which part is malformed."""
         if not isinstance(text, str):
             raise InvalidArchitectureError(f"expected a TransNAS micro string, got {text!r}")
+        check_length("TransNAS micro string", text, error=InvalidArchitectureError)
         text = text.strip()
         if not text.startswith(_PREFIX):
             raise InvalidArchitectureError(

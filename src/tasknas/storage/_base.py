@@ -35,8 +35,9 @@ class RunStore(ABC):
 
     Contract: ``add`` never replaces a record; adding a record whose ``(task, arch)`` is
     already stored returns ``False`` and changes nothing; adding a new ``(task, arch)`` under a
-    ``number`` another record holds raises ``RunStoreError``. Settings are written once.
-    A record is durable when ``add`` returns. One process writes a store at a time.
+    ``number`` another record holds raises ``RunStoreError``. Settings are written once, and
+    replaced only by ``update_settings`` (a run continued with a larger budget). A record is
+    durable when ``add`` returns. One process writes a store at a time.
     """
 
     @abstractmethod
@@ -46,6 +47,10 @@ class RunStore(ABC):
     @abstractmethod
     def save_settings(self, settings: Mapping[str, Any]) -> None:
         """Save the run settings (only once; raises ``RunStoreError`` when already saved)."""
+
+    @abstractmethod
+    def update_settings(self, settings: Mapping[str, Any]) -> None:
+        """Replace the saved run settings (raises ``RunStoreError`` when none are saved)."""
 
     @abstractmethod
     def add(self, record: TrialRecord) -> bool:

@@ -25,6 +25,11 @@ class InMemoryStore(RunStore):
             raise RunStoreError("run settings are already saved in this store")
         self._settings = dict(settings)
 
+    def update_settings(self, settings: Mapping[str, Any]) -> None:
+        if self._settings is None:
+            raise RunStoreError("no run settings are saved in this store")
+        self._settings = dict(settings)
+
     def add(self, record: TrialRecord) -> bool:
         if record.key in self._records:
             return False

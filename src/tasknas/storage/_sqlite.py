@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,6 +17,10 @@ from tasknas.trial import Result, Status
 #: File name of the store inside a run directory.
 STORE_FILE = "run.sqlite"
 SCHEMA_VERSION = 1
+
+#: SQLite error names of a write the file system refused (disk full, file size limit, I/O
+#: error, read-only file): the store is intact, the write did not happen.
+_WRITE_FAILURES = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_READONLY")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -63,7 +68,12 @@ class SQLiteStore(RunStore):
         self.path = Path(path)
         if not self.path.exists() and not create:
             raise RunStoreError(f"no run store at {self.path}; start a new run with this --out")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RunStoreError(
+                f"cannot create the folder of run store {self.path}: {exc.strerror or exc}"
+            ) from None
         try:
             self._db = sqlite3.connect(self.path)
         except sqlite3.DatabaseError as exc:
@@ -72,6 +82,8 @@ class SQLiteStore(RunStore):
             self._check_schema(create)
         except sqlite3.DatabaseError as exc:
             self._db.close()
+            if _write_failed(exc):
+                raise self._write_error(exc) from None
             raise CorruptStoreError(
                 f"run store {self.path} is corrupted or not a tasknas store: {exc}"
             ) from exc
@@ -135,6 +147,26 @@ class SQLiteStore(RunStore):
             )
         return settings
 
+    def _write_error(self, exc: sqlite3.DatabaseError) -> RunStoreError:
+        """The error of a write the file system refused: it names the file, SQLite's error and
+        the space left, and says that what the store held is kept."""
+        try:
+            free = f"{shutil.disk_usage(self.path.parent).free:,} bytes free on its disk"
+        except OSError:
+            free = "free space unknown"
+        name = getattr(exc, "sqlite_errorname", type(exc).__name__)
+        return RunStoreError(
+            f"cannot write run store {self.path}: the disk is full or the write failed "
+            f"({name}: {exc}; {free}); nothing stored in it is lost: free space and run "
+            "again (--resume continues a run)"
+        )
+
+    def _failed(self, exc: sqlite3.DatabaseError) -> RunStoreError:
+        """A write failure (``_write_error``) or else a corrupted store."""
+        if _write_failed(exc):
+            return self._write_error(exc)
+        return RunStoreError(f"run store {self.path} is corrupted: {exc}")
+
     def save_settings(self, settings: Mapping[str, Any]) -> None:
         try:
             with self._db:
@@ -142,7 +174,18 @@ class SQLiteStore(RunStore):
         except sqlite3.IntegrityError:
             raise RunStoreError(f"run store {self.path} already holds run settings") from None
         except sqlite3.DatabaseError as exc:
-            raise RunStoreError(f"run store {self.path} is corrupted: {exc}") from exc
+            raise self._failed(exc) from exc
+
+    def update_settings(self, settings: Mapping[str, Any]) -> None:
+        try:
+            with self._db:
+                changed = self._db.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'settings'", (json.dumps(settings),)
+                ).rowcount
+        except sqlite3.DatabaseError as exc:
+            raise self._failed(exc) from exc
+        if not changed:
+            raise RunStoreError(f"run store {self.path} holds no run settings to update")
 
     def add(self, record: TrialRecord) -> bool:
         result = record.result
@@ -175,7 +218,7 @@ class SQLiteStore(RunStore):
                 f"run store {self.path} already holds another trial numbered {record.number}"
             ) from None
         except sqlite3.DatabaseError as exc:
-            raise RunStoreError(f"run store {self.path} is corrupted: {exc}") from exc
+            raise self._failed(exc) from exc
         return True
 
     def records(self) -> list[TrialRecord]:
@@ -198,6 +241,12 @@ class SQLiteStore(RunStore):
 
     def close(self) -> None:
         self._db.close()
+
+
+def _write_failed(exc: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite's error is the file system refusing a write (not a damaged file)."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return isinstance(exc, sqlite3.OperationalError) and name.startswith(_WRITE_FAILURES)
 
 
 def _number(column: str, value: Any) -> float:

@@ -30,6 +30,9 @@ class Strategy(ABC):
     """
 
     name: ClassVar[str]
+    #: What one ``ask`` is, for progress lines: "ask", or "generation" for a strategy whose
+    #: every ask is a generation of its populations.
+    ask_name: ClassVar[str] = "ask"
 
     def __init__(self, space: SearchSpace[Any], tasks: Sequence[str], *, seed: int | None = None):
         if not tasks:

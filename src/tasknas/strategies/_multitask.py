@@ -72,6 +72,7 @@ class MultiTaskEvolution(Strategy):
     """
 
     name: ClassVar[str] = "mtevo"
+    ask_name: ClassVar[str] = "generation"
 
     def __init__(
         self,

@@ -17,6 +17,7 @@ import io
 import json
 import logging
 import os
+import pickle
 import shutil
 import time
 from collections.abc import Iterable, Sequence
@@ -186,21 +187,45 @@ class TaskDictionary:
         )
 
     def load_epsnet(self, name: str) -> SmallCNN:
-        """Task ``name``'s trained ε-network, on the CPU, in eval mode."""
+        """Task ``name``'s trained ε-network, on the CPU, in eval mode.
+
+        Raises:
+            DataFileError: the ε-network file is missing, or is not the state_dict of this
+                task's ε-network (garbage, truncated, or a pickle that ``weights_only``
+                loading refuses): one line naming the file and the command that rebuilds
+                the task. Nothing is written.
+        """
         entry = self.entry(name)
         path = self._folder(entry) / EPSNET_FILE
         if not path.is_file():
             raise DataFileError(
-                f"ε-network file {path} of task {entry.name!r} is missing; run "
-                f"`tasknas dictionary add {entry.name} --dir {self.root} --rebuild`"
+                f"ε-network file {path} of task {entry.name!r} is missing; {self._rebuild(entry)}"
             )
         settings = TANASSettings.from_dict(entry.settings)
         model = build_epsnet(entry.in_channels, entry.num_classes, entry.image_size, settings)
         try:
-            model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-        except (RuntimeError, OSError) as error:
-            raise DataFileError(f"cannot load ε-network {path}: {error}") from None
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as error:  # a data file: whatever is wrong, rebuilding fixes it
+            raise self._unloadable(entry, path, _load_failure(error)) from None
+        try:
+            model.load_state_dict(state)
+        except Exception:  # not a mapping, other keys or other shapes
+            raise self._unloadable(
+                entry, path, "it does not hold the weights of this task's ε-network"
+            ) from None
         return model.eval()
+
+    def _rebuild(self, entry: DictionaryEntry) -> str:
+        """How to rebuild ``entry``'s task: the command, with its stored seed."""
+        seed = f" --seed {entry.seed}" if entry.seed else ""
+        command = f"tasknas dictionary add {entry.name} --dir {self.root}{seed} --rebuild"
+        return f"rebuild the task: `{command}`"
+
+    def _unloadable(self, entry: DictionaryEntry, path: Path, reason: str) -> DataFileError:
+        return DataFileError(
+            f"cannot load ε-network file {path} of task {entry.name!r}: {reason}; "
+            f"{self._rebuild(entry)}"
+        )
 
     # -- writing -------------------------------------------------------------------------
 
@@ -412,6 +437,19 @@ def _build_entry(job: _BuildJob) -> tuple[DictionaryEntry, bytes]:
         settings=settings.to_dict(),
     )
     return entry, epsnet.getvalue()
+
+
+def _load_failure(error: Exception) -> str:
+    """Why ``torch.load`` could not read an ε-network file, in a few words on one line."""
+    if isinstance(error, EOFError):
+        return "the file is empty or truncated"
+    if isinstance(error, pickle.UnpicklingError):
+        if "Unsupported global" in str(error):
+            return "it holds objects other than tensors, which weights_only=True loading refuses"
+        return "truncated, or not a torch file (it does not unpickle)"
+    first = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+    reason = f"truncated, or not a torch file ({type(error).__name__}: {first}"[:160]
+    return reason + ")"
 
 
 def task_seed(seed: int, name: str) -> int:

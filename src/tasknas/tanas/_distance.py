@@ -51,13 +51,15 @@ def target_distances(
     Raises:
         RunStoreError: the dictionary is missing or empty.
         InvalidSettingError: the target's images differ in channels or size from a base task's.
+        DataFileError: a base task's ε-network file cannot be loaded (before any training).
     """
     entries = dictionary.require_entries()
     settings = dictionary.resolve_settings(settings)
     task = load_task(target, settings)
     _check_shapes(task, entries)
-    model, _ = train_epsnet(task, settings, progress)
+    # the stored networks first: an unreadable file fails before any training
     bases = {entry.name: dictionary.load_epsnet(entry.name) for entry in entries}
+    model, _ = train_epsnet(task, settings, progress)
     distances = _column(model, task, bases, settings, progress)
     _log.info("distances to %s: %s", task.name, distances)
     return distances

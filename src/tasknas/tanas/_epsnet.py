@@ -19,6 +19,7 @@ __all__ = ["build_epsnet", "epsnet_trainer", "load_task", "train_epsnet"]
 
 _log = logging.getLogger(__name__)
 
+
 def load_task(spec: str | ImageTask, settings: TANASSettings) -> ImageTask:
     """The task ``spec`` with the settings' split sizes and data seed (a task passes through)."""
     if isinstance(spec, ImageTask):

@@ -64,7 +64,7 @@ def run_fuse(
 
     Returns:
         ``{"target", "closest", "arch", "test_error" (%), "params"}`` plus ``"space"``,
-        ``"space_ops"``, ``"initial"`` (the starting cells), ``"distances"``,
+        ``"space_ops"``, ``"initial"`` (the starting cells), ``"distances"``, ``"num_classes"``,
         ``"val_accuracy"``, ``"seed"``, ``"candidate_epochs"``, ``"seconds"`` (total) and
         ``"stage_seconds"`` (``distances``, ``search``).
 
@@ -98,6 +98,7 @@ def run_fuse(
         "space_ops": list(searched.ops),
         "initial": [str(cell) for cell in initial],
         "distances": distances,
+        "num_classes": task.num_classes,
         "val_accuracy": result.val_accuracy,
         "seed": seed,
         "candidate_epochs": result.candidate_epochs,

@@ -134,4 +134,3 @@ class TANASSettings:
             if isinstance(values.get(name), Mapping):
                 values[name] = FuseSettings(**values[name])
         return cls(**values)
-

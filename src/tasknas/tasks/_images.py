@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +17,7 @@ from tasknas.tasks._npz import SPLITS, ImageFile, load_image_file
 from tasknas.tasks._splits import plan_splits, stratified_sample
 from tasknas.tasks._tensordata import TensorData
 
-__all__ = ["ImageTask", "load_image_task"]
+__all__ = ["ImageTask", "check_split_size", "load_image_task"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ def load_image_task(
     balanced: bool = True,
     val_fraction: float = 0.15,
     test_fraction: float = 0.15,
+    strict: bool | Collection[str] = False,
 ) -> ImageTask:
     """Build the task ``spec`` (see ``parse_task_spec``) with splits drawn from ``seed``.
 
@@ -80,12 +82,15 @@ def load_image_task(
     2. The task's classes are kept and relabelled. For a binary task with ``balanced``, each
        split keeps as many negatives (drawn across all other classes, stratified) as it has
        positives; if there are fewer negatives, the positives are subsampled instead.
-    3. ``n_train``/``n_val``/``n_test`` cap each split by stratified subsampling.
+    3. ``n_train``/``n_val``/``n_test`` cap each split by stratified subsampling. A cap above
+       what the split holds keeps the whole split or, if ``strict`` names it (sizes a user
+       asked for, e.g. ``{"n_train"}``; ``True``: all three), is refused with the split's
+       real size (``check_split_size``).
     4. Each split is shuffled, so batches taken in order are not sorted by class.
 
     Raises:
-        InvalidSettingError: a negative seed, a cap below 1, fractions outside (0, 1) or
-            summing to 1 or more, or a split left empty.
+        InvalidSettingError: a negative seed, a cap below 1 (or, with ``strict``, above the
+            split), fractions outside (0, 1) or summing to 1 or more, or a split left empty.
         UnknownNameError, DataFileError: see ``parse_task_spec``.
     """
     _check_settings(
@@ -102,6 +107,8 @@ def load_image_task(
         labels = file.y[source][rows]
         keep, task_labels = _select(spec, file, labels, balanced, seed_rng(seed, _BALANCE, index))
         cap = caps[split]
+        if strict is True or (strict and f"n_{split}" in strict):
+            check_split_size(f"n_{split}", cap, len(keep), split, spec.name)
         if cap is not None and cap < len(keep):
             chosen = stratified_sample(task_labels, cap, seed_rng(seed, _CAP, index))
             keep, task_labels = keep[chosen], task_labels[chosen]
@@ -128,6 +135,26 @@ def load_image_task(
         spec=spec,
         seed=seed,
     )
+
+
+#: How each split is named in a message.
+_SPLIT_WORDS = {"train": "training", "val": "validation", "test": "test"}
+
+
+def check_split_size(name: str, size: int | None, available: int, split: str, data: str) -> None:
+    """Refuse a requested ``size`` of ``split`` above the ``available`` images of ``data``.
+
+    The one check of a size the user asked for (``None``: none asked), shared by the image
+    tasks and the multi-task sets; the message names the setting, the value and the real size.
+
+    Raises:
+        InvalidSettingError: ``size`` is above ``available``.
+    """
+    if size is not None and size > available:
+        raise InvalidSettingError(
+            f"{name} {size} is above the {available:,} {_SPLIT_WORDS.get(split, split)} "
+            f"images of {data}; choose at most {available:,}"
+        )
 
 
 def _check_settings(

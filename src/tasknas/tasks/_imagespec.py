@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from tasknas._validation import check_length
 from tasknas.errors import DataFileError, InvalidSettingError, UnknownNameError
 from tasknas.tasks._npz import ImageFile, load_image_file
 
@@ -42,6 +43,16 @@ _SHIPPED = {
 _LABEL_SET = re.compile(r"^(.+)@(\w+)$")
 
 
+def existing_file(text: str) -> Path | None:
+    """The existing file ``text`` names (``~`` expanded), else ``None``. A name the system
+    cannot look up (too long, a NUL byte, an unknown ``~user``) names no file."""
+    try:
+        path = Path(text).expanduser()
+        return path if path.is_file() else None
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
 def image_datasets() -> tuple[str, ...]:
     """Names of the image data sets shipped with tasknas."""
     return tuple(_SHIPPED)
@@ -57,8 +68,8 @@ def resolve_dataset(dataset: str | os.PathLike[str]) -> Path:
     text = os.fspath(dataset)
     if text in _SHIPPED:
         return Path(str(resources.files("tasknas.tasks") / "data" / _SHIPPED[text]))
-    path = Path(text).expanduser()
-    if path.is_file():
+    path = existing_file(text)
+    if path is not None:
         return path
     if text.lower().endswith(".npz"):
         raise DataFileError(f"image data file {text!r} not found")
@@ -103,9 +114,12 @@ def parse_task_spec(text: str) -> ImageTaskSpec:
     Raises:
         UnknownNameError: unknown data set, label set or class; the message lists the choices.
         DataFileError: the data set's file is missing or malformed.
-        InvalidSettingError: a class is named twice.
+        InvalidSettingError: a class is named twice, or the text is not a string or is longer
+            than ``MAX_TEXT`` characters.
     """
-    text = text.strip()
+    if not isinstance(text, str):
+        raise InvalidSettingError(f"a task spec must be a string, got {text!r}")
+    text = check_length("task spec", text).strip()
     head, selection = _split_classes(text)
     dataset, label_set = _split_label_set(head)
     file = load_image_file(resolve_dataset(dataset), label_set=label_set)
@@ -126,11 +140,11 @@ def parse_task_spec(text: str) -> ImageTaskSpec:
 
 def _looks_like_dataset(text: str) -> bool:
     base = _split_label_set(text)[0]
-    return base in _SHIPPED or base.lower().endswith(".npz") or Path(base).is_file()
+    return base in _SHIPPED or base.lower().endswith(".npz") or existing_file(base) is not None
 
 
 def _split_classes(text: str) -> tuple[str, str | None]:
-    if ":" not in text or Path(text).is_file():
+    if ":" not in text or existing_file(text) is not None:
         return text, None
     head, selection = text.rsplit(":", 1)
     return (head, selection) if _looks_like_dataset(head) else (text, None)
@@ -138,7 +152,7 @@ def _split_classes(text: str) -> tuple[str, str | None]:
 
 def _split_label_set(text: str) -> tuple[str, str | None]:
     match = _LABEL_SET.match(text)
-    if match is None or text in _SHIPPED or Path(text).is_file():
+    if match is None or text in _SHIPPED or existing_file(text) is not None:
         return text, None
     return match.group(1), match.group(2)
 

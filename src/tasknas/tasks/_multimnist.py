@@ -17,12 +17,14 @@ The labels are the two digits' classes, in the columns ``left`` and ``right``.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 
 from tasknas._seeds import seed_rng
 from tasknas._validation import check_seed, positive_int
 from tasknas.errors import InvalidSettingError
-from tasknas.tasks._images import _tensors
+from tasknas.tasks._images import _tensors, check_split_size
 from tasknas.tasks._imagespec import resolve_dataset
 from tasknas.tasks._multitaskset import MultiTaskSet
 from tasknas.tasks._npz import SPLITS, load_image_file
@@ -45,14 +47,23 @@ def overlay(left: np.ndarray, right: np.ndarray, shift: int) -> np.ndarray:
 
 
 def multimnist(
-    *, seed: int = 0, n_train: int = 6000, n_val: int = 1000, n_test: int = 2000, shift: int = 4
+    *,
+    seed: int = 0,
+    n_train: int = 6000,
+    n_val: int = 1000,
+    n_test: int = 2000,
+    shift: int = 4,
+    soft: Collection[str] = (),
 ) -> MultiTaskSet:
-    """The MultiMNIST set of ``seed`` (module docstring) with the given numbers of pairs.
+    """The MultiMNIST set of ``seed`` (module docstring) with the given numbers of pairs
+    (a size named in ``soft``, e.g. ``"n_test"``, above the distinct pairs is a cap, not an
+    error).
 
     Same arguments, same images and labels, bit for bit.
 
     Raises:
-        InvalidSettingError: a bad seed, a size below 1 or a shift outside ``[0, 28]``.
+        InvalidSettingError: a bad seed, a size below 1 or above the distinct pairs of the
+            split's pool, or a shift outside ``[0, 28]``.
     """
     seed = check_seed(seed)
     sizes = {"train": n_train, "val": n_val, "test": n_test}
@@ -61,10 +72,14 @@ def multimnist(
         raise InvalidSettingError(f"shift must be an integer in [0, 28], got {shift!r}")
     file = load_image_file(resolve_dataset("mnist"))
     images, labels = file.x["test"], file.y["test"]
-    val_pool, test_pool, train_pool = carve(
-        labels, list(POOL_FRACTIONS), seed_rng(seed, _POOLS)
-    )
+    val_pool, test_pool, train_pool = carve(labels, list(POOL_FRACTIONS), seed_rng(seed, _POOLS))
     pools = {"train": train_pool, "val": val_pool, "test": test_pool}
+    for split, pool in pools.items():  # every size checked before any image is made
+        source = f"multimnist (distinct pairs of its {len(pool):,} {split} digits)"
+        pairs = len(pool) * (len(pool) - 1)
+        if f"n_{split}" in soft:
+            sizes[split] = min(sizes[split], pairs)
+        check_split_size(f"n_{split}", sizes[split], pairs, split, source)
     data = {}
     for index, split in enumerate(SPLITS):
         pool, size = pools[split], sizes[split]

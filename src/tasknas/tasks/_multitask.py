@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +26,8 @@ import numpy as np
 from tasknas._seeds import seed_rng
 from tasknas._validation import check_seed, optional_positive_int
 from tasknas.errors import DataFileError, InvalidSettingError, UnknownNameError
-from tasknas.tasks._images import _tensors
-from tasknas.tasks._imagespec import resolve_dataset
+from tasknas.tasks._images import _tensors, check_split_size
+from tasknas.tasks._imagespec import existing_file, resolve_dataset
 from tasknas.tasks._multimnist import multimnist
 from tasknas.tasks._multitask_names import multitask_datasets
 from tasknas.tasks._multitaskset import MultiTaskSet
@@ -57,14 +57,16 @@ def omniglot_multitask(
     n_train: int | None = None,
     n_val: int | None = None,
     n_test: int | None = None,
+    soft: Collection[str] = (),
 ) -> MultiTaskSet:
-    """The shipped Omniglot subset as tasks ``alphabet`` and ``character``, split by drawer."""
+    """The shipped Omniglot subset as tasks ``alphabet`` and ``character``, split by drawer
+    (``soft``: see ``load_multitask_set``)."""
     path = resolve_dataset("omniglot")
     with np.load(path) as arrays:
         drawer = arrays["y_drawer"]
     rows = {s: np.flatnonzero(np.isin(drawer, list(d))) for s, d in OMNIGLOT_DRAWERS.items()}
     caps = {"train": n_train, "val": n_val, "test": n_test}
-    return _assemble("omniglot", path, rows, caps, seed)
+    return _assemble("omniglot", path, rows, caps, seed, soft=soft)
 
 
 def multitask_from_npz(
@@ -76,8 +78,10 @@ def multitask_from_npz(
     n_test: int | None = None,
     val_fraction: float = 0.15,
     test_fraction: float = 0.15,
+    soft: Collection[str] = (),
 ) -> MultiTaskSet:
-    """A multi-task set from a user's ``.npz`` with several label sets (module docstring).
+    """A multi-task set from a user's ``.npz`` with several label sets (module docstring;
+    ``soft``: see ``load_multitask_set``).
 
     Raises:
         DataFileError: the file is missing, malformed, or has fewer than two label sets.
@@ -93,7 +97,7 @@ def multitask_from_npz(
     )
     rows = {split: plan[split][1] for split in SPLITS}
     caps = {"train": n_train, "val": n_val, "test": n_test}
-    return _assemble(os.fspath(path), Path(path), rows, caps, seed)
+    return _assemble(os.fspath(path), Path(path), rows, caps, seed, soft=soft)
 
 
 #: One builder per name of ``multitask_datasets()`` (names in a torch-free module, for `info`).
@@ -107,16 +111,20 @@ def load_multitask_set(
     n_train: int | None = None,
     n_val: int | None = None,
     n_test: int | None = None,
+    soft: Collection[str] = (),
 ) -> MultiTaskSet:
     """The multi-task set called ``name_or_path``: a shipped name or a ``.npz`` path.
 
     ``n_train``/``n_val``/``n_test`` set the size of each split (MultiMNIST: the number of
-    pairs made; the others: a stratified cap; ``None`` keeps the default or all).
+    pairs made; the others: a stratified subset; ``None`` keeps the default or all). A size
+    above what the split holds is refused with its real size, except for the names in
+    ``soft`` (e.g. ``{"n_test"}``: sizes that are defaults, not the user's request), which
+    are caps: a smaller split is taken whole.
 
     Raises:
         UnknownNameError: neither a shipped name nor an existing file; lists the names.
         DataFileError: the file is missing or not a multi-task file.
-        InvalidSettingError: a negative seed or a split size below 1.
+        InvalidSettingError: a negative seed, or a split size below 1 or above the split.
     """
     seed = check_seed(seed)
     for key, cap in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test)):
@@ -125,9 +133,10 @@ def load_multitask_set(
     sizes = {k: v for k, v in sizes.items() if v is not None}
     text = os.fspath(name_or_path)
     if text in _BUILDERS:
-        return _BUILDERS[text](seed=seed, **sizes)
-    if Path(text).expanduser().is_file():
-        return multitask_from_npz(Path(text).expanduser(), seed=seed, **sizes)
+        return _BUILDERS[text](seed=seed, soft=soft, **sizes)
+    path = existing_file(text)
+    if path is not None:
+        return multitask_from_npz(path, seed=seed, soft=soft, **sizes)
     if text.lower().endswith(".npz"):
         raise DataFileError(f"multi-task data file {text!r} not found")
     error = UnknownNameError("multi-task dataset", text, _BUILDERS)
@@ -145,7 +154,13 @@ def _require_label_sets(file: ImageFile) -> None:
 
 
 def _assemble(
-    name: str, path: Path, rows: dict[str, np.ndarray], caps: dict[str, int | None], seed: int
+    name: str,
+    path: Path,
+    rows: dict[str, np.ndarray],
+    caps: dict[str, int | None],
+    seed: int,
+    *,
+    soft: Collection[str] = (),
 ) -> MultiTaskSet:
     """Every label set of ``path`` as a task, on the given rows of each split."""
     file = load_image_file(path)
@@ -157,6 +172,8 @@ def _assemble(
     for index, split in enumerate(SPLITS):
         keep = rows[split]
         cap = caps[split]
+        if f"n_{split}" not in soft:
+            check_split_size(f"n_{split}", cap, len(keep), split, name)
         if cap is not None and cap < len(keep):
             rng = seed_rng(seed, _CAP, index)
             keep = keep[stratified_sample(labels[keep, finest], cap, rng)]

@@ -308,9 +308,7 @@ class GenerationEvaluatorContract:
                 result.objective, task.objective(result.metrics[task.metric]), rel_tol=1e-12
             )
 
-    def test_stored_results_are_returned_as_they_are(
-        self, evaluator: GenerationEvaluator
-    ) -> None:
+    def test_stored_results_are_returned_as_they_are(self, evaluator: GenerationEvaluator) -> None:
         trials = self._generation(evaluator)
         stored = fake_result(trials[0])
         results = evaluator.evaluate_generation(trials, [stored] + [None] * (len(trials) - 1))

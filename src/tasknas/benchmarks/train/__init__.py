@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from tasknas.benchmarks.train._benchmark import EVALUATORS, train_benchmark
     from tasknas.benchmarks.train._defaults import DEFAULT_SPACE
     from tasknas.benchmarks.train._evaluator import TrainingEvaluator
-    from tasknas.benchmarks.train._final import FinalResult, final_train
+    from tasknas.benchmarks.train._final import FinalResult, check_final_data, final_train
     from tasknas.benchmarks.train._image_evaluator import METRIC, TEST_METRIC, ImageEvaluator
     from tasknas.benchmarks.train._supernet import SupernetEvaluator
 
@@ -28,6 +28,7 @@ __all__ = [
     "ImageEvaluator",
     "SupernetEvaluator",
     "TrainingEvaluator",
+    "check_final_data",
     "final_train",
     "train_benchmark",
 ]
@@ -41,6 +42,7 @@ __getattr__, __dir__ = lazy_exports(
         "TrainingEvaluator": "tasknas.benchmarks.train._evaluator",
         "FinalResult": "tasknas.benchmarks.train._final",
         "final_train": "tasknas.benchmarks.train._final",
+        "check_final_data": "tasknas.benchmarks.train._final",
         "METRIC": "tasknas.benchmarks.train._image_evaluator",
         "TEST_METRIC": "tasknas.benchmarks.train._image_evaluator",
         "ImageEvaluator": "tasknas.benchmarks.train._image_evaluator",

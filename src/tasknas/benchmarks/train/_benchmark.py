@@ -22,13 +22,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from tasknas._validation import check_choice
-from tasknas.benchmarks.train._defaults import DEFAULT_SPACE
+from tasknas.benchmarks.train._defaults import DEFAULT_EVALUATOR, DEFAULT_SPACE
 from tasknas.benchmarks.train._evaluator import TrainingEvaluator
 from tasknas.benchmarks.train._image_evaluator import ImageEvaluator
 from tasknas.benchmarks.train._supernet import SupernetEvaluator
 from tasknas.errors import InvalidSettingError
 
-__all__ = ["DEFAULT_SPACE", "EVALUATORS", "train_benchmark"]
+__all__ = ["DEFAULT_SPACE", "EVALUATORS", "evaluator_options", "option_owners", "train_benchmark"]
 
 
 #: Evaluator kinds of the ``train`` benchmark.
@@ -47,11 +47,32 @@ def _keywords(cls: type[ImageEvaluator]) -> set[str]:
     return names
 
 
+def evaluator_options(evaluator: str) -> set[str]:
+    """The options the ``evaluator`` kind takes (besides ``evaluator`` and ``space``).
+
+    Raises:
+        InvalidSettingError: an unknown evaluator kind (lists the valid ones).
+    """
+    check_choice("evaluator", evaluator, tuple(EVALUATORS))
+    return _keywords(EVALUATORS[evaluator]) - {"budget", "seed"}  # the run's own settings
+
+
+def option_owners(option: str) -> list[str]:
+    """The evaluator kinds that take ``option``, in ``EVALUATORS`` order."""
+    return [kind for kind in EVALUATORS if option in evaluator_options(kind)]
+
+
+def _taken_by(option: str, evaluator: str) -> str:
+    """`` (the standalone evaluator takes it)``, or nothing when no other kind does."""
+    owners = [kind for kind in option_owners(option) if kind != evaluator]
+    return f" (the {' and '.join(owners)} evaluator takes it)" if owners else ""
+
+
 def train_benchmark(
     tasks: Sequence[str],
     *,
     budget: int | None = None,
-    evaluator: str = "supernet",
+    evaluator: str = DEFAULT_EVALUATOR,
     space: str = DEFAULT_SPACE,
     seed: int = 0,
     **options: Any,
@@ -72,12 +93,12 @@ def train_benchmark(
         )
     check_choice("evaluator", evaluator, tuple(EVALUATORS))
     cls = EVALUATORS[evaluator]
-    valid = _keywords(cls) - {"budget", "seed"}  # the run's own settings
-    unknown = sorted(set(options) - valid)
+    unknown = sorted(set(options) - evaluator_options(evaluator))
     if unknown:
         raise InvalidSettingError(
-            f"the {evaluator} evaluator takes no option {', '.join(map(repr, unknown))}; "
-            f"valid options: {', '.join(sorted(valid | {'evaluator', 'space'}))}"
+            f"the {evaluator} evaluator takes no option {', '.join(map(repr, unknown))}"
+            f"{_taken_by(unknown[0], evaluator)}; valid options: "
+            f"{', '.join(sorted(evaluator_options(evaluator) | {'evaluator', 'space'}))}"
         )
     if "budget" in _keywords(cls):
         options["budget"] = budget

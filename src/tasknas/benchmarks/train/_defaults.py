@@ -1,6 +1,8 @@
 """Defaults of the ``train`` benchmark that the CLI shows without importing torch."""
 
-__all__ = ["DEFAULT_SPACE"]
+__all__ = ["DEFAULT_EVALUATOR", "DEFAULT_SPACE"]
 
 #: The search space of a training search when ``--space`` is not given.
 DEFAULT_SPACE = "darts-emtnas"
+#: The evaluator kind of a training search when ``--evaluator`` is not given.
+DEFAULT_EVALUATOR = "supernet"

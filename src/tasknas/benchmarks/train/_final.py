@@ -8,6 +8,7 @@ weights) and its test accuracy is what a comparison of search strategies reports
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ from tasknas.benchmarks.train._evaluator import TrainingEvaluator
 from tasknas.benchmarks.train._image_evaluator import METRIC, TEST_METRIC
 from tasknas.spaces import SearchSpace, get_space
 
-__all__ = ["FinalResult", "final_train"]
+__all__ = ["FinalResult", "check_final_data", "final_train"]
 
 _log = logging.getLogger(__name__)
 
@@ -34,6 +35,18 @@ class FinalResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def check_final_data(
+    tasks: Sequence[str], *, space: str | SearchSpace[Any] = "darts-emtnas", **settings: Any
+) -> None:
+    """Load the splits of every task with ``settings`` (those of ``final_train``), so that a
+    bad setting (a size above a task's split, a missing file) fails before any training.
+
+    Raises:
+        InvalidSettingError, UnknownNameError, DataFileError: see ``TrainingEvaluator``.
+    """
+    TrainingEvaluator(space, list(tasks), **settings).prepare()
 
 
 def final_train(

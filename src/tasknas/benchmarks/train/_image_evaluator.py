@@ -26,12 +26,15 @@ from tasknas.training import Trainer
 if TYPE_CHECKING:
     from tasknas.tasks import ImageTask
 
-__all__ = ["METRIC", "TEST_METRIC", "ImageEvaluator"]
+__all__ = ["DEFAULT_SIZES", "METRIC", "TEST_METRIC", "ImageEvaluator"]
 
 _log = logging.getLogger(__name__)
 
 #: The objective metric (validation accuracy, %) and the held-out one (test accuracy, %).
 METRIC, TEST_METRIC = "val_acc", "test_acc"
+
+#: Images of each split when its size is left out: caps, so a smaller task keeps all it has.
+DEFAULT_SIZES = {"n_train": 1000, "n_val": 500, "n_test": 1000}
 
 
 class ImageEvaluator(TaskScorer):
@@ -43,7 +46,9 @@ class ImageEvaluator(TaskScorer):
         channels: width of the networks (channels of the first cells).
         layers: depth (DARTS: cells; NB201: cells per stage); default per space.
         batch_size, lr, momentum, weight_decay: SGD (Nesterov) settings.
-        n_train, n_val, n_test: caps on each split (stratified subsample; None: all).
+        n_train, n_val, n_test: images of each split (stratified subsample); a size above
+            what the task's split holds is refused with its real size. ``None`` (left out):
+            ``DEFAULT_SIZES``, or the whole split where it holds fewer.
         data_seed: seed of the splits and subsamples.
         seed: seed of initialisation, data order and sampling.
         device: ``cpu``, ``cuda``, ``mps`` or ``auto``.
@@ -65,9 +70,9 @@ class ImageEvaluator(TaskScorer):
         lr: float = 0.1,
         momentum: float = 0.9,
         weight_decay: float = 1e-4,
-        n_train: int | None = 1000,
-        n_val: int | None = 500,
-        n_test: int | None = 1000,
+        n_train: int | None = None,
+        n_val: int | None = None,
+        n_test: int | None = None,
         data_seed: int = 0,
         seed: int = 0,
         device: str = "cpu",
@@ -151,12 +156,14 @@ class ImageEvaluator(TaskScorer):
 
         name = self.task(task).name
         if name not in self._data:
+            given = {key: getattr(self, key) for key in DEFAULT_SIZES}
+            sizes = {key: DEFAULT_SIZES[key] if n is None else n for key, n in given.items()}
             self._data[name] = load_image_task(
                 name,
                 seed=self.data_seed,
-                n_train=self.n_train,
-                n_val=self.n_val,
-                n_test=self.n_test,
+                # a size left out is a default cap; one asked for must fit the task's split
+                strict={key for key, n in given.items() if n is not None},
+                **sizes,
             )
             _log.debug("loaded task %s", name)
         return self._data[name]

@@ -54,6 +54,10 @@ _log = logging.getLogger(__name__)
 # Seed streams of a task's supernet.
 _INIT, _TRAIN, _SAMPLE = 1, 2, 3
 
+#: Fewer generations than this (a budget barely above the initial population) get a warning:
+#: each generation is one epoch of the supernet, so its scores barely rank the architectures.
+MIN_GENERATIONS = 5
+
 
 class SupernetEvaluator(ImageEvaluator, GenerationEvaluator):
     """Scores the individuals of each generation with one weight-sharing supernet per task.
@@ -90,6 +94,7 @@ class SupernetEvaluator(ImageEvaluator, GenerationEvaluator):
         self.budget = budget if budget is None or budget > 0 else None
         self.checkpoint_dir: Path | None = None
         self._states: dict[str, TaskSupernet] = {}
+        self._warned = False  # about too few generations: once per evaluator
 
     def attach(self, run_dir: Path) -> None:
         """Write supernet checkpoints into ``run_dir/supernets`` (and load them on resume)."""
@@ -137,7 +142,45 @@ class SupernetEvaluator(ImageEvaluator, GenerationEvaluator):
             state.record(arch, result.objective if result.ok else -np.inf)  # type: ignore[union-attr]
         if plan.generation == 0:
             state.first = state.evaluated  # the initial population's size
+        if plan.generation < 2:
+            self._warn_few_generations(task, plan.generation, len(archs), state.first)
         return results  # type: ignore[return-value]
+
+    def _warn_few_generations(self, task: str, generation: int, size: int, first: int) -> None:
+        """Warn (once) when the budget gives fewer than ``MIN_GENERATIONS`` generations: at
+        the first generation if it spends the whole budget, else at the second, whose size
+        gives the number of generations the rest of the budget makes (about)."""
+        budget = self.budget
+        if budget is None or self._warned:
+            return
+        if generation == 0 and first >= budget:
+            self._warned = True
+            _log.warning(
+                "budget %d gives 1 generation of the supernet search on %s: the initial "
+                "population spends all %d evaluations, so every architecture is scored after "
+                "one epoch of shared training; a budget above the strategy's population size "
+                "gives 2 or more generations",
+                budget,
+                task,
+                budget,
+            )
+        elif generation == 1 and size > 0:
+            count = 1 + -(-(budget - first) // size)  # the first, then `size` per generation
+            if count < MIN_GENERATIONS:
+                self._warned = True
+                _log.warning(
+                    "budget %d gives about %d generations of the supernet search on %s "
+                    "(%d evaluations in the first, %d in each next), so the supernet trains "
+                    "only %d epochs; a budget of at least %d gives %d generations",
+                    budget,
+                    count,
+                    task,
+                    first,
+                    size,
+                    count,
+                    first + (MIN_GENERATIONS - 1) * size,
+                    MIN_GENERATIONS,
+                )
 
     def _score(
         self,

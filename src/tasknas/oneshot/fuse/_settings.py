@@ -72,4 +72,3 @@ class FuseSettings:
     def candidate_epochs(self) -> int:
         """Candidate-epochs of a FUSE search: rounds x stages x candidates x weight_epochs."""
         return self.rounds * self.stages * self.candidates * self.weight_epochs
-

@@ -44,8 +44,12 @@ class MultiTaskMetric:
 def task_accuracies(
     logits: torch.Tensor, y: torch.Tensor, num_classes: Sequence[int]
 ) -> list[float]:
-    """Each task's accuracy in percent."""
-    return [100.0 * float(a) for a in _correct(logits, y, tuple(num_classes))]
+    """Each task's accuracy in percent (from the exact count of correct rows: ``100 * 474 /
+    500`` is ``94.8``, where a float32 mean would give ``94.80000138``)."""
+    parts = torch.split(logits, tuple(num_classes), dim=1)
+    return [
+        100.0 * int((part.argmax(dim=1) == y[:, t]).sum()) / len(y) for t, part in enumerate(parts)
+    ]
 
 
 def _correct(logits: torch.Tensor, y: torch.Tensor, num_classes: tuple[int, ...]) -> torch.Tensor:
