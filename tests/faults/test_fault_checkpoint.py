@@ -4,7 +4,12 @@ A tiny two-task supernet search is run once; each test copies it, forgets its la
 generation (as if the run had been killed after training that epoch but before recording
 it), damages every checkpoint in ``supernets/``, and resumes. The resumed run must record no
 failed trial, and score the forgotten generation exactly as the run left alone did.
-"""
+
+
+Cases per command: search --resume (library ``run_experiment``): 8 (a good checkpoint loaded;
+garbage, truncated, empty, a pickle refused by ``weights_only``, not a dict, another
+network's weights, another optimizer's state: each ignored with one warning and retrained);
+``tasknas search --resume`` (CLI): 1 (a garbage checkpoint: exit 0, same result)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,14 @@
 """Executors under stress: the same trials whichever executor evaluates them and at each torch
 thread count (training rounds differently with 1 and 2 threads), stdout that holds only the
 JSON when Ray reports a dead worker, no worker process outliving a search killed with SIGKILL,
-and Ctrl-C ending with exit 130 and one line that says how to resume."""
+and Ctrl-C ending with exit 130 and one line that says how to resume.
+
+Cases per command: search: 5 (each executor at 1 and 2 threads gives the local trials; the
+thread count reaches the workers; Ray's JSON stays parseable when a worker dies; SIGKILL
+leaves no worker behind; Ctrl-C exits 130 with the resume line, also while workers start);
+library: 1 (the thread count changes training results, so it must be passed on).
+Resume after SIGKILL at several moments (first batch, mid-run) on every executor is in
+``tests/cli/test_cli_processes.py``."""
 
 from __future__ import annotations
 

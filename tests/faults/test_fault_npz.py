@@ -1,5 +1,10 @@
 """User ``.npz`` image files are size-checked before loading: a deflate bomb or a header
-declaring a huge shape is refused with one line, never a MemoryError (issue 17, item 7)."""
+declaring a huge shape is refused with one line, never a MemoryError (issue 17, item 7).
+
+Cases per command: search (``--benchmark train`` on a user ``.npz``): 2 (a deflate bomb, a
+header declaring a huge shape: one line, exit 2); library ``load_image_file``: 7 (the limit
+from the environment and from the parameter, counted over every array, a file under it
+loads, a raw member bomb, a huge declared shape without allocating, a bad limit refused)."""
 
 from __future__ import annotations
 

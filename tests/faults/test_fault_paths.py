@@ -1,5 +1,10 @@
 """Folders named in a task dictionary's index.json must lie inside the dictionary: ``remove``
-must not delete, and ``load_epsnet`` must not read, anything outside it (issue 17, item 1)."""
+must not delete, and ``load_epsnet`` must not read, anything outside it (issue 17, item 1).
+
+Cases per command: ``dictionary remove``: 2 (a folder outside the dictionary, absolute or
+relative: one line, exit 2, nothing deleted); library ``TaskDictionary``: 10 (``remove`` and
+``load_epsnet`` with a parent-relative, absolute or nested-relative folder, the dictionary
+itself, a symlink out of it; a folder inside still used)."""
 
 from __future__ import annotations
 

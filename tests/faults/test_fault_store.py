@@ -1,5 +1,11 @@
 """A damaged or foreign ``run.sqlite``: one ``CorruptStoreError`` line naming the file and
-the row, never a traceback or a silent restart; reading never writes to the file."""
+the row, never a traceback or a silent restart; reading never writes to the file.
+
+Cases per command: ``report``: 3 (an unknown status, settings not an object, no trials table:
+one line, exit 2); ``search --resume``: 2 (no trials table, a corrupt row: refused, never
+restarted); library ``SQLiteStore``: 13 (ten kinds of damaged rows and tables each one
+``CorruptStoreError`` naming file and row; a foreign SQLite file and an empty file left
+byte-identical; a new store still created)."""
 
 from __future__ import annotations
 

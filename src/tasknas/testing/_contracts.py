@@ -623,6 +623,17 @@ class RunStoreContract:
             store.save_settings({"benchmark": "other"})
         assert store.settings() == settings
 
+    def test_update_settings_replaces_saved_ones_only(self, store: RunStore) -> None:
+        with pytest.raises(RunStoreError):
+            store.update_settings({"budget": 5})  # nothing saved yet
+        assert store.settings() is None
+        store.save_settings({"benchmark": "nb201", "budget": 5})
+        record = _record(1)
+        store.add(record)
+        store.update_settings({"benchmark": "nb201", "budget": 9})
+        assert store.settings() == {"benchmark": "nb201", "budget": 9}
+        assert store.records() == [record]  # the trials are kept
+
     def test_settings_returned_are_a_copy(self, store: RunStore) -> None:
         store.save_settings({"budget": 5})
         store.settings()["budget"] = 6  # type: ignore[index]
