@@ -10,8 +10,10 @@ Cases per command:
   ``overwrote PATH`` on stderr).
 - ``fuse``: 3 cases: a refused ε-network file (as ``distance``), a winner at chance level
   (one warning line, exit 0), a winner above chance (no warning).
-- ``dictionary build``: 1 case, ``dictionary add``: 1 case: an ε-network at chance level
-  (one warning line, exit 0, the task stored).
+- ``dictionary build``: 2 cases, ``dictionary add``: 2 cases: an ε-network at chance level
+  (one warning line, exit 0, the task stored); ``--dir`` that is a file (one line, exit 2,
+  before any training, the file unchanged). Corrupt ``index.json`` files are in
+  ``tests/unit/test_tanas.py``; folders outside the dictionary in ``test_fault_paths.py``.
 """
 
 from __future__ import annotations
@@ -272,3 +274,15 @@ def test_add_warns_of_an_epsnet_at_chance(folder: Path) -> None:
     result = _cli("dictionary", "add", "mnist:3", "--dir", str(folder))
     _one_warning_line(result, "ε-network of mnist:3: accuracy 50.0 %")
     assert "mnist:3" in TaskDictionary(folder).names()
+
+
+@pytest.mark.parametrize("command", ["build", "add"])
+def test_dictionary_dir_that_is_a_file(a_file: Path, command: str, monkeypatch) -> None:
+    def trained(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an ε-network was trained before the check")
+
+    monkeypatch.setattr("tasknas.tanas._dictionary.train_epsnet", trained)
+    task = ["--tasks", "mnist:0"] if command == "build" else ["mnist:0"]
+    result = _cli("dictionary", command, *task, "--dir", str(a_file))
+    _one_error_line(result, f"--dir {a_file} is a file, not a folder")
+    assert a_file.read_text() == "not a folder"

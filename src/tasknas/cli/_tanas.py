@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from tasknas._validation import check_output_dir
 from tasknas.cli._common import (
     AddressOption,
     ExecutorOption,
@@ -159,6 +160,7 @@ def build(
     from tasknas.execution import make_executor
     from tasknas.tanas import TaskDictionary  # torch: only when run
 
+    check_output_dir(dir_, "--dir")  # a file or an unwritable folder: before any training
     dictionary = TaskDictionary(dir_)
     specs = task_names(tasks) or DEFAULT_BASE_TASKS
     check_seed(seed)
@@ -217,6 +219,7 @@ def add(
     set_threads(threads)
     from tasknas.tanas import TaskDictionary  # torch: only when run
 
+    check_output_dir(dir_, "--dir")  # a file or an unwritable folder: before any training
     dictionary = TaskDictionary(dir_)
     parse_task_spec(task)
     check_seed(seed)
