@@ -215,3 +215,26 @@ def test_runs_of_an_empty_folder(cli, tmp_path: Path):
 
 def test_runs_of_a_missing_folder_is_one_line(cli, tmp_path: Path):
     cli("runs", str(tmp_path / "nope")).usage_error("no runs folder", "nope")
+
+
+# --- the README documents every flag -------------------------------------------------------
+
+
+def _command(path: tuple[str, ...]):
+    command = typer.main.get_command(app)
+    for name in path:
+        command = command.commands[name]
+    return command
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_the_readme_names_every_flag_of_every_command(path):
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    flags = {
+        opt
+        for param in _command(path).params
+        for opt in (*param.opts, *param.secondary_opts)
+        if opt.startswith("--") and opt != "--help"
+    }
+    missing = sorted(f for f in flags if f not in readme)
+    assert not missing, f"tasknas {' '.join(path)}: {missing} not in README.md"
