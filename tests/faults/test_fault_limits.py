@@ -18,25 +18,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli_lines import one_error_line, stderr_lines
 from tasknas.cli import app
 from tasknas.errors import InvalidSettingError
 from tasknas.experiment import RunSettings, load_settings, prepare_run
 
 HUGE = "99999999999999999999"
-
-
-def _lines(text: str) -> list[str]:
-    return [line for line in text.splitlines() if line.strip()]
-
-
-def _refused(result, *needles: str) -> str:
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = _lines(result.stderr)
-    assert len(lines) == 1 and lines[0].startswith("error: "), lines
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
 
 
 def test_search_budget_above_the_space_is_capped_and_stored(tmp_path: Path) -> None:
@@ -46,7 +33,7 @@ def test_search_budget_above_the_space_is_capped_and_stored(tmp_path: Path) -> N
         app, [*args, "--strategy", "random", "--budget", HUGE, "--out", str(run), "--json"]
     )
     assert result.exit_code == 0, result.output
-    assert _lines(result.stderr) == [
+    assert stderr_lines(result.stderr) == [
         f"note: budget {HUGE} is above the 4,096 architectures of transnas-micro; capped"
     ]
     data = json.loads(result.stdout)
@@ -76,7 +63,7 @@ def test_search_budget_above_2_63_is_refused_where_nothing_caps_it(tmp_path: Pat
             *("--budget", budget, "--out", str(tmp_path / "run")),
         ],
     )
-    _refused(result, "budget 100000000000… (41 digits)", "9,223,372,036,854,775,807")
+    one_error_line(result, "budget 100000000000… (41 digits)", "9,223,372,036,854,775,807")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -86,7 +73,7 @@ def test_search_resume_with_a_smaller_budget_is_refused(tmp_path: Path) -> None:
     assert CliRunner().invoke(app, [*base, "--budget", "6"]).exit_code == 0
     before = hashlib.sha256((run / "run.sqlite").read_bytes()).hexdigest()
     result = CliRunner().invoke(app, [*base, "--resume", "--budget", "3"])
-    _refused(result, "cannot lower the budget", "from 6 to 3")
+    one_error_line(result, "cannot lower the budget", "from 6 to 3")
     assert hashlib.sha256((run / "run.sqlite").read_bytes()).hexdigest() == before
 
 
@@ -103,7 +90,7 @@ def test_search_ray_address_that_refuses_fails_at_once(tmp_path: Path) -> None:
             *("--address", address, "--out", str(tmp_path / "run")),
         ],
     )
-    _refused(result, f"Ray address {address} did not answer")
+    one_error_line(result, f"Ray address {address} did not answer")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -142,5 +129,5 @@ def test_search_progress_names_what_an_ask_is(strategy: str, name: str, tmp_path
 def test_query_with_a_huge_architecture_string_fails_in_one_line() -> None:
     arch = "|nor_conv_3x3~0|+" * 7000
     result = CliRunner().invoke(app, ["query", arch])
-    line = _refused(result, "119,000 characters", "limit")
+    line = one_error_line(result, "119,000 characters", "limit")
     assert len(line) < 200

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from cli_lines import one_error_line, stderr_lines
 from tasknas.cli import app
 from tasknas.oneshot import CHANCE_MARGIN, at_chance, chance_warning
 
@@ -35,21 +36,6 @@ needs_non_root = pytest.mark.skipif(
 def _cli(*args: str, runs: Path | None = None) -> Any:
     env = {"NO_COLOR": "1", "TERM": "dumb", "TASKNAS_RUNS_DIR": None if runs is None else str(runs)}
     return CliRunner(env=env).invoke(app, list(args))
-
-
-def _lines(text: str) -> list[str]:
-    """The non-blank lines of ``text``, less the progress bar's last frame (``━``)."""
-    return [line for line in text.splitlines() if line.strip() and "━" not in line]
-
-
-def _one_error_line(result: Any, *needles: str) -> str:
-    assert result.exit_code == 2, (result.exit_code, result.output)
-    assert "Traceback" not in result.output
-    lines = _lines(result.stderr)
-    assert len(lines) == 1 and lines[0].startswith("error: "), lines
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
 
 
 @pytest.fixture
@@ -73,28 +59,28 @@ def a_file(tmp_path: Path) -> Path:
 @pytest.mark.usefixtures("no_work")
 def test_plot_under_a_file(a_file: Path) -> None:
     plot = a_file / "edges.png"
-    _one_error_line(_cli("mtl", "--dataset", "multimnist", "--plot", str(plot)), "is a file")
+    one_error_line(_cli("mtl", "--dataset", "multimnist", "--plot", str(plot)), "is a file")
     assert a_file.read_text() == "not a folder"
 
 
 @pytest.mark.usefixtures("no_work")
 def test_plot_is_a_folder(tmp_path: Path) -> None:
     result = _cli("mtl", "--dataset", "multimnist", "--plot", str(tmp_path))
-    _one_error_line(result, f"--plot {tmp_path}", "is a folder")
+    one_error_line(result, f"--plot {tmp_path}", "is a folder")
 
 
 @pytest.mark.usefixtures("no_work")
 def test_plot_with_an_unknown_suffix(tmp_path: Path) -> None:
     plot = tmp_path / "edges.svgx"
     result = _cli("mtl", "--dataset", "multimnist", "--plot", str(plot))
-    _one_error_line(result, "'.svgx'", ".png", ".svg")
+    one_error_line(result, "'.svgx'", ".png", ".svg")
     assert not plot.exists()
 
 
 @pytest.mark.usefixtures("no_work")
 def test_default_plot_under_a_file(a_file: Path) -> None:
     # the default figure lies in $TASKNAS_RUNS_DIR, here a file: checked all the same
-    _one_error_line(_cli("mtl", "--dataset", "multimnist", runs=a_file), "is a file")
+    one_error_line(_cli("mtl", "--dataset", "multimnist", runs=a_file), "is a file")
 
 
 @needs_non_root
@@ -105,7 +91,7 @@ def test_plot_under_a_read_only_folder(tmp_path: Path) -> None:
     read_only.chmod(0o555)
     try:
         plot = str(read_only / "sub" / "edges.png")
-        _one_error_line(_cli("mtl", "--dataset", "multimnist", "--plot", plot), "not writable")
+        one_error_line(_cli("mtl", "--dataset", "multimnist", "--plot", plot), "not writable")
     finally:
         read_only.chmod(0o755)
 
@@ -115,8 +101,8 @@ def test_plot_overwrites_and_says_so(tmp_path: Path) -> None:
     plot.write_bytes(b"an earlier figure")
     result = _cli("mtl", "--dataset", "multimnist", *TINY, "--plot", str(plot), "--json")
     assert result.exit_code == 0, result.output
-    assert f"overwrote {plot}" in _lines(result.stderr)
-    assert f"wrote {plot}" not in _lines(result.stderr)
+    assert f"overwrote {plot}" in stderr_lines(result.stderr)
+    assert f"wrote {plot}" not in stderr_lines(result.stderr)
     assert plot.read_bytes()[:4] == b"\x89PNG"
 
 
@@ -141,7 +127,7 @@ def test_a_task_at_chance_warns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     result = _cli("mtl", "--dataset", "multimnist", *TINY, "--plot", str(plot))
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
-    lines = _lines(result.stderr)
+    lines = stderr_lines(result.stderr)
     assert len(lines) == 1 and lines[0].startswith("warning: no better than chance"), lines
     assert "task left: accuracy 11.5 %" in lines[0] and "right" not in lines[0]
     assert "--epochs" in lines[0] and "--n-train" in lines[0]
@@ -153,7 +139,7 @@ def test_no_warning_above_chance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     plot = tmp_path / "edges.png"
     result = _cli("mtl", "--dataset", "multimnist", *TINY, "--plot", str(plot))
     assert result.exit_code == 0, result.output
-    assert _lines(result.stderr) == []
+    assert stderr_lines(result.stderr) == []
 
 
 @pytest.mark.parametrize(

@@ -12,29 +12,18 @@ a multi-task ``.npz`` split). ``dictionary build/add`` have no size flags.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from cli_lines import one_error_line
 from tasknas.cli import app
 from tasknas.errors import InvalidSettingError
 
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 HUGE = "100000000"
 TINY = ["--channels", "4", "--layers", "1", "--budget", "2"]
-
-
-def _refused(result, *needles: str) -> str:
-    assert result.exit_code == 2, (result.output, result.exception)
-    assert "Traceback" not in result.output
-    lines = [line for line in ANSI.sub("", result.stderr).splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), lines
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
 
 
 def _invoke(*args: str):
@@ -86,7 +75,7 @@ def test_search_refuses_n_train_above_the_task(task: str, real: str, user_npz, t
         "search", "--benchmark", "train", "--tasks", task, "--n-train", HUGE, *TINY,
         "--out", str(out),
     )  # fmt: skip
-    _refused(result, f"n_train {HUGE} is above the", real, "choose at most")
+    one_error_line(result, f"n_train {HUGE} is above the", real, "choose at most")
     assert not out.exists()
 
 
@@ -96,7 +85,9 @@ def test_search_refuses_n_train_above_a_binary_user_task(user_npz, tmp_path):
         "search", "--benchmark", "train", "--tasks", f"{user_npz}:circle", "--n-train", "71",
         *TINY, "--out", str(tmp_path / "run"),
     )  # fmt: skip
-    _refused(result, "n_train 71 is above the 70 training images", ":circle; choose at most 70")
+    one_error_line(
+        result, "n_train 71 is above the 70 training images", ":circle; choose at most 70"
+    )
 
 
 # -- final ------------------------------------------------------------------------------------
@@ -112,7 +103,7 @@ def test_final_refuses_n_train_above_the_task(user_npz, tmp_path):
     assert made.exit_code == 0, made.output
     before = sorted(p.name for p in run.iterdir())
     result = _invoke("final", str(run), "--epochs", "1", "--n-train", HUGE)
-    _refused(result, f"n_train {HUGE} is above the 140 training images")
+    one_error_line(result, f"n_train {HUGE} is above the 140 training images")
     assert sorted(p.name for p in run.iterdir()) == before  # no final.md / final.json
 
 
@@ -132,7 +123,7 @@ def test_mtl_refuses_sizes_above_the_set(dataset, flag, needle, multitask_npz, t
     dataset = str(multitask_npz) if dataset == "USER" else dataset
     plot = tmp_path / "edges.png"
     result = _invoke("mtl", "--dataset", dataset, flag, HUGE, "--epochs", "1", "--plot", str(plot))
-    _refused(result, needle)
+    one_error_line(result, needle)
     assert not plot.exists()
 
 

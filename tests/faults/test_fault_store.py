@@ -38,7 +38,7 @@ DAMAGE = {
         "records",
     ),
     "metric-not-a-number": (
-        "UPDATE trials SET metrics = '{\"val_acc\": \"high\"}' WHERE number = 1",
+        'UPDATE trials SET metrics = \'{"val_acc": "high"}\' WHERE number = 1',
         ["trial 1", "metric 'val_acc'", "not a number"],
         "records",
     ),

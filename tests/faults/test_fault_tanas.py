@@ -27,6 +27,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
+from cli_lines import one_error_line, stderr_lines
 from tasknas.cli import app
 from tasknas.tanas import TaskDictionary
 from tiny_tanas import TINY
@@ -47,25 +48,10 @@ def _cli(*args: str) -> Any:
     return CliRunner(env=env).invoke(app, list(args))
 
 
-def _lines(text: str) -> list[str]:
-    """The non-blank lines of ``text``, less the progress bar's last frame (``━``)."""
-    return [line for line in text.splitlines() if line.strip() and "━" not in line]
-
-
-def _one_error_line(result: Any, *needles: str) -> str:
-    assert result.exit_code == 2, (result.exit_code, result.output)
-    assert "Traceback" not in result.output
-    lines = _lines(result.stderr)
-    assert len(lines) == 1 and lines[0].startswith("error: "), lines
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
-
-
 def _one_warning_line(result: Any, *needles: str) -> str:
     assert result.exit_code == 0, (result.exit_code, result.output)
     assert "Traceback" not in result.output
-    lines = _lines(result.stderr)
+    lines = stderr_lines(result.stderr)
     assert len(lines) == 1 and lines[0].startswith("warning: "), lines
     for needle in ("no better than chance", *needles):
         assert needle in lines[0], (needle, lines[0])
@@ -134,13 +120,13 @@ def test_distance_names_a_broken_epsnet_and_how_to_rebuild(folder: Path, breaks,
     before = _files(folder)
     result = _cli("distance", "--target", "mnist:1", "--dir", str(folder))
     rebuild = f"tasknas dictionary add {TASK} --dir {folder} --rebuild"
-    _one_error_line(result, str(path), f"task '{TASK}'", why, rebuild)
+    one_error_line(result, str(path), f"task '{TASK}'", why, rebuild)
     assert _files(folder) == before
 
 
 def test_the_rebuild_command_repairs_the_dictionary(folder: Path) -> None:
     _refused(_epsnet(folder))
-    line = _one_error_line(_cli("distance", "--target", "mnist:1", "--dir", str(folder)))
+    line = one_error_line(_cli("distance", "--target", "mnist:1", "--dir", str(folder)))
     command = line.split("`")[1].split()[1:]  # the command the message names, without tasknas
     assert _cli(*command).exit_code == 0
     assert TaskDictionary(folder).load_epsnet(TASK).head.out_features == 2
@@ -153,7 +139,7 @@ def test_fuse_names_a_broken_epsnet(folder: Path) -> None:
     _refused(path)
     before = _files(folder)
     result = _cli("fuse", "--target", "mnist:2", "--dir", str(folder))
-    _one_error_line(result, str(path), "tasknas dictionary add", "--rebuild")
+    one_error_line(result, str(path), "tasknas dictionary add", "--rebuild")
     assert _files(folder) == before
 
 
@@ -171,21 +157,21 @@ def a_file(tmp_path: Path) -> Path:
 def test_plot_under_a_file(folder: Path, a_file: Path) -> None:
     plot = a_file / "heatmap.png"
     result = _cli("distance", "--target", "mnist:1", "--dir", str(folder), "--plot", str(plot))
-    _one_error_line(result, f"--plot {plot}", "is a file")
+    one_error_line(result, f"--plot {plot}", "is a file")
     assert a_file.read_text() == "not a folder"
 
 
 @pytest.mark.usefixtures("no_training")
 def test_plot_is_a_folder(folder: Path, tmp_path: Path) -> None:
     result = _cli("distance", "--target", "mnist:1", "--dir", str(folder), "--plot", str(tmp_path))
-    _one_error_line(result, f"--plot {tmp_path}", "is a folder")
+    one_error_line(result, f"--plot {tmp_path}", "is a folder")
 
 
 @pytest.mark.usefixtures("no_training")
 def test_plot_with_an_unknown_suffix(folder: Path, tmp_path: Path) -> None:
     plot = tmp_path / "heatmap.xyz"
     result = _cli("distance", "--target", "mnist:1", "--dir", str(folder), "--plot", str(plot))
-    _one_error_line(result, "'.xyz'", ".png", ".pdf")
+    one_error_line(result, "'.xyz'", ".png", ".pdf")
     assert not plot.exists()
 
 
@@ -198,7 +184,7 @@ def test_plot_under_a_read_only_folder(folder: Path, tmp_path: Path) -> None:
     try:
         plot = str(read_only / "heatmap.png")
         result = _cli("distance", "--target", "mnist:1", "--dir", str(folder), "--plot", plot)
-        _one_error_line(result, "not writable")
+        one_error_line(result, "not writable")
     finally:
         read_only.chmod(0o755)
 
@@ -209,11 +195,11 @@ def test_plot_overwrites_and_says_so(folder: Path, tmp_path: Path) -> None:
     args = ("distance", "--target", "mnist:1", "--dir", str(folder), "--plot", str(plot))
     result = _cli(*args, "--json")
     assert result.exit_code == 0, result.output
-    assert _lines(result.stderr) == [f"overwrote {plot}"]
+    assert stderr_lines(result.stderr) == [f"overwrote {plot}"]
     assert plot.read_bytes()[:4] == b"\x89PNG"
     table = _cli(*args)
     assert table.exit_code == 0, table.output
-    assert _lines(table.stderr) == [f"overwrote {plot}"]
+    assert stderr_lines(table.stderr) == [f"overwrote {plot}"]
     assert f"wrote {plot}" in table.stdout
 
 
@@ -243,7 +229,7 @@ def test_fuse_above_chance_does_not_warn(folder: Path, monkeypatch: pytest.Monke
     _fuse_scoring(monkeypatch, 47.0)
     result = _cli("fuse", "--target", "mnist:2", "--dir", str(folder), "--json")
     assert result.exit_code == 0, result.output
-    assert _lines(result.stderr) == []
+    assert stderr_lines(result.stderr) == []
     assert result.stdout.count("47.0") == 1
 
 
@@ -284,5 +270,5 @@ def test_dictionary_dir_that_is_a_file(a_file: Path, command: str, monkeypatch) 
     monkeypatch.setattr("tasknas.tanas._dictionary.train_epsnet", trained)
     task = ["--tasks", "mnist:0"] if command == "build" else ["mnist:0"]
     result = _cli("dictionary", command, *task, "--dir", str(a_file))
-    _one_error_line(result, f"--dir {a_file} is a file, not a folder")
+    one_error_line(result, f"--dir {a_file} is a file, not a folder")
     assert a_file.read_text() == "not a folder"
