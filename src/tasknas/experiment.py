@@ -278,7 +278,7 @@ class PreparedRun:
     def ask_name(self) -> str:
         """What one ask of the run's strategy is called (``Strategy.ask_name``: "ask", or
         "generation" for a generational strategy), e.g. for a progress line."""
-        return str(getattr(build_strategy(self.settings, self.benchmark), "ask_name", "ask"))
+        return build_strategy(self.settings, self.benchmark).ask_name
 
     def run(
         self, *, on_record: RecordHook | None = None, on_batch: BatchHook | None = None

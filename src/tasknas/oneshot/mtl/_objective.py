@@ -38,7 +38,7 @@ class MultiTaskMetric:
         self.num_classes = tuple(num_classes)
 
     def __call__(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return _correct(logits, y, self.num_classes).mean()
+        return (_n_correct(logits, y, self.num_classes).float() / len(y)).mean()
 
 
 def task_accuracies(
@@ -46,17 +46,13 @@ def task_accuracies(
 ) -> list[float]:
     """Each task's accuracy in percent (from the exact count of correct rows: ``100 * 474 /
     500`` is ``94.8``, where a float32 mean would give ``94.80000138``)."""
-    parts = torch.split(logits, tuple(num_classes), dim=1)
-    return [
-        100.0 * int((part.argmax(dim=1) == y[:, t]).sum()) / len(y) for t, part in enumerate(parts)
-    ]
+    return [100.0 * int(n) / len(y) for n in _n_correct(logits, y, tuple(num_classes))]
 
 
-def _correct(logits: torch.Tensor, y: torch.Tensor, num_classes: tuple[int, ...]) -> torch.Tensor:
+def _n_correct(logits: torch.Tensor, y: torch.Tensor, num_classes: tuple[int, ...]) -> torch.Tensor:
+    """Each task's number of rows whose arg-max is the task's label."""
     parts = torch.split(logits, num_classes, dim=1)
-    return torch.stack(
-        [(part.argmax(dim=1) == y[:, t]).float().mean() for t, part in enumerate(parts)]
-    )
+    return torch.stack([(part.argmax(dim=1) == y[:, t]).sum() for t, part in enumerate(parts)])
 
 
 def mtl_trainer(
