@@ -1,11 +1,17 @@
-"""KTNAS vs EMT-NAS vs single-task evolution with real training, on two groups of image tasks.
+"""KTNAS vs EMT-NAS vs single-task RE with real training, against hand-designed networks.
 
-For each group (MNIST + Fashion-MNIST; MedMNIST: pneumonia, breast, path), each strategy
-(``ktnas``, ``emtnas``, ``re`` = regularized evolution on each task alone) and each seed, one
-search on the ``train`` benchmark with the same budget (distinct evaluations per task), then
-the best architecture of each task is retrained from scratch (``tasknas final``) and scored
-on the test split. Reported: mean ± std over seeds of the test accuracy, and the mean
-search wall time per run.
+For each group of image tasks (MNIST + Fashion-MNIST; MedMNIST: pneumonia, breast, path),
+each strategy (``ktnas``, ``emtnas``, ``re`` = regularized evolution on each task alone) and
+each seed, one search on the ``train`` benchmark with the same budget (distinct evaluations
+per task); the best architecture of each task is then retrained from scratch with the final
+training settings (``tasknas final``) and scored on the test split. The hand-designed
+baselines (``cnn``, ``resnet``; ``tasknas.nn.BASELINES``) are trained once per seed and task
+with exactly the same final-training settings, data split and seed.
+
+Reported per task: each method's mean test accuracy with its 95 % interval over seeds, and
+the paired differences (same seed, same data split; ``tasknas.stats.paired_difference``) of
+every strategy against each baseline and between the strategies, with the number of seeds
+that would separate them; wall time per run.
 
 Fairness: every strategy gets the same population size and evaluations per task; with the
 weight-sharing evaluator (the default, EMT-NAS protocol: one supernet epoch per generation)
@@ -13,11 +19,12 @@ weight-sharing evaluator (the default, EMT-NAS protocol: one supernet epoch per 
 supernets are not trained for more epochs (KTNAS adds up to ``n`` = 4 immigrants to a
 generation, so it may train fewer epochs for the same budget).
 
-Each run is a run directory under ``OUT/runs``; a finished run (``final.json`` present) is
-reused, and an interrupted one resumes, when the script is started again.
+Every run is a folder under ``OUT/runs`` (``OUT/baselines`` for the baselines); finished
+work is reused and an interrupted search resumes when the script is started again, so a long
+benchmark can be run in pieces (``--phase search``, then ``--phase final``, ...).
 
-    python benchmarks/train_search.py --out benchmarks/results/train_search           # full
-    python benchmarks/train_search.py --out /tmp/train-search-quick --quick          # minutes
+    python benchmarks/train_search.py --out benchmarks/results/train_search          # full
+    python benchmarks/train_search.py --out /tmp/train-search-quick --quick         # minutes
 """
 
 from __future__ import annotations
@@ -25,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -35,12 +41,15 @@ import torch
 import tasknas
 from tasknas.experiment import RunSettings, run_experiment
 from tasknas.final import finalize_run, write_final_report
+from tasknas.stats import mean_interval, paired_difference
 
 GROUPS = {
     "mnist": ("mnist", "fashion_mnist"),
     "medmnist": ("pneumoniamnist", "breastmnist", "pathmnist"),
 }
 STRATEGIES = ("ktnas", "emtnas", "re")
+BASELINE_NAMES = ("cnn", "resnet")
+PHASES = ("search", "final", "baselines", "report")
 
 
 def _strategy_options(strategy: str, population: int, quick: bool) -> dict[str, Any]:
@@ -61,14 +70,15 @@ def _strategy_options(strategy: str, population: int, quick: bool) -> dict[str, 
     return options[strategy]
 
 
-def _run(
-    out: Path, group: str, strategy: str, seed: int, args: argparse.Namespace
-) -> dict[str, Any]:
-    run_dir = out / "runs" / f"{group}-{strategy}-seed{seed}"
-    done = run_dir / "final.json"
-    timing = run_dir / "timing.json"
-    if done.is_file() and timing.is_file():
-        return {"final": json.loads(done.read_text()), **json.loads(timing.read_text())}
+def _run_dir(out: Path, group: str, strategy: str, seed: int) -> Path:
+    return out / "runs" / f"{group}-{strategy}-seed{seed}"
+
+
+def _search(out: Path, group: str, strategy: str, seed: int, args: argparse.Namespace) -> None:
+    run_dir = _run_dir(out, group, strategy, seed)
+    timing = run_dir / "search.json"
+    if timing.is_file():
+        return
     settings = RunSettings(
         benchmark="train",
         tasks=GROUPS[group],
@@ -80,65 +90,142 @@ def _run(
     )
     began = time.perf_counter()
     run_experiment(settings, run_dir, resume=(run_dir / "run.sqlite").is_file())
-    search = time.perf_counter() - began
+    seconds = time.perf_counter() - began
+    timing.write_text(json.dumps({"search_seconds": seconds}), encoding="utf-8")
+    print(f"{group} {strategy} seed {seed}: search {seconds:.0f} s", flush=True)
+
+
+def _final(out: Path, group: str, strategy: str, seed: int, args: argparse.Namespace) -> None:
+    run_dir = _run_dir(out, group, strategy, seed)
+    done = run_dir / "final_timing.json"
+    if done.is_file() or not (run_dir / "search.json").is_file():
+        return
     began = time.perf_counter()
-    stored, results = finalize_run(run_dir, epochs=args.final_epochs)
-    final_seconds = time.perf_counter() - began
+    stored, results = finalize_run(run_dir, epochs=args.final_epochs, overrides=args.final)
+    seconds = time.perf_counter() - began
     write_final_report(run_dir, stored, results)
-    timing.write_text(json.dumps({"search_seconds": search, "final_seconds": final_seconds}))
+    done.write_text(json.dumps({"final_seconds": seconds}), encoding="utf-8")
     print(
-        f"{group} {strategy} seed {seed}: search {search:.0f} s, "
+        f"{group} {strategy} seed {seed}: final {seconds:.0f} s, "
         + ", ".join(f"{r.task} {r.test_acc:.2f}%" for r in results),
         flush=True,
     )
-    return {
-        "final": [r.to_dict() for r in results],
-        "search_seconds": search,
-        "final_seconds": final_seconds,
-    }
 
 
-def _mean_std(values: list[float]) -> str:
+def _baselines(out: Path, group: str, seed: int, args: argparse.Namespace) -> None:
+    from tasknas.benchmarks.train import train_baseline
+
+    for task in GROUPS[group]:
+        for name in args.baselines:
+            path = out / "baselines" / f"{group}-{name}-{task}-seed{seed}.json"
+            if path.is_file():
+                continue
+            settings = {**args.bench_settings, **args.final, "seed": seed}
+            result = train_baseline(name, task, epochs=args.final_epochs, **settings)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(result.to_dict()), encoding="utf-8")
+            print(f"{group} {name} seed {seed}: {task} {result.test_acc:.2f}%", flush=True)
+
+
+def _load(out: Path, args: argparse.Namespace) -> dict[tuple[str, str, str, int], float]:
+    """``(group, method, task, seed) -> test accuracy`` of every finished piece of work."""
+    acc: dict[tuple[str, str, str, int], float] = {}
+    for group in args.groups:
+        for seed in args.seeds:
+            for strategy in args.strategies:
+                final = _run_dir(out, group, strategy, seed) / "final.json"
+                if final.is_file():
+                    for task, row in json.loads(final.read_text())["tasks"].items():
+                        acc[(group, strategy, task, seed)] = row["test_acc"]
+            for name in args.baselines:
+                for task in GROUPS[group]:
+                    path = out / "baselines" / f"{group}-{name}-{task}-seed{seed}.json"
+                    if path.is_file():
+                        acc[(group, name, task, seed)] = json.loads(path.read_text())["test_acc"]
+    return acc
+
+
+def _seconds(out: Path, group: str, strategy: str, args: argparse.Namespace, key: str) -> str:
+    name = "search.json" if key == "search_seconds" else "final_timing.json"
+    values = [
+        json.loads(path.read_text())[key]
+        for seed in args.seeds
+        if (path := _run_dir(out, group, strategy, seed) / name).is_file()
+    ]
+    return f"{sum(values) / len(values):.0f}" if values else "–"
+
+
+def _interval(values: list[float]) -> str:
+    mean, low, high = mean_interval(values)
     if len(values) < 2:
-        return f"{values[0]:.2f}" if values else "–"
-    return f"{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}"
+        return f"{mean:.2f} (n={len(values)})" if values else "–"
+    return f"{mean:.2f} [{low:.2f}, {high:.2f}]"
 
 
-def _report(runs: dict[tuple[str, str, int], dict[str, Any]], args: argparse.Namespace) -> str:
+def _report(out: Path, args: argparse.Namespace) -> str:
+    acc = _load(out, args)
+    methods = [*args.strategies, *args.baselines]
     lines = [
-        "# Multi-task search with real training: KTNAS vs EMT-NAS vs single-task RE",
+        "# Real-training search: KTNAS vs EMT-NAS vs single-task RE vs hand-designed networks",
         "",
         f"- tasknas {tasknas.__version__}, torch {torch.__version__}, "
         f"{platform.machine()}, {torch.get_num_threads()} torch thread(s)",
-        f"- train benchmark options: {args.bench_options}; budget {args.budget} evaluations "
-        f"per task, population {args.population}; final training {args.final_epochs} "
-        f"epoch(s); seeds {', '.join(map(str, args.seeds))}",
+        f"- search: train benchmark options {args.bench_options}; budget {args.budget} "
+        f"evaluations per task, population {args.population}",
+        f"- final training (searched networks and baselines alike): up to "
+        f"{args.final_epochs} epochs, settings {args.final or 'final defaults'}",
+        f"- seeds {', '.join(map(str, args.seeds))}; intervals are 95 % Student t over seeds; "
+        "differences are paired by seed (same seed, same data split); * = the interval "
+        "excludes 0; 'seeds' = seeds a paired test would need at the observed effect",
         "",
     ]
     for group, tasks in GROUPS.items():
         if group not in args.groups:
             continue
         lines += [
-            f"## {group}: test accuracy (%) after final training, mean ± std over seeds",
+            f"## {group}: test accuracy (%) after final training, mean [95 % CI]",
             "",
-            f"| strategy | {' | '.join(tasks)} | mean | search s/run | final s/run |",
+            f"| method | {' | '.join(tasks)} | seeds done | search s/run | final s/run |",
             f"|---|{'---|' * len(tasks)}---|---|---|",
         ]
-        for strategy in args.strategies:
-            own = [runs[(group, strategy, s)] for s in args.seeds]
-            per_task = {
-                t: [r["test_acc"] for run in own for r in run["final"] if r["task"] == t]
+        for method in methods:
+            cells = [
+                _interval([acc[k] for s in args.seeds if (k := (group, method, t, s)) in acc])
                 for t in tasks
-            }
-            means = [statistics.mean(v) for v in per_task.values() if v]
-            search = statistics.mean(run["search_seconds"] for run in own)
-            final = statistics.mean(run["final_seconds"] for run in own)
-            lines.append(
-                f"| {strategy} | {' | '.join(_mean_std(per_task[t]) for t in tasks)} | "
-                f"{statistics.mean(means):.2f} | {search:.0f} | {final:.0f} |"
-            )
+            ]
+            done = sum(all((group, method, t, s) in acc for t in tasks) for s in args.seeds)
+            search = _seconds(out, group, method, args, "search_seconds")
+            final = _seconds(out, group, method, args, "final_seconds")
+            if method in args.baselines:
+                search = "–"
+            lines.append(f"| {method} | {' | '.join(cells)} | {done} | {search} | {final} |")
+        pairs = [(s, b) for s in args.strategies for b in args.baselines]
+        pairs += [(a, b) for i, a in enumerate(args.strategies) for b in args.strategies[i + 1 :]]
+        lines += [
+            "",
+            "Paired differences (percentage points; positive: the first is better):",
+            "",
+            f"| difference | {' | '.join(tasks)} |",
+            f"|---|{'---|' * len(tasks)}",
+        ]
+        for a, b in pairs:
+            cells = []
+            for t in tasks:
+                first = {s: acc.get((group, a, t, s)) for s in args.seeds}
+                second = {s: acc.get((group, b, t, s)) for s in args.seeds}
+                d = paired_difference(first, second, lower_is_better=False)
+                needed = f"; seeds {d.seeds_needed}" if d.seeds_needed else ""
+                cells.append(f"{d.format(2)} (n={d.n}{needed})")
+            lines.append(f"| {a} − {b} | {' | '.join(cells)} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def _seed_list(text: str) -> list[int]:
+    if "-" in text:
+        low, high = text.split("-")
+        return list(range(int(low), int(high) + 1))
+    return [int(s) for s in text.split(",")]
 
 
 def main() -> None:
@@ -146,31 +233,43 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--groups", nargs="+", default=list(GROUPS), choices=list(GROUPS))
     parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES), choices=STRATEGIES)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument(
+        "--baselines", nargs="*", default=list(BASELINE_NAMES), choices=BASELINE_NAMES
+    )
+    parser.add_argument("--seeds", type=_seed_list, default=list(range(10)), help="0-9 or 0,3")
+    parser.add_argument("--phase", nargs="+", default=list(PHASES), choices=PHASES)
     parser.add_argument("--budget", type=int, default=20)
     parser.add_argument("--population", type=int, default=10)
     parser.add_argument("--evaluator", default="supernet", choices=["supernet", "standalone"])
-    parser.add_argument("--final-epochs", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--final-epochs", type=int, default=30)
+    parser.add_argument(
+        "--final-n-train", type=int, default=None, help="final training images (default all)"
+    )
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="tiny settings, one seed")
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.threads)
     args.bench_options = {"evaluator": args.evaluator}
+    args.bench_settings = {}
+    args.final = {} if args.final_n_train is None else {"n_train": args.final_n_train}
     if args.quick:
         args.seeds, args.budget, args.population, args.final_epochs = [0], 6, 4, 3
-        args.bench_options.update(channels=4, layers=2, n_train=256, n_val=128, n_test=256)
-    runs = {
-        (group, strategy, seed): _run(args.out, group, strategy, seed, args)
-        for group in args.groups
-        for strategy in args.strategies
-        for seed in args.seeds
-    }
-    text = _report(runs, args)
+        small = {"channels": 4, "layers": 2, "n_val": 128, "n_test": 256}
+        args.bench_options.update(small, n_train=256)
+        args.bench_settings = small
+        args.final = {"n_train": 256}
+    for group in args.groups:
+        for seed in args.seeds:
+            for strategy in args.strategies:
+                if "search" in args.phase:
+                    _search(args.out, group, strategy, seed, args)
+                if "final" in args.phase:
+                    _final(args.out, group, strategy, seed, args)
+            if "baselines" in args.phase:
+                _baselines(args.out, group, seed, args)
+    text = _report(args.out, args)
     print(text)
     (args.out / "train_search.md").write_text(text, encoding="utf-8")
-    raw = {f"{g}/{s}/seed{seed}": run for (g, s, seed), run in runs.items()}
-    (args.out / "train_search.json").write_text(json.dumps(raw, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -34,22 +34,36 @@ def seeded(seed: int) -> Iterator[None]:
 
 
 def resolve_device(name: str = "auto") -> torch.device:
-    """The torch device called ``name``; ``auto`` is CUDA when present, else the CPU.
+    """The torch device called ``name`` (one of ``DEVICES``), checked to exist here.
+
+    ``auto`` is CUDA when present, else Apple's MPS when present, else the CPU. Every
+    training command calls this on its ``--device`` before it loads data or trains, so an
+    unknown name or a device this machine lacks fails in one line and nothing is written.
 
     Raises:
-        InvalidSettingError: unknown name, or the device is not available on this machine.
+        InvalidSettingError: an unknown name (lists the valid ones), or ``cuda``/``mps`` on a
+            machine without it.
     """
     if name not in DEVICES:
         raise InvalidSettingError(f"unknown device {name!r}; valid choices: {', '.join(DEVICES)}")
     import torch
 
+    available = {"cuda": torch.cuda.is_available, "mps": _mps_available}
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise InvalidSettingError("device 'cuda' is not available on this machine; use 'cpu'")
-    if name == "mps" and not torch.backends.mps.is_available():
-        raise InvalidSettingError("device 'mps' is not available on this machine; use 'cpu'")
+        return torch.device(next((kind for kind, has in available.items() if has()), "cpu"))
+    if name in available and not available[name]():
+        raise InvalidSettingError(
+            f"{name} is not available on this machine; use --device cpu or auto"
+        )
     return torch.device(name)
+
+
+def _mps_available() -> bool:
+    """Whether Apple's MPS backend is present (``False`` on builds without it)."""
+    import torch
+
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
 
 
 @contextmanager

@@ -24,7 +24,7 @@ import numpy as np
 
 from tasknas.errors import InvalidSettingError
 
-__all__ = ["PairedDifference", "paired_difference"]
+__all__ = ["PairedDifference", "mean_interval", "paired_difference"]
 
 #: A per-seed value; ``None`` (or NaN) is a missing value.
 Value = float | int | None
@@ -92,6 +92,31 @@ class PairedDifference:
         star = "*" if self.significant else ""
         low, high = f"{self.ci_low:+.{digits}g}", f"{self.ci_high:+.{digits}g}"
         return f"{self.mean:+.{digits}g} [{low}, {high}]{star}"
+
+
+def mean_interval(
+    values: Sequence[float] | np.ndarray, *, confidence: float = 0.95
+) -> tuple[float, float, float]:
+    """``(mean, low, high)``: the mean of ``values`` and its two-sided Student-t confidence
+    interval ``mean ± t_{(1+confidence)/2, n-1} · std / sqrt(n)`` (``std`` with ddof 1).
+
+    The interval is ``(nan, nan)`` below two values, the mean ``nan`` without any.
+
+    Raises:
+        InvalidSettingError: ``confidence`` is outside (0, 1).
+    """
+    from scipy import stats
+
+    if not 0.0 < confidence < 1.0:
+        raise InvalidSettingError(f"confidence must be in (0, 1), got {confidence}")
+    data = np.asarray(values, dtype=float)
+    n = data.size
+    mean = float(data.mean()) if n else math.nan
+    if n < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf((1 + confidence) / 2, n - 1)) * float(data.std(ddof=1))
+    half /= math.sqrt(n)
+    return mean, mean - half, mean + half
 
 
 def _missing(value: Value) -> bool:
@@ -173,10 +198,7 @@ def paired_difference(
     diff = values[:, 0] - values[:, 1]
     mean = float(diff.mean()) if n else math.nan
     std = float(diff.std(ddof=1)) if n >= 2 else math.nan
-    low = high = math.nan
-    if n >= 2:
-        half = float(stats.t.ppf((1 + confidence) / 2, n - 1)) * std / math.sqrt(n)
-        low, high = mean - half, mean + half
+    _, low, high = mean_interval(diff, confidence=confidence)
     significant = n >= 2 and (low > 0 or high < 0)
     verdict = "n.s."
     if significant:

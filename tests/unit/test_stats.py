@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 from scipy import stats
 
 from tasknas.errors import InvalidSettingError
-from tasknas.stats import paired_difference
+from tasknas.stats import mean_interval, paired_difference
 
 
 def test_interval_is_the_student_t_interval_of_the_differences() -> None:
@@ -102,3 +103,16 @@ def test_too_few_pairs_give_no_interval_and_json_has_no_nan() -> None:
 def test_bad_settings(kwargs: dict, needle: str) -> None:
     with pytest.raises(InvalidSettingError, match=needle):
         paired_difference(**kwargs)
+
+
+def test_mean_interval_is_the_student_t_interval_and_covers_the_mean() -> None:
+    values = [81.0, 83.5, 79.0, 84.0, 82.5]
+    mean, low, high = mean_interval(values)
+    half = stats.t.ppf(0.975, 4) * np.std(values, ddof=1) / np.sqrt(5)
+    assert mean == pytest.approx(np.mean(values))
+    assert (low, high) == pytest.approx((mean - half, mean + half))
+    wider = mean_interval(values, confidence=0.99)
+    assert wider[1] < low and wider[2] > high
+    assert np.isnan(mean_interval([1.0])[1]) and np.isnan(mean_interval([])[0])
+    with pytest.raises(InvalidSettingError, match="confidence"):
+        mean_interval(values, confidence=1.5)

@@ -20,6 +20,7 @@ from tasknas.cli._common import (
     set_threads,
     warn,
 )
+from tasknas.cli._train_options import MTL_QUICK, quick_help
 from tasknas.oneshot import (
     DEFAULT_N_TEST,
     DEFAULT_N_TRAIN,
@@ -37,13 +38,23 @@ def mtl(
         typer.Option(help="multimnist, omniglot, or the path of a .npz with several label sets."),
     ],
     epochs: Annotated[
-        int, typer.Option(help="Epochs of each network after pretraining.")
-    ] = _DEFAULTS.epochs,
+        int | None,
+        typer.Option(
+            help=f"Epochs of each network after pretraining. [default: {_DEFAULTS.epochs}]"
+        ),
+    ] = None,
     pretrain_epochs: Annotated[
-        int, typer.Option(help="Epochs of single-task pretraining (0: none).")
-    ] = _DEFAULTS.pretrain_epochs,
+        int | None,
+        typer.Option(
+            help="Epochs of single-task pretraining (0: none). "
+            f"[default: {_DEFAULTS.pretrain_epochs}]"
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the data and the search.")] = 0,
-    device: Annotated[str, typer.Option(help="cpu, cuda, mps or auto.")] = "cpu",
+    device: Annotated[
+        str, typer.Option(help="cpu, cuda, mps or auto (cuda, else mps, else cpu).")
+    ] = "cpu",
+    quick: Annotated[bool, typer.Option("--quick", help=quick_help(MTL_QUICK))] = False,
     lam: Annotated[
         float, typer.Option(help="Weight λ of the gate-entropy penalty.")
     ] = _DEFAULTS.lam,
@@ -83,25 +94,38 @@ def mtl(
     verbose: VerboseOption = False,
 ) -> None:
     """MTL-NAS: search cross-task edges between single-task backbones; compare with baselines."""
+    sizes = {"n_train": n_train, "n_test": n_test}  # None: a cap, not a size asked for
+    counts = {"epochs": epochs, "pretrain_epochs": pretrain_epochs, **sizes}
+    defaults = {**MTL_QUICK} if quick else {}  # a flag given overrides --quick
+    defaults = {
+        "epochs": _DEFAULTS.epochs,
+        "pretrain_epochs": _DEFAULTS.pretrain_epochs,
+        "n_train": DEFAULT_N_TRAIN,
+        "n_test": DEFAULT_N_TEST,
+        **defaults,
+    }
+    counts = {name: defaults[name] if value is None else value for name, value in counts.items()}
     settings = MTLSettings(
-        epochs=epochs,
-        pretrain_epochs=pretrain_epochs,
+        epochs=counts["epochs"],
+        pretrain_epochs=counts["pretrain_epochs"],
         lam=lam,
         weight_gate=gate,
         limit=limit,
         device=device,
     )
+    from tasknas._torch import resolve_device
     from tasknas.oneshot import chance_warning, default_plot_path, mtl_search, plot_mtl_edges
     from tasknas.tasks import load_multitask_set
 
+    resolve_device(settings.device)  # a device this machine lacks: before the data and training
     plot = plot or default_plot_path(dataset, seed)
     existed = check_plot_path(plot)  # before the data and any training
     task_set = load_multitask_set(
         dataset,
         seed=seed,
-        n_train=DEFAULT_N_TRAIN if n_train is None else n_train,
-        n_test=DEFAULT_N_TEST if n_test is None else n_test,
-        soft={name for name, v in (("n_train", n_train), ("n_test", n_test)) if v is None},
+        n_train=counts["n_train"],
+        n_test=counts["n_test"],
+        soft={name for name, value in sizes.items() if value is None},
     )
     set_threads(threads)
     with progress_bar(as_json) as report:

@@ -33,8 +33,10 @@ from tasknas.cli._train_options import (
     EvaluatorOpt,
     LayersOpt,
     NTrainOpt,
+    QuickOpt,
     SpaceOpt,
     benchmark_options,
+    quick_settings,
     require_training,
 )
 from tasknas.errors import RunStoreError
@@ -61,8 +63,10 @@ def _settings(
     run_dir: Path | None,
     resume: bool,
     train_flags: dict[str, Any],
+    quick: bool = False,
 ) -> RunSettings:
-    """Settings from flags; on resume, flags left out take the stored values."""
+    """Settings from flags; on resume, flags left out take the stored values; with
+    ``quick``, flags left out take ``SEARCH_QUICK``'s values."""
     base = RunSettings()
     if resume:
         if run_dir is None:
@@ -70,6 +74,12 @@ def _settings(
         if not (run_dir / STORE_FILE).exists():
             raise RunStoreError(f"no run store at {run_dir / STORE_FILE}; nothing to resume")
         base = load_settings(run_dir)
+    if quick:
+        evaluator = train_flags.get("evaluator") or base.benchmark_options.get("evaluator")
+        given = {**train_flags, "budget": budget}
+        given = quick_settings(benchmark or base.benchmark, evaluator, given)
+        budget = given.pop("budget")
+        train_flags = given
     settings = RunSettings(
         benchmark=benchmark or base.benchmark,
         tasks=task_names(tasks) or base.tasks,
@@ -172,6 +182,7 @@ def search(
     layers: LayersOpt = None,
     n_train: NTrainOpt = None,
     device: DeviceOpt = None,
+    quick: QuickOpt = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Search the best architecture for each task of a benchmark.
@@ -191,7 +202,9 @@ def search(
         "n_train": n_train,
         "device": device,
     }
-    settings = _settings(benchmark, tasks, strategy, budget, seed, out_dir, resume, train_flags)
+    settings = _settings(
+        benchmark, tasks, strategy, budget, seed, out_dir, resume, train_flags, quick
+    )
     run_dir = out_dir if out_dir is not None else default_run_dir(settings)
     # every check before the progress bar, and before anything is written
     prepared = prepare_run(

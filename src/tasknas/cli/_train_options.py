@@ -42,7 +42,8 @@ NTrainOpt = Annotated[
     typer.Option("--n-train", help=f"Training images per task. {_HELP} [default: 1000]"),
 ]
 DeviceOpt = Annotated[
-    str | None, typer.Option(help=f"cpu, cuda, mps or auto. {_HELP} [default: cpu]")
+    str | None,
+    typer.Option(help=f"cpu, cuda, mps or auto (cuda, else mps, else cpu). {_HELP} [default: cpu]"),
 ]
 
 
@@ -52,6 +53,61 @@ TRAIN_FLAGS = ("space", "evaluator", "epochs", "channels", "layers", "n_train", 
 
 def _flag(name: str) -> str:
     return f"--{name.replace('_', '-')}"
+
+
+#: What ``--quick`` sets where its flag is left out (flag names without ``--``; ``epochs`` only
+#: with ``--evaluator standalone``): the fewest settings that still run a search end to end,
+#: in seconds, for tests and CI (measured: about 12 s for one MNIST task on one loaded core).
+#: Not for results. Flags given override them.
+SEARCH_QUICK: dict[str, int] = {
+    "budget": 20,
+    "n_train": 200,
+    "channels": 4,
+    "layers": 1,
+    "epochs": 1,
+}
+#: What ``tasknas mtl --quick`` sets where its flag is left out: the fewest epochs and images
+#: that still run the three networks end to end (seconds). Flags given override them.
+MTL_QUICK: dict[str, int] = {"epochs": 1, "pretrain_epochs": 0, "n_train": 64, "n_test": 32}
+
+
+def quick_help(settings: Mapping[str, int], note: str = "") -> str:
+    """The ``--help`` text of a ``--quick`` flag that sets ``settings``."""
+    shown = ", ".join(f"{_flag(name)} {value}" for name, value in settings.items())
+    return (
+        f"Tiny, fast settings for tests and CI, not for results: {shown}{note}; "
+        "flags given override them."
+    )
+
+
+QuickOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quick",
+        help=quick_help(SEARCH_QUICK, " (--epochs with --evaluator standalone only)") + f" {_HELP}",
+    ),
+]
+
+
+def quick_settings(
+    benchmark: str, evaluator: str | None, flags: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``flags`` (``None`` = left out) with the ``SEARCH_QUICK`` value of each flag left out.
+
+    Raises:
+        InvalidSettingError: ``benchmark`` does not train networks.
+    """
+    from tasknas.benchmarks import TRAINING_BENCHMARKS
+
+    if benchmark not in TRAINING_BENCHMARKS:
+        raise InvalidSettingError(
+            f"--quick only applies to a training benchmark ({', '.join(TRAINING_BENCHMARKS)}), "
+            f"not to {benchmark!r}"
+        )
+    quick = dict(SEARCH_QUICK)
+    if (evaluator or DEFAULT_EVALUATOR) != "standalone":
+        del quick["epochs"]  # the supernet trains one epoch per generation
+    return {**flags, **{k: v for k, v in quick.items() if flags.get(k) is None}}
 
 
 def benchmark_options(stored: Mapping[str, Any], **flags: Any) -> dict[str, Any]:

@@ -14,8 +14,14 @@ from typing import TYPE_CHECKING, Any
 from torch import nn
 
 from tasknas._seeds import derive, name_key
-from tasknas._torch import resolve_device
-from tasknas._validation import check_seed, non_negative, optional_positive_int, positive_int
+from tasknas._torch import DEVICES, resolve_device
+from tasknas._validation import (
+    check_choice,
+    check_seed,
+    non_negative,
+    optional_positive_int,
+    positive_int,
+)
 from tasknas.errors import InvalidSettingError, TasknasError, UnknownNameError
 from tasknas.evaluator import TaskScorer
 from tasknas.nn import build_network, default_layers
@@ -108,7 +114,9 @@ class ImageEvaluator(TaskScorer):
         self.n_test = optional_positive_int("n_test", n_test)
         self.data_seed = check_seed(data_seed, "data_seed")
         self.seed = check_seed(seed)
-        resolve_device(device)
+        # the name now; whether this machine has the device when training starts (`prepare`,
+        # the trainer), so a run stored with cuda can be read back and reported on any machine
+        check_choice("device", device, DEVICES)
         self.device = device
         self._data: dict[str, ImageTask] = {}
 
@@ -146,16 +154,19 @@ class ImageEvaluator(TaskScorer):
         return self._tasks[canonical]
 
     def prepare(self) -> None:
-        """Load every task's data (fails now on a bad file or an empty split)."""
+        """Load every task's data (fails now on a device this machine lacks, a bad file or an
+        empty split)."""
         for name in self._tasks:
             self.data(name)
 
     def data(self, task: str) -> ImageTask:
-        """The splits of ``task``, loaded once per process."""
+        """The splits of ``task``, loaded once per process (after checking that this machine
+        has the evaluator's device)."""
         from tasknas.tasks import load_image_task
 
         name = self.task(task).name
         if name not in self._data:
+            resolve_device(self.device)  # a device this machine lacks: before data or training
             given = {key: getattr(self, key) for key in DEFAULT_SIZES}
             sizes = {key: DEFAULT_SIZES[key] if n is None else n for key, n in given.items()}
             self._data[name] = load_image_task(
