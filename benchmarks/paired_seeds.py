@@ -41,10 +41,7 @@ def main() -> None:
         for task in tasks
     }
     per_seed = {
-        name: {
-            task: [pct[(name, seed, task)] for seed in range(args.seeds)]
-            for task in tasks
-        }
+        name: {task: [pct[(name, seed, task)] for seed in range(args.seeds)] for task in tasks}
         for name in (first, second)
     }
     for name in (first, second):

@@ -8,6 +8,16 @@ nothing during the fit) against a minimal hand-written loop. Runs alternate betw
 is reported with their ratio (evaluator / plain; 1.0 = no overhead).
 
     python benchmarks/throughput.py --out benchmarks/results
+
+``--compare-baseline`` also trains with the fast CPU operations switched off
+(``tasknas.nn.fast_ops(False)``: the reference PyTorch modules), alternating old and new in the
+same process, and reports images/s old vs new, the useful GFLOP/s reached (convolution and
+linear FLOPs of a forward and backward pass, counted by ``torch.utils.flop_counter``) and its
+share of the machine's own matrix-product speed (a 512×512 float32 matmul on the same
+threads); then the same old/new ratio for the space's weight-sharing supernet (a plain loop
+that selects a random genotype every batch).
+
+    OMP_NUM_THREADS=1 python benchmarks/throughput.py --compare-baseline --repeats 5
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ import torch.nn.functional as F
 
 import tasknas
 from tasknas.benchmarks.train import TrainingEvaluator
+from tasknas.nn import build_supernet, fast_ops
 from tasknas.spaces import get_space
 
 
@@ -54,6 +65,125 @@ def plain_loop(evaluator: TrainingEvaluator, arch: object, task: str) -> float:
     return time.perf_counter() - start
 
 
+def matmul_gflops(threads: int, size: int = 512, repeats: int = 20) -> float:
+    """GFLOP/s of a ``size``×``size`` float32 matrix product (best of ``repeats`` batches)."""
+    torch.set_num_threads(threads)
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    for _ in range(3):
+        torch.mm(a, b)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(5):
+            torch.mm(a, b)
+        best = min(best, (time.perf_counter() - start) / 5)
+    return 2 * size**3 / best / 1e9
+
+
+def flops_per_image(network: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Convolution/linear FLOPs of one forward and backward pass, per image (reference ops)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with fast_ops(False), FlopCounterMode(display=False) as counter:
+        F.cross_entropy(network(x), y).backward()
+    network.zero_grad(set_to_none=True)
+    return counter.get_total_flops() / len(y)
+
+
+def supernet_loop(evaluator: TrainingEvaluator, space_name: str, task: str, steps: int) -> float:
+    """Images/s of ``steps`` SGD steps of the space's supernet, a random genotype per batch."""
+    space = get_space(space_name)
+    data = evaluator.data(task)
+    supernet = build_supernet(
+        space,
+        in_channels=data.in_channels,
+        num_classes=data.num_classes,
+        seed=0,
+        channels=evaluator.channels,
+    )
+    optimizer = torch.optim.SGD(supernet.parameters(), lr=0.025, momentum=0.9)
+    rng = np.random.default_rng(0)
+    x_all, y_all = data.train.x, data.train.y
+    batch = evaluator.batch_size
+    start = time.perf_counter()
+    for step in range(steps):
+        begin = (step * batch) % max(1, len(y_all) - batch)
+        supernet.select(space.sample(rng))
+        optimizer.zero_grad(set_to_none=True)
+        x, y = x_all[begin : begin + batch], y_all[begin : begin + batch]
+        F.cross_entropy(supernet(x), y).backward()
+        optimizer.step()
+    return steps * batch / (time.perf_counter() - start)
+
+
+def compare_baseline(args: argparse.Namespace, evaluator: TrainingEvaluator) -> str:
+    """The ``--compare-baseline`` report (markdown)."""
+    arch = get_space(args.space).sample(np.random.default_rng(0))
+    data = evaluator.data(args.task)
+    images = args.epochs * len(data.train)
+    network = evaluator.network(arch, args.task, seed=0)
+    batch = slice(0, args.batch_size)
+    flops = flops_per_image(network, data.train.x[batch], data.train.y[batch])
+    peak = matmul_gflops(args.threads)
+    evaluator.evaluate(arch, args.task)  # warm-up of both paths
+    with fast_ops(False):
+        evaluator.evaluate(arch, args.task)
+    rates: dict[str, list[float]] = {"old": [], "new": [], "plain (new)": []}
+    for repeat in range(args.repeats):
+        # Alternate the order (old first, then new first) so that drift favours neither.
+        for fast in (False, True) if repeat % 2 == 0 else (True, False):
+            with fast_ops(fast):
+                seconds = evaluator.evaluate(arch, args.task).metrics["train_seconds"]
+            rates["new" if fast else "old"].append(images / seconds)
+        rates["plain (new)"].append(images / plain_loop(evaluator, arch, args.task))
+    median = {k: statistics.median(v) for k, v in rates.items()}
+    speedup = median["new"] / median["old"]
+    per_run = [n / o for n, o in zip(rates["new"], rates["old"], strict=True)]
+    supernet: dict[str, list[float]] = {"old": [], "new": []}
+    if args.supernet_steps > 0:
+        for repeat in range(args.repeats):
+            for fast in (False, True) if repeat % 2 == 0 else (True, False):
+                with fast_ops(fast):
+                    rate = supernet_loop(evaluator, args.space, args.task, args.supernet_steps)
+                supernet["new" if fast else "old"].append(rate)
+    lines = [
+        "# Training throughput: fast CPU operations vs the reference modules",
+        "",
+        f"- tasknas {tasknas.__version__}, torch {torch.__version__}, "
+        f"{platform.processor() or platform.machine()}, {args.threads} torch thread(s)",
+        f"- {args.space} network ({args.channels} channels, {evaluator.layers} layers) on "
+        f"{args.task}: {images} training images per run, batch {args.batch_size}, "
+        f"{args.repeats} alternating runs (old and new in turn, then the plain loop) in one "
+        "process; the fast path's allocator setting (`keep_freed_cpu_memory`) applies to "
+        "both once the first new run has started",
+        f"- {flops / 1e6:.1f} MFLOP per training image (convolutions and linear layers, "
+        f"forward + backward); {args.threads}-thread 512×512 float32 matmul: {peak:.1f} GFLOP/s",
+        "",
+        "| path | images/s (median) | GFLOP/s | share of matmul | runs |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {k} | {median[k]:.1f} | {median[k] * flops / 1e9:.1f} | "
+            f"{median[k] * flops / 1e9 / peak:.1%} | {', '.join(f'{r:.1f}' for r in v)} |"
+            for k, v in rates.items()
+        ),
+        "",
+        f"**speed-up new / old: {speedup:.2f}x** (per run: "
+        f"{', '.join(f'{r:.2f}' for r in per_run)})",
+        "",
+        f"**ratio evaluator / plain loop (both new): {median['new'] / median['plain (new)']:.3f}**",
+        "",
+    ]
+    if supernet["new"]:
+        sup_old, sup_new = statistics.median(supernet["old"]), statistics.median(supernet["new"])
+        lines += [
+            f"Supernet ({args.supernet_steps} steps, random genotype per batch): "
+            f"old {sup_old:.1f} images/s, new {sup_new:.1f} images/s, "
+            f"**speed-up {sup_new / sup_old:.2f}x**",
+            "",
+        ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--space", default="darts-emtnas")
@@ -65,6 +195,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--compare-baseline",
+        action="store_true",
+        help="also time the reference modules (fast CPU operations off) in the same process",
+    )
+    parser.add_argument(
+        "--supernet-steps", type=int, default=16, help="supernet steps per run (0: skip)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     evaluator = TrainingEvaluator(
@@ -77,6 +215,13 @@ def main() -> None:
         batch_size=args.batch_size,
         channels=args.channels,
     )
+    if args.compare_baseline:
+        text = compare_baseline(args, evaluator)
+        print(text)
+        if args.out is not None:
+            args.out.mkdir(parents=True, exist_ok=True)
+            (args.out / "throughput_fast.md").write_text(text, encoding="utf-8")
+        return
     arch = get_space(args.space).sample(np.random.default_rng(0))
     images = args.epochs * len(evaluator.data(args.task).train)
     plain_loop(evaluator, arch, args.task)  # warm-up (allocator, kernels)

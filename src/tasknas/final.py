@@ -1,9 +1,17 @@
 """Final training of a run: retrain each task's best architecture and report test accuracy.
 
 ``finalize_run`` reads a run directory of a training benchmark (``--benchmark train``),
-retrains the best architecture of every task from scratch with the run's data and network
-settings for more epochs (``tasknas.benchmarks.train.final_train``), and ``write_final_report``
-writes ``final.md`` and ``final.json`` into the run directory.
+retrains the best architecture of every task from scratch with the run's network settings
+and data split (``tasknas.benchmarks.train.final_train``), optionally trains hand-designed
+baselines (``tasknas.nn.BASELINES``) on each task with exactly the same settings, and
+``write_final_report`` writes ``final.md`` and ``final.json`` into the run directory.
+
+Final training is longer than a search's scoring: by default on every training image of the
+task (a search caps them at 1,000), for up to ``FINAL_EPOCHS`` epochs with early stopping
+on the validation accuracy (``FINAL_PATIENCE`` epochs; the best epoch's weights are kept),
+and with random ±``FINAL_SHIFT`` pixel shifts of the training images. ``quick=True`` is the
+old, minutes-long setting: the search's training images, ``QUICK_EPOCHS`` epochs, no early
+stopping, no augmentation.
 """
 
 from __future__ import annotations
@@ -20,32 +28,61 @@ from tasknas.experiment import RunSettings
 if TYPE_CHECKING:
     from tasknas.benchmarks.train import FinalResult
 
-__all__ = ["FINAL_EPOCHS", "final_markdown", "finalize_run", "write_final_report"]
+__all__ = [
+    "FINAL_EPOCHS",
+    "FINAL_PATIENCE",
+    "FINAL_SHIFT",
+    "QUICK_EPOCHS",
+    "final_json",
+    "final_markdown",
+    "finalize_run",
+    "write_final_report",
+]
 
-#: Epochs of a final training when none are given (CPU-sized).
-FINAL_EPOCHS = 10
+#: Most epochs of a final training when none are given.
+FINAL_EPOCHS = 30
+#: Epochs without a better validation accuracy after which a final training stops.
+FINAL_PATIENCE = 10
+#: Largest random shift (pixels) of the training images of a final training.
+FINAL_SHIFT = 2
+#: Epochs of a quick final training (``quick=True``, ``tasknas final --quick``).
+QUICK_EPOCHS = 5
 
 
 def finalize_run(
     run_dir: str | Path,
     *,
-    epochs: int = FINAL_EPOCHS,
+    epochs: int | None = None,
+    quick: bool = False,
+    baselines: Sequence[str] = (),
     overrides: Mapping[str, Any] | None = None,
     on_task: Callable[[str, str], None] | None = None,
 ) -> tuple[RunSettings, list[FinalResult]]:
     """Retrain the best architecture of each task of the run in ``run_dir``.
 
-    ``overrides`` replace the run's network and data settings (``channels``, ``n_train``,
-    ``device``, ...); ``on_task(task, arch)`` is called before each training. Tasks
-    without a successful evaluation are skipped.
+    ``epochs`` defaults to ``FINAL_EPOCHS`` (``QUICK_EPOCHS`` with ``quick``). Without
+    ``quick`` every training image is used, with early stopping and augmentation (see the
+    module); with ``quick`` the run's own training images, no early stopping, no
+    augmentation. ``overrides`` replace the run's network and data settings (``channels``,
+    ``n_train``, ``device``, ...). Each name of ``baselines`` (``tasknas.nn.BASELINES``) is
+    trained on each task with the same settings and lands in the task's
+    ``FinalResult.baselines``. ``on_task(task, arch)`` is called before each training
+    (``arch`` is the baseline's name for a baseline). Tasks without a successful evaluation
+    are skipped.
 
     Raises:
         RunStoreError: no readable run in ``run_dir``.
         InvalidSettingError: the run's benchmark does not train networks.
+        UnknownNameError: an unknown baseline.
     """
+    from dataclasses import replace
+
     from tasknas.benchmarks.train import ImageEvaluator, check_final_data, final_train
+    from tasknas.benchmarks.train._final import train_baseline
+    from tasknas.nn import parse_baselines
     from tasknas.report import load_run
 
+    names = parse_baselines(baselines)
     report = load_run(run_dir)
     bench = report.benchmark
     if not isinstance(bench, ImageEvaluator):
@@ -53,18 +90,42 @@ def finalize_run(
             f"final training needs a run of a training benchmark "
             f"({', '.join(TRAINING_BENCHMARKS)}); {run_dir} ran {report.settings.benchmark!r}"
         )
-    settings = {**bench.settings(), **dict(overrides or {})}
+    settings = {**bench.settings(), **({} if quick else {"n_train": None})}
+    settings.update(overrides or {})
     check_final_data(list(report.result.tasks), space=bench.space, **settings)  # before training
+    fit = {
+        "epochs": (QUICK_EPOCHS if quick else FINAL_EPOCHS) if epochs is None else epochs,
+        "patience": None if quick else FINAL_PATIENCE,
+        "augment": not quick,
+    }
     results = []
     for task, outcome in report.result.tasks.items():
         if outcome.best_arch is None:
             continue
         if on_task is not None:
             on_task(task, outcome.best_arch)
-        results.append(
-            final_train(outcome.best_arch, task, space=bench.space, epochs=epochs, **settings)
-        )
+        result = final_train(outcome.best_arch, task, space=bench.space, **fit, **settings)
+        trained = {}
+        for name in names:
+            if on_task is not None:
+                on_task(task, name)
+            trained[name] = train_baseline(name, task, **fit, **settings)
+        results.append(replace(result, baselines=trained))
     return report.settings, results
+
+
+def _how(results: Sequence[FinalResult]) -> str:
+    """One line on how the networks were trained."""
+    if not results:
+        return "no task had a best architecture"
+    r = results[0]
+    parts = [f"up to {r.epochs} epochs" if r.patience else f"{r.epochs} epochs"]
+    if r.patience:
+        parts.append(
+            f"early stopping on validation accuracy (patience {r.patience}, best epoch kept)"
+        )
+    parts.append(f"random ±{r.max_shift} px shifts" if r.max_shift else "no augmentation")
+    return ", ".join(parts)
 
 
 def final_markdown(run_dir: Path, settings: RunSettings, results: Sequence[FinalResult]) -> str:
@@ -77,26 +138,65 @@ def final_markdown(run_dir: Path, settings: RunSettings, results: Sequence[Final
         "",
         f"- benchmark: `{settings.benchmark}` ({options or 'default options'}); "
         f"strategy: `{settings.strategy}`; seed: {settings.seed}; budget: {settings.budget}",
-        f"- each task's best architecture retrained from scratch for "
-        f"{results[0].epochs if results else 0} epochs",
+        f"- each task's best architecture retrained from scratch: {_how(results)}",
         "",
-        "| task | architecture | validation (%) | test (%) | parameters | seconds |",
-        "|---|---|---|---|---|---|",
+        "| task | architecture | training images | validation (%) | test (%) | parameters "
+        "| epochs | seconds |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
-            f"| {markdown_cell(r.task)} | {markdown_cell(r.arch, code=True)} | "
-            f"{r.val_acc:.2f} | {r.test_acc:.2f} | {r.params:,} | {r.seconds:.1f} |"
+            f"| {markdown_cell(r.task)} | {markdown_cell(r.arch, code=True)} | {r.n_train:,} | "
+            f"{r.val_acc:.2f} | {r.test_acc:.2f} | {r.params:,} | {_epochs(r)} | "
+            f"{r.seconds:.1f} |"
         )
+    if any(r.baselines for r in results):
+        lines += [
+            "",
+            "## Hand-designed baselines",
+            "",
+            "Trained on each task with the same data, schedule, epochs, early stopping, "
+            "augmentation and seed as the searched architecture.",
+            "",
+            "| task | baseline | validation (%) | test (%) | test − searched (pp) | parameters "
+            "| epochs | seconds |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in results:
+            for name, b in r.baselines.items():
+                lines.append(
+                    f"| {markdown_cell(r.task)} | {markdown_cell(name)} | {b.val_acc:.2f} | "
+                    f"{b.test_acc:.2f} | {b.test_acc - r.test_acc:+.2f} | {b.params:,} | "
+                    f"{_epochs(b)} | {b.seconds:.1f} |"
+                )
     return "\n".join([*lines, ""])
+
+
+def _epochs(r: FinalResult) -> str:
+    """``ran/most`` epochs, with the kept one when early stopping chose it."""
+    text = f"{r.epochs_run or r.epochs}/{r.epochs}"
+    return text if r.best_epoch is None else f"{text} (best {r.best_epoch})"
+
+
+def final_json(run_dir: Path, results: Sequence[FinalResult]) -> dict[str, Any]:
+    """The JSON object of a final training: ``run_dir``, ``epochs`` (the most), ``baselines``
+    (names) and ``tasks`` (task -> ``FinalResult.to_dict()``, with its ``baselines``)."""
+    names = list(dict.fromkeys(name for r in results for name in r.baselines))
+    return {
+        "run_dir": str(run_dir),
+        "epochs": results[0].epochs if results else 0,
+        "baselines": names,
+        "tasks": {r.task: r.to_dict() for r in results},
+    }
 
 
 def write_final_report(
     run_dir: str | Path, settings: RunSettings, results: Sequence[FinalResult]
 ) -> list[Path]:
-    """Write ``final.md`` and ``final.json`` into ``run_dir``; return their paths."""
+    """Write ``final.md`` and ``final.json`` (``final_json``) into ``run_dir``; return their
+    paths."""
     run_dir = Path(run_dir)
     md, js = run_dir / "final.md", run_dir / "final.json"
     md.write_text(final_markdown(run_dir, settings, results), encoding="utf-8")
-    js.write_text(dumps([r.to_dict() for r in results]), encoding="utf-8")
+    js.write_text(dumps(final_json(run_dir, results)), encoding="utf-8")
     return [md, js]

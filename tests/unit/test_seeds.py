@@ -81,7 +81,12 @@ def test_word2vec_seed_keeps_the_old_formula() -> None:
 def _fitted_regressor(seed: int | None, generation: int, pooled: bool = True):
     space = get_space("nb201")
     screen = PreScreen(
-        space, ["a", "b"], predictor="extra_trees", proxy=None, min_train=3, pooled=pooled,
+        space,
+        ["a", "b"],
+        predictor="extra_trees",
+        proxy=None,
+        min_train=3,
+        pooled=pooled,
         seed=seed,
     )
     rng = np.random.default_rng(0)

@@ -19,10 +19,26 @@ from tasknas.cli._common import (
     print_json,
     set_threads,
 )
-from tasknas.cli._train_options import ChannelsOpt, DeviceOpt, NTrainOpt
+from tasknas.cli._train_options import ChannelsOpt, DeviceOpt
 from tasknas.errors import RunStoreError
-from tasknas.final import FINAL_EPOCHS, finalize_run, write_final_report
+from tasknas.final import (
+    FINAL_EPOCHS,
+    QUICK_EPOCHS,
+    final_json,
+    finalize_run,
+    write_final_report,
+)
 from tasknas.storage import STORE_FILE
+
+BaselinesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--baselines",
+        help="Hand-designed networks to train beside the searched ones with the same data, "
+        "schedule, epochs and seed, comma-separated: cnn (~100k parameters), resnet "
+        "(ResNet-8, ~78k). [default: none]",
+    ),
+]
 
 
 @handle_errors
@@ -31,10 +47,31 @@ def final(
         Path, typer.Argument(help="A run directory of `tasknas search --benchmark train`.")
     ],
     epochs: Annotated[
-        int, typer.Option(help="Training epochs of each final network.", min=1)
-    ] = FINAL_EPOCHS,
+        int | None,
+        typer.Option(
+            help=f"Most training epochs of each final network. "
+            f"[default: {FINAL_EPOCHS}; {QUICK_EPOCHS} with --quick]",
+            min=1,
+        ),
+    ] = None,
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick",
+            help=f"The search's training images, {QUICK_EPOCHS} epochs, no early stopping, "
+            "no augmentation: minutes, for tests and CI, not for results.",
+        ),
+    ] = False,
+    baselines: BaselinesOpt = None,
     channels: ChannelsOpt = None,
-    n_train: NTrainOpt = None,
+    n_train: Annotated[
+        int | None,
+        typer.Option(
+            "--n-train",
+            help="Training images per task. [default: all of the task's training split; "
+            "the search's with --quick]",
+        ),
+    ] = None,
     device: DeviceOpt = None,
     threads: ThreadsOption = None,
     as_json: Annotated[
@@ -44,9 +81,14 @@ def final(
 ) -> None:
     """Retrain the best architecture of each task of a run; report test accuracy.
 
-    Uses the run's data and network settings (flags override them) and writes final.md and
-    final.json into RUN_DIR.
+    Uses the run's network settings and data split (flags override them), every training
+    image, up to 30 epochs with early stopping on the validation accuracy (patience 10, best
+    epoch kept) and random ±2 pixel shifts; --quick is the short setting. Writes final.md
+    and final.json into RUN_DIR.
     """
+    from tasknas.nn import parse_baselines
+
+    names = parse_baselines(baselines)  # an unknown name fails before anything loads
     if not (run_dir / STORE_FILE).is_file():
         raise RunStoreError(f"no run store at {run_dir / STORE_FILE}")
     set_threads(threads)
@@ -55,36 +97,38 @@ def final(
         for name, value in {"channels": channels, "n_train": n_train, "device": device}.items()
         if value is not None
     }
+    most = (QUICK_EPOCHS if quick else FINAL_EPOCHS) if epochs is None else epochs
 
     def on_task(task: str, arch: str) -> None:
         if not as_json:
-            err.print(f"training {task}: {arch} ({epochs} epochs)", markup=False)
+            err.print(f"training {task}: {arch} (up to {most} epochs)", markup=False)
 
-    settings, results = finalize_run(run_dir, epochs=epochs, overrides=overrides, on_task=on_task)
+    settings, results = finalize_run(
+        run_dir, epochs=most, quick=quick, baselines=names, overrides=overrides, on_task=on_task
+    )
     existed = files_in(run_dir)
     paths = write_final_report(run_dir, settings, results)
     if as_json:
-        print_json(
-            {
-                "run_dir": str(run_dir),
-                "epochs": epochs,
-                "tasks": {r.task: r.to_dict() for r in results},
-                "report": str(paths[0]),
-            }
-        )
+        print_json({**final_json(run_dir, results), "epochs": most, "report": str(paths[0])})
         announce_written(paths, existed, as_json=True)
         return
-    table = Table(title=f"final training ({epochs} epochs)")
-    for column in ("task", "architecture", "validation (%)", "test (%)", "parameters", "s"):
+    table = Table(title=f"final training (up to {most} epochs)")
+    columns = ("task", "architecture", "validation (%)", "test (%)", "parameters", "epochs", "s")
+    for column in columns:
         table.add_column(column, overflow="fold")
     for r in results:
-        table.add_row(
-            r.task,
-            r.arch,
-            f"{r.val_acc:.2f}",
-            f"{r.test_acc:.2f}",
-            f"{r.params:,}",
-            f"{r.seconds:.1f}",
-        )
+        rows = [(r.arch, r), *((f"baseline: {name}", b) for name, b in r.baselines.items())]
+        for label, row in rows:
+            table.add_row(
+                r.task,
+                label,
+                f"{row.val_acc:.2f}",
+                f"{row.test_acc:.2f}",
+                f"{row.params:,}",
+                str(row.epochs_run)
+                if row.best_epoch is None
+                else f"{row.epochs_run} (best {row.best_epoch})",
+                f"{row.seconds:.1f}",
+            )
     out.print(table)
     announce_written(paths, existed)

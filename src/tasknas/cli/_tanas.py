@@ -40,6 +40,7 @@ from tasknas.tanas._settings import (
 from tasknas.tasks import parse_task_spec
 
 if TYPE_CHECKING:
+    from tasknas.oneshot.fuse import BaselineRecord
     from tasknas.tanas import DictionaryEntry, TaskDictionary
 
 dictionary_app = typer.Typer(
@@ -56,7 +57,11 @@ DirOption = Annotated[
     ),
 ]
 DeviceOption = Annotated[
-    str | None, typer.Option(help="cpu, cuda, mps or auto. [default: the dictionary's, else cpu]")
+    str | None,
+    typer.Option(
+        help="cpu, cuda, mps or auto (cuda, else mps, else cpu). "
+        "[default: the dictionary's, else cpu]"
+    ),
 ]
 SeedOption = Annotated[int, typer.Option(help="Seed of the FUSE search.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
@@ -319,12 +324,23 @@ def fuse(
         int | None,
         typer.Option(help="Epochs of retraining the winner. [default: the dictionary's]"),
     ] = None,
+    baselines: Annotated[
+        str | None,
+        typer.Option(
+            "--baselines",
+            help="Hand-designed networks to retrain like the winner on the target (same "
+            "data, schedule, epochs, seed), comma-separated: cnn, resnet. [default: none]",
+        ),
+    ] = None,
     threads: ThreadsOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """TA-NAS: find the closest dictionary tasks, then search an architecture with FUSE."""
+    from tasknas.nn import parse_baselines
+
     set_threads(threads)
     name = parse_task_spec(target).name
+    names = parse_baselines(baselines)  # an unknown name fails before any training
     check_seed(seed)
     if space not in SEARCH_SPACE_NAMES:  # fail before training anything
         raise UnknownNameError("search space", space, SEARCH_SPACE_NAMES)
@@ -337,6 +353,7 @@ def fuse(
         result = run_fuse(
             name, dictionary=dictionary, space=space, settings=settings, seed=seed, progress=report
         )
+        trained = _fuse_baselines(names, name, dictionary, settings, seed)
     from tasknas.oneshot import chance_warning
 
     winner = f"FUSE's winner on {name} (test error {result['test_error']:.2f} %)"
@@ -349,7 +366,10 @@ def fuse(
         )
     )
     if as_json:
-        print_json({k: result[k] for k in ("target", "closest", "arch", "test_error", "params")})
+        shown = {k: result[k] for k in ("target", "closest", "arch", "test_error", "params")}
+        if names:  # the key only when asked for, so the default shape stays as it was
+            shown["baselines"] = {b.name: b.to_dict() for b in trained}
+        print_json(shown)
         return
     table = Table(title=f"FUSE on {escape(name)} ({space} space, seed {seed})", show_header=False)
     table.add_column("key", style="bold")
@@ -360,4 +380,28 @@ def fuse(
     table.add_row("test error", f"{result['test_error']:.2f} %")
     table.add_row("parameters", f"{result['params']:,}")
     table.add_row("time", f"{result['seconds']:.1f} s")
+    for b in trained:
+        table.add_row(
+            f"baseline {b.name}",
+            f"test error {b.test_error:.2f} %, {b.params:,} parameters, {b.seconds:.1f} s",
+        )
     out.print(table)
+
+
+def _fuse_baselines(
+    names: Iterable[str],
+    target: str,
+    dictionary: TaskDictionary,
+    settings: TANASSettings,
+    seed: int,
+) -> list[BaselineRecord]:
+    """Each baseline of ``names`` retrained on ``target`` exactly as FUSE's winner is."""
+    names = list(names)
+    if not names:
+        return []
+    from tasknas.oneshot.fuse import retrain_baseline
+    from tasknas.tanas import load_task
+
+    resolved = dictionary.resolve_settings(settings)
+    task = load_task(target, resolved)
+    return [retrain_baseline(b, task, settings=resolved.target_fuse, seed=seed) for b in names]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from tasknas._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from tasknas.nn._baselines import BASELINES, Baseline, ResNet8, get_baseline, parse_baselines
     from tasknas.nn._build import (
         BUILDERS,
         NetworkBuilder,
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
         default_layers,
     )
     from tasknas.nn._darts import DartsCellModule, DartsNetwork
+    from tasknas.nn._fast import fast_ops, fast_ops_enabled, set_fast_ops
     from tasknas.nn._fusion import FusionEdge, StageFusion, bernoulli_entropy, candidate_edges
     from tasknas.nn._gates import GATE_MODES
     from tasknas.nn._mtl import MTLNetwork
@@ -36,11 +38,13 @@ if TYPE_CHECKING:
     from tasknas.nn._vgg import VGGBackbone
 
 __all__ = [
+    "BASELINES",
     "BUILDERS",
     "GATE_MODES",
     "OPS",
     "SUPERNETS",
     "TRANSNAS_MICRO_OPS",
+    "Baseline",
     "DartsCellModule",
     "DartsNetwork",
     "DartsSupernet",
@@ -51,6 +55,7 @@ __all__ = [
     "NB201Supernet",
     "NetworkBuilder",
     "OpFactory",
+    "ResNet8",
     "SmallCNN",
     "StageFusion",
     "TransNASMicroNetwork",
@@ -61,12 +66,22 @@ __all__ = [
     "candidate_edges",
     "count_parameters",
     "default_layers",
+    "fast_ops",
+    "fast_ops_enabled",
+    "get_baseline",
     "make_op",
+    "parse_baselines",
+    "set_fast_ops",
 ]
 
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
+        "BASELINES": "tasknas.nn._baselines",
+        "Baseline": "tasknas.nn._baselines",
+        "ResNet8": "tasknas.nn._baselines",
+        "get_baseline": "tasknas.nn._baselines",
+        "parse_baselines": "tasknas.nn._baselines",
         "BUILDERS": "tasknas.nn._build",
         "build_network": "tasknas.nn._build",
         "count_parameters": "tasknas.nn._build",
@@ -75,6 +90,9 @@ __getattr__, __dir__ = lazy_exports(
         "default_layers": "tasknas.nn._build",
         "DartsCellModule": "tasknas.nn._darts",
         "DartsNetwork": "tasknas.nn._darts",
+        "fast_ops": "tasknas.nn._fast",
+        "fast_ops_enabled": "tasknas.nn._fast",
+        "set_fast_ops": "tasknas.nn._fast",
         "FusionEdge": "tasknas.nn._fusion",
         "StageFusion": "tasknas.nn._fusion",
         "bernoulli_entropy": "tasknas.nn._fusion",

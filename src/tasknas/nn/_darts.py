@@ -9,6 +9,7 @@ from torch import nn
 
 from tasknas.errors import InvalidArchitectureError
 from tasknas.nn._checks import check_positive_ints
+from tasknas.nn._fast import cat_channels, stem_channel_major
 from tasknas.nn._ops import OPS, FactorizedReduce, OpFactory, ReLUConvBN
 from tasknas.spaces import DartsCell, DartsGenotype
 
@@ -149,7 +150,7 @@ class DartsCellModule(nn.Module):
                     h = drop_path(h, drop_prob)
                 total = h if total is None else total + h
             states.append(total)
-        return torch.cat(states[2:], dim=1)  # type: ignore[arg-type]
+        return cat_channels(states[2:])  # type: ignore[arg-type]
 
 
 class DartsNetwork(nn.Module):
@@ -203,7 +204,7 @@ class DartsNetwork(nn.Module):
         self.classifier = nn.Linear(c_prev, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        s0 = s1 = self.stem(x)
+        s0 = s1 = stem_channel_major(self.stem, x)  # fast CPU layout (tasknas.nn._fast)
         for cell in self.cells:
             s0, s1 = s1, cell(s0, s1, self.drop_path_prob)
         return self.classifier(self.global_pooling(s1).flatten(1))

@@ -3,6 +3,10 @@
 Every operation maps ``C`` channels to ``C`` channels and halves the spatial size (rounding
 up, so odd sizes such as 7x7 work) when ``stride == 2``. Convolutions are DARTS-style
 ReLU-Conv-BN blocks; ``affine`` switches the BN affine parameters (off in DARTS supernets).
+
+On CPU the blocks take a faster path with the same parameters and function (channel-major
+activations, depthwise convolutions as band-matrix products; ``tasknas.nn._fast``), which
+``tasknas.nn.set_fast_ops(False)`` switches off.
 """
 
 from __future__ import annotations
@@ -15,6 +19,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from tasknas.errors import UnknownNameError
+from tasknas.nn._fast import (
+    avg_pool_cm,
+    band_applies,
+    batch_norm_cm,
+    depthwise_band,
+    is_channel_major,
+    max_pool_cm,
+    pointwise_cm,
+    to_channel_major,
+    use_fast,
+)
 
 __all__ = [
     "OPS",
@@ -52,6 +67,20 @@ class ReLUConvBN(nn.Sequential):
             nn.BatchNorm2d(c_out, affine=affine),
         )
 
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        conv = self[1]
+        if (
+            conv.kernel_size == (1, 1)
+            and conv.stride == (1, 1)
+            and conv.padding == (0, 0)
+            and is_channel_major(x)
+            and use_fast(x)
+        ):
+            # A 1x1 convolution on channel-major activations: one matrix product.
+            xc = F.relu(to_channel_major(x))
+            return batch_norm_cm(self[2], pointwise_cm(conv.weight, xc)).transpose(0, 1)
+        return super().forward(x)
+
 
 class DilConv(nn.Sequential):
     """ReLU, depthwise (optionally dilated) conv, pointwise conv, BatchNorm.
@@ -71,6 +100,14 @@ class DilConv(nn.Sequential):
             nn.Conv2d(c_in, c_out, 1, bias=False),
             nn.BatchNorm2d(c_out, affine=affine),
         )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        depthwise = self[1]
+        if use_fast(x) and band_applies(depthwise, x):
+            # Channel-major: depthwise as a band-matrix product, pointwise as a matrix product.
+            h = depthwise_band(depthwise, F.relu(to_channel_major(x)))
+            return batch_norm_cm(self[3], pointwise_cm(self[2].weight, h)).transpose(0, 1)
+        return super().forward(x)
 
 
 class SepConv(nn.Sequential):
@@ -120,9 +157,38 @@ class FactorizedReduce(nn.Module):
         self.bn = nn.BatchNorm2d(c_out, affine=affine)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if is_channel_major(x) and use_fast(x):
+            # ReLU commutes with the subsampling: subsample first, then ReLU a quarter of it.
+            xc = to_channel_major(x)
+            even = F.relu(xc[:, :, ::2, ::2])
+            h_out, w_out = even.shape[2:]
+            odd = xc[:, :, 1::2, 1::2]  # the shifted path; pad a row/column on odd sizes
+            odd = F.relu(F.pad(odd, (0, w_out - odd.shape[3], 0, h_out - odd.shape[2])))
+            halves = [pointwise_cm(self.conv_1.weight, even), pointwise_cm(self.conv_2.weight, odd)]
+            return batch_norm_cm(self.bn, torch.cat(halves, dim=0)).transpose(0, 1)
         x = self.relu(x)
         shifted = F.pad(x, (0, 1, 0, 1))[:, :, 1:, 1:]
         return self.bn(torch.cat([self.conv_1(x), self.conv_2(shifted)], dim=1))
+
+
+class MaxPool3x3(nn.MaxPool2d):
+    """``nn.MaxPool2d`` that pools channel-major activations in place of their layout."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.return_indices and is_channel_major(x) and use_fast(x):
+            return max_pool_cm(self, to_channel_major(x)).transpose(0, 1)
+        return super().forward(x)
+
+
+class AvgPool3x3(nn.AvgPool2d):
+    """``nn.AvgPool2d`` that pools channel-major activations in place of their layout."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if is_channel_major(x) and use_fast(x):
+            out = avg_pool_cm(self, to_channel_major(x))
+            if out is not None:
+                return out.transpose(0, 1)
+        return super().forward(x)
 
 
 def _skip(channels: int, stride: int, affine: bool = True) -> nn.Module:
@@ -194,8 +260,8 @@ OPS: Mapping[str, OpFactory] = _Ops(
         "skip_connect": _skip,
         "nor_conv_1x1": _conv(1),
         "nor_conv_3x3": _conv(3),
-        "avg_pool_3x3": _pool(nn.AvgPool2d, count_include_pad=False),
-        "max_pool_3x3": _pool(nn.MaxPool2d),
+        "avg_pool_3x3": _pool(AvgPool3x3, count_include_pad=False),
+        "max_pool_3x3": _pool(MaxPool3x3),
         "sep_conv_3x3": _sep(3),
         "sep_conv_5x5": _sep(5),
         "sep_conv_7x7": _sep(7),

@@ -22,6 +22,7 @@ from torch import nn
 from tasknas.errors import InvalidArchitectureError, InvalidSettingError
 from tasknas.nn._checks import check_positive_ints
 from tasknas.nn._darts import darts_skeleton, preprocess_input0
+from tasknas.nn._fast import cat_channels, stem_channel_major
 from tasknas.nn._ops import OPS, ReLUConvBN
 from tasknas.spaces import DartsCell, DartsGenotype, DartsSpace
 
@@ -83,7 +84,7 @@ class DartsSupernetCell(nn.Module):
             (op_a, in_a), (op_b, in_b) = node
             first = self.op(j, in_a, op_a)(states[in_a])
             states.append(first + self.op(j, in_b, op_b)(states[in_b]))
-        return torch.cat(states[2:], dim=1)  # type: ignore[arg-type]
+        return cat_channels(states[2:])  # type: ignore[arg-type]
 
 
 class DartsSupernet(nn.Module):
@@ -153,7 +154,7 @@ class DartsSupernet(nn.Module):
         genotype = self.genotype
         if genotype is None:
             raise InvalidSettingError("select a genotype before running the supernet")
-        s0 = s1 = self.stem(x)
+        s0 = s1 = stem_channel_major(self.stem, x)  # fast CPU layout (tasknas.nn._fast)
         for module in self.cells:
             reduce = module.reduction and genotype.reduce is not None
             cell = genotype.reduce if reduce else genotype.normal

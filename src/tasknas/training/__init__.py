@@ -1,5 +1,6 @@
-"""Training engine: the one ``Trainer`` (fit / evaluate / predict), its callbacks, history and
-optimisers, and ``train_from_scratch`` (build an architecture's network, train it, score it).
+"""Training engine: the one ``Trainer`` (fit / evaluate / predict), its callbacks, history,
+optimisers and batch augmentations (``RandomShift``), and ``train_from_scratch`` (build an
+architecture's or a hand-designed baseline's network, train it, score it).
 
 ``seeded`` and ``resolve_device`` are re-exported from ``tasknas._torch`` for convenience.
 The evaluators that train networks for a search (``TrainingEvaluator``, ``SupernetEvaluator``,
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
         TrainingEvaluator,
         final_train,
     )
+    from tasknas.training._augment import RandomShift
     from tasknas.training._callbacks import (
         Callback,
         EarlyStopping,
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     from tasknas.training._history import History
     from tasknas.training._optim import OPTIMIZERS, SCHEDULERS, build_optimizer, build_scheduler
     from tasknas.training._retrain import Retrained, train_from_scratch
-    from tasknas.training._trainer import FitInfo, LossFn, MetricFn, Trainer, accuracy
+    from tasknas.training._trainer import AugmentFn, FitInfo, LossFn, MetricFn, Trainer, accuracy
 
 #: Deprecated: these names moved to ``tasknas.benchmarks.train``.
 _MOVED = ("FinalResult", "ImageEvaluator", "SupernetEvaluator", "TrainingEvaluator", "final_train")
@@ -37,6 +39,7 @@ _MOVED = ("FinalResult", "ImageEvaluator", "SupernetEvaluator", "TrainingEvaluat
 __all__ = [
     "OPTIMIZERS",
     "SCHEDULERS",
+    "AugmentFn",
     "Callback",
     "EarlyStopping",
     "FinalResult",
@@ -47,6 +50,7 @@ __all__ = [
     "LossFn",
     "MetricFn",
     "ProgressCallback",
+    "RandomShift",
     "Retrained",
     "SupernetEvaluator",
     "Trainer",
@@ -65,6 +69,7 @@ __getattr__, __dir__ = lazy_exports(
     {
         "resolve_device": "tasknas._torch",
         "seeded": "tasknas._torch",
+        "RandomShift": "tasknas.training._augment",
         "Callback": "tasknas.training._callbacks",
         "EarlyStopping": "tasknas.training._callbacks",
         "LoggingCallback": "tasknas.training._callbacks",
@@ -76,6 +81,7 @@ __getattr__, __dir__ = lazy_exports(
         "build_scheduler": "tasknas.training._optim",
         "Retrained": "tasknas.training._retrain",
         "train_from_scratch": "tasknas.training._retrain",
+        "AugmentFn": "tasknas.training._trainer",
         "FitInfo": "tasknas.training._trainer",
         "LossFn": "tasknas.training._trainer",
         "MetricFn": "tasknas.training._trainer",

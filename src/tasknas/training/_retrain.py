@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from torch import nn
 
 from tasknas._validation import check_choice
-from tasknas.nn import build_network, count_parameters
+from tasknas.nn import Baseline, build_network, count_parameters
 from tasknas.training._trainer import Trainer
 
 if TYPE_CHECKING:
@@ -34,7 +34,15 @@ def network_for_task(
     arch: Any, task: ImageTask, *, channels: int, layers: int, seed: int
 ) -> nn.Module:
     """The network of ``arch`` sized for ``task``'s images and classes, initialised under
-    ``seed`` (any genotype of the ``nn.BUILDERS`` table)."""
+    ``seed`` (any genotype of the ``nn.BUILDERS`` table, or a hand-designed
+    ``nn.Baseline``, which has its own fixed size and ignores ``channels`` and ``layers``)."""
+    if isinstance(arch, Baseline):
+        return arch.network(
+            in_channels=task.in_channels,
+            num_classes=task.num_classes,
+            image_size=task.image_size,
+            seed=seed,
+        )
     return build_network(
         arch,
         in_channels=task.in_channels,
@@ -71,10 +79,12 @@ def train_from_scratch(
     layers: int,
     seed: int,
     splits: Sequence[str] = ("val", "test"),
+    validate: bool = False,
 ) -> Retrained:
     """Build ``arch``'s network for ``task`` (``channels`` wide, ``layers`` deep, initialised
     from ``seed``), fit it with ``trainer`` (its epochs) on ``task.train`` and score it on
-    the ``splits`` of ``task``, in that order.
+    the ``splits`` of ``task``, in that order. With ``validate`` the fit scores ``task.val``
+    after every epoch (for the trainer's callbacks, e.g. ``EarlyStopping``).
 
     Raises:
         InvalidArchitectureError: no network is known for ``type(arch)``.
@@ -84,7 +94,7 @@ def train_from_scratch(
         check_choice("split", split, _SPLITS)
     network = network_for_task(arch, task, channels=channels, layers=layers, seed=seed)
     start = time.perf_counter()
-    trainer.fit(network, task.train)
+    trainer.fit(network, task.train, task.val if validate else None)
     seconds = time.perf_counter() - start
     accuracy = {
         split: trainer.evaluate(network, getattr(task, split))["accuracy"] for split in splits

@@ -30,12 +30,17 @@ from tasknas.training._optim import OPTIMIZERS, SCHEDULERS, build_optimizer, bui
 if TYPE_CHECKING:
     from tasknas.tasks import TensorData
 
-__all__ = ["FitInfo", "LossFn", "MetricFn", "Trainer", "accuracy"]
+__all__ = ["AugmentFn", "FitInfo", "LossFn", "MetricFn", "Trainer", "accuracy"]
 
 _log = logging.getLogger(__name__)
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 MetricFn = Callable[[torch.Tensor, torch.Tensor], float]
+#: A training-batch augmentation, ``augment(x, generator) -> x`` (``training._augment``).
+AugmentFn = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
+
+# Seed stream of the augmentation generator (the data order uses ``derive(seed, epoch)``).
+_AUGMENT = 1
 
 
 def accuracy(output: torch.Tensor, y: torch.Tensor) -> float:
@@ -74,6 +79,9 @@ class Trainer:
     order of epoch ``e`` depends only on ``(seed, e)``, and everything random inside the fit
     (dropout, ...) draws from torch generators seeded with ``seed`` and restored afterwards:
     on the CPU two fits of equal models with equal settings give bit-identical weights.
+    ``augment(x, generator)`` (off by default), when given, transforms every training batch
+    before the forward pass (``RandomShift``: random ±2 pixel shifts); its generator is a CPU
+    ``torch.Generator`` seeded from ``(seed, epoch)``, so augmented fits are reproducible too.
 
     While ``fit`` runs, ``fit_info`` describes it and a callback may set ``stop = True`` to
     end training after the current batch.
@@ -99,6 +107,7 @@ class Trainer:
         callbacks: Iterable[Callback] = (),
         loss: LossFn | None = None,
         metric: MetricFn | None = None,
+        augment: AugmentFn | None = None,
     ) -> None:
         self.epochs = positive_int("epochs", epochs)
         self.batch_size = positive_int("batch_size", batch_size)
@@ -128,8 +137,11 @@ class Trainer:
         for name, fn in (("loss", loss), ("metric", metric)):
             if fn is not None and not callable(fn):
                 raise InvalidSettingError(f"{name} must be callable or None, got {fn!r}")
+        if augment is not None and not callable(augment):
+            raise InvalidSettingError(f"augment must be callable or None, got {augment!r}")
         self.loss = loss
         self.metric = metric
+        self.augment = augment
         self.stop = False
         self.fit_info: FitInfo | None = None
 
@@ -285,6 +297,9 @@ class Trainer:
         model.train()
         generator = torch.Generator().manual_seed(derive(self.seed, epoch))  # epoch's order
         order = torch.randperm(len(train), generator=generator).to(train.x.device)
+        augment_rng = None  # the epoch's augmentation draws
+        if self.augment is not None:
+            augment_rng = torch.Generator().manual_seed(derive(self.seed, epoch, _AUGMENT))
         loss_sum = torch.zeros((), device=device)
         metric_sum: torch.Tensor | float = 0
         seen = 0
@@ -292,6 +307,8 @@ class Trainer:
             index = order[begin : begin + self.batch_size]
             x = train.x[index].to(device, non_blocking=True)
             y = train.y[index].to(device, non_blocking=True)
+            if self.augment is not None and augment_rng is not None:
+                x = self.augment(x, augment_rng)
             optimizer.zero_grad(set_to_none=True)
             output = model(x)
             loss = self._loss(output, y)

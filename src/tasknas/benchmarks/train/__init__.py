@@ -3,7 +3,8 @@
 ``TrainingEvaluator`` trains each architecture's own network from scratch (stand-alone);
 ``SupernetEvaluator`` scores a generation with one weight-sharing supernet per task (EMT-NAS);
 both share ``ImageEvaluator``. ``train_benchmark`` builds one from ``--benchmark train``
-options, and ``final_train`` retrains a search's winner for longer and scores its test split.
+options, and ``final_train`` retrains a search's winner for longer and scores its test split
+(``train_baseline``: a hand-designed network, the same way).
 The training itself is the engine's (``tasknas.training``).
 """
 
@@ -15,7 +16,12 @@ if TYPE_CHECKING:
     from tasknas.benchmarks.train._benchmark import EVALUATORS, train_benchmark
     from tasknas.benchmarks.train._defaults import DEFAULT_SPACE
     from tasknas.benchmarks.train._evaluator import TrainingEvaluator
-    from tasknas.benchmarks.train._final import FinalResult, check_final_data, final_train
+    from tasknas.benchmarks.train._final import (
+        FinalResult,
+        check_final_data,
+        final_train,
+        train_baseline,
+    )
     from tasknas.benchmarks.train._image_evaluator import METRIC, TEST_METRIC, ImageEvaluator
     from tasknas.benchmarks.train._supernet import SupernetEvaluator
 
@@ -30,6 +36,7 @@ __all__ = [
     "TrainingEvaluator",
     "check_final_data",
     "final_train",
+    "train_baseline",
     "train_benchmark",
 ]
 
@@ -43,6 +50,7 @@ __getattr__, __dir__ = lazy_exports(
         "FinalResult": "tasknas.benchmarks.train._final",
         "final_train": "tasknas.benchmarks.train._final",
         "check_final_data": "tasknas.benchmarks.train._final",
+        "train_baseline": "tasknas.benchmarks.train._final",
         "METRIC": "tasknas.benchmarks.train._image_evaluator",
         "TEST_METRIC": "tasknas.benchmarks.train._image_evaluator",
         "ImageEvaluator": "tasknas.benchmarks.train._image_evaluator",

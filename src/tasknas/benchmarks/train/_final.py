@@ -1,29 +1,64 @@
-"""``final_train``: retrain one architecture from scratch, longer, and score it on the test set.
+"""``final_train``: retrain one architecture from scratch, longer, and score it on the test set;
+``train_baseline``: the same for a hand-designed network (``tasknas.nn.BASELINES``).
 
 The last stage of a search on the ``train`` benchmark: the best architecture found for a task
 is trained for more epochs (the search scores candidates after brief training or with shared
-weights) and its test accuracy is what a comparison of search strategies reports.
+weights) and its test accuracy is what a comparison of search strategies reports. A baseline
+trained by ``train_baseline`` with the same settings gets the same data, schedule, epochs,
+augmentation and seeds, so the two test accuracies compare like with like.
+
+Final-training defaults (``tasknas.final``): every training image of the task (``n_train``
+left out), up to ``FINAL_EPOCHS`` epochs with early stopping on the validation accuracy
+(``FINAL_PATIENCE``; the best epoch's weights are kept) and random ±``FINAL_SHIFT`` pixel
+shifts of the training images.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from tasknas.benchmarks.train._evaluator import TrainingEvaluator
-from tasknas.benchmarks.train._image_evaluator import METRIC, TEST_METRIC
+from tasknas._torch import resolve_device
+from tasknas._validation import optional_positive_int, positive_int
+from tasknas.benchmarks.train._evaluator import _INIT, _TRAIN, TrainingEvaluator
+from tasknas.benchmarks.train._image_evaluator import DEFAULT_SIZES
+from tasknas.final import FINAL_EPOCHS, FINAL_PATIENCE, FINAL_SHIFT
+from tasknas.nn import Baseline, get_baseline
 from tasknas.spaces import SearchSpace, get_space
+from tasknas.training import EarlyStopping, RandomShift, train_from_scratch
 
-__all__ = ["FinalResult", "check_final_data", "final_train"]
+if TYPE_CHECKING:
+    from tasknas.tasks import ImageTask
+
+__all__ = ["FinalResult", "check_final_data", "final_train", "train_baseline"]
 
 _log = logging.getLogger(__name__)
+
+# Keywords of ``final_train`` that are not evaluator settings.
+_FIT_KEYS = ("epochs", "patience", "augment")
 
 
 @dataclass(frozen=True)
 class FinalResult:
-    """The outcome of a final training: accuracies in %, trainable parameters, seconds."""
+    """The outcome of a final training: accuracies in %, trainable parameters, seconds.
+
+    Attributes:
+        task, arch: the task and the architecture (a baseline's name for a baseline).
+        epochs: the most epochs of the training (its schedule's length).
+        val_acc, test_acc: validation and test accuracy (%) of the weights kept.
+        params: trainable parameters.
+        seconds: training and scoring time (data loading excluded).
+        n_train: training images.
+        epochs_run: epochs trained (fewer than ``epochs`` when stopped early).
+        best_epoch: the epoch (1-based) whose weights were kept; ``None`` without early
+            stopping (the last epoch's).
+        patience: the early-stopping patience (epochs); ``None``: no early stopping.
+        max_shift: the augmentation's largest shift in pixels; 0: no augmentation.
+        baselines: baseline name -> its ``FinalResult`` on the same task and settings.
+    """
 
     task: str
     arch: str
@@ -32,13 +67,42 @@ class FinalResult:
     test_acc: float
     params: int
     seconds: float
+    n_train: int = 0
+    epochs_run: int = 0
+    best_epoch: int | None = None
+    patience: int | None = None
+    max_shift: int = 0
+    baselines: Mapping[str, FinalResult] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The result as JSON-ready plain values (``baselines`` as name -> dict)."""
+        values = asdict(self)
+        values["baselines"] = {name: b.to_dict() for name, b in self.baselines.items()}
+        return values
+
+
+def _final_data(evaluator: TrainingEvaluator, task: str) -> ImageTask:
+    """The evaluator's splits of ``task``, but the whole training split when the evaluator's
+    ``n_train`` is ``None`` (a search's default is a cap of 1,000 images)."""
+    if evaluator.n_train is not None:
+        return evaluator.data(task)
+    from tasknas.tasks import load_image_task
+
+    given = {"n_val": evaluator.n_val, "n_test": evaluator.n_test}
+    return load_image_task(
+        evaluator.task(task).name,
+        seed=evaluator.data_seed,
+        n_train=None,
+        **{key: DEFAULT_SIZES[key] if n is None else n for key, n in given.items()},
+        strict={key for key, n in given.items() if n is not None},
+    )
 
 
 def check_final_data(
-    tasks: Sequence[str], *, space: str | SearchSpace[Any] = "darts-emtnas", **settings: Any
+    tasks: Sequence[str],
+    *,
+    space: str | SearchSpace[Any] = "darts-emtnas",
+    **settings: Any,
 ) -> None:
     """Load the splits of every task with ``settings`` (those of ``final_train``), so that a
     bad setting (a size above a task's split, a missing file) fails before any training.
@@ -46,7 +110,77 @@ def check_final_data(
     Raises:
         InvalidSettingError, UnknownNameError, DataFileError: see ``TrainingEvaluator``.
     """
-    TrainingEvaluator(space, list(tasks), **settings).prepare()
+    settings = {key: value for key, value in settings.items() if key not in _FIT_KEYS}
+    evaluator = TrainingEvaluator(space, list(tasks), **settings)
+    resolve_device(evaluator.device)  # a device this machine lacks: before data or training
+    for task in evaluator.tasks:
+        _final_data(evaluator, task)
+
+
+def _final_fit(
+    arch: Any,
+    task: str,
+    evaluator: TrainingEvaluator,
+    *,
+    epochs: int,
+    patience: int | None,
+    augment: bool,
+) -> FinalResult:
+    """Train ``arch`` (a genotype or a ``Baseline``) with the final-training settings."""
+    epochs = positive_int("epochs", epochs)
+    patience = optional_positive_int("patience", patience)
+    name = evaluator.task(task).name
+    data = _final_data(evaluator, name)
+    stopper = (
+        None
+        if patience is None
+        else EarlyStopping("val_accuracy", patience=patience, mode="max", restore_best=True)
+    )
+    shift = FINAL_SHIFT if augment else 0
+    trainer = evaluator.trainer(
+        epochs=epochs,
+        seed=evaluator.task_seed(name, _TRAIN),
+        scheduler="cosine",
+        callbacks=() if stopper is None else (stopper,),
+        augment=RandomShift(shift) if shift else None,
+    )
+    start = time.perf_counter()
+    trained = train_from_scratch(
+        arch,
+        data,
+        trainer,
+        channels=evaluator.channels,
+        layers=evaluator.layers,
+        seed=evaluator.task_seed(name, _INIT),
+        validate=stopper is not None,
+    )
+    seconds = time.perf_counter() - start
+    stopped = None if stopper is None else stopper.stopped_epoch
+    best = None if stopper is None or stopper.best_epoch is None else stopper.best_epoch + 1
+    result = FinalResult(
+        task=name,
+        arch=str(arch),
+        epochs=epochs,
+        val_acc=100.0 * trained.accuracy["val"],
+        test_acc=100.0 * trained.accuracy["test"],
+        params=trained.params,
+        seconds=seconds,
+        n_train=len(data.train),
+        epochs_run=epochs if stopped is None else stopped + 1,
+        best_epoch=best,
+        patience=patience,
+        max_shift=shift,
+    )
+    _log.info(
+        "final training of %s on %s: test %.2f%% (%d/%d epochs, %.1f s)",
+        result.arch,
+        name,
+        result.test_acc,
+        result.epochs_run,
+        epochs,
+        seconds,
+    )
+    return result
 
 
 def final_train(
@@ -54,15 +188,24 @@ def final_train(
     task: str,
     *,
     space: str | SearchSpace[Any] = "darts-emtnas",
-    epochs: int = 10,
+    epochs: int = FINAL_EPOCHS,
+    patience: int | None = FINAL_PATIENCE,
+    augment: bool = True,
+    n_train: int | None = None,
     **settings: Any,
 ) -> FinalResult:
     """Train ``arch`` (a genotype or its string in ``space``) on the image task ``task``.
 
-    ``settings`` are ``TrainingEvaluator`` settings (``channels``, ``layers``, ``n_train``,
-    ``seed``, ``device``, ...); with the same settings as a standalone search, only the number
-    of epochs differs. The network is trained on the training split with SGD and a cosine
-    schedule over ``epochs``, then scored on the validation and test splits.
+    ``settings`` are ``TrainingEvaluator`` settings (``channels``, ``layers``, ``n_val``,
+    ``seed``, ``device``, ...); with the same settings as a standalone search, the network,
+    initialisation and data order are the search's. The network is trained on ``n_train``
+    images of the training split (``None``: all of them) with SGD and a cosine schedule over
+    ``epochs``; with ``patience`` it is validated after every epoch and training stops when
+    the validation accuracy has not improved for ``patience`` epochs, keeping the best
+    epoch's weights; with ``augment`` every training batch is randomly shifted by up to
+    ``FINAL_SHIFT`` pixels. It is then scored on the validation and test splits.
+    ``epochs=5, patience=None, augment=False, n_train=<the search's>`` is the quick
+    setting (``tasknas final --quick``).
 
     Raises:
         InvalidArchitectureError: ``arch`` is not in ``space``.
@@ -70,18 +213,44 @@ def final_train(
     """
     space = get_space(space) if isinstance(space, str) else space
     genotype = space.parse(arch) if isinstance(arch, str) else arch
-    evaluator = TrainingEvaluator(space, [task], epochs=epochs, **settings)
-    result = evaluator.evaluate(genotype, task)
-    if not result.ok:  # pragma: no cover - evaluate raises rather than failing
-        raise RuntimeError(result.error)
-    final = FinalResult(
-        task=task,
-        arch=str(genotype),
+    evaluator = TrainingEvaluator(space, [task], n_train=n_train, **settings)
+    return _final_fit(
+        genotype,
+        task,
+        evaluator,
         epochs=epochs,
-        val_acc=result.metrics[METRIC],
-        test_acc=result.metrics[TEST_METRIC],
-        params=int(result.metrics["params"]),
-        seconds=result.cost,
+        patience=patience,
+        augment=augment,
     )
-    _log.info("final training of %s on %s: test %.2f%%", final.arch, task, final.test_acc)
-    return final
+
+
+def train_baseline(
+    baseline: str | Baseline,
+    task: str,
+    *,
+    epochs: int = FINAL_EPOCHS,
+    patience: int | None = FINAL_PATIENCE,
+    augment: bool = True,
+    n_train: int | None = None,
+    **settings: Any,
+) -> FinalResult:
+    """Train the hand-designed ``baseline`` (a ``BASELINES`` name) on ``task`` exactly as
+    ``final_train`` trains an architecture with the same arguments: same data, optimiser,
+    schedule, epochs, early stopping, augmentation and seeds. ``settings`` are those of
+    ``final_train``; ``channels``, ``layers`` and ``space`` do not change a baseline.
+
+    Raises:
+        UnknownNameError: an unknown baseline or task (the message lists the valid ones).
+        InvalidSettingError, DataFileError: see ``TrainingEvaluator``.
+    """
+    chosen = get_baseline(baseline) if isinstance(baseline, str) else baseline
+    space = settings.pop("space", "darts-emtnas")
+    evaluator = TrainingEvaluator(space, [task], n_train=n_train, **settings)
+    return _final_fit(
+        chosen,
+        task,
+        evaluator,
+        epochs=epochs,
+        patience=patience,
+        augment=augment,
+    )

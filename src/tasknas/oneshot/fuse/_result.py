@@ -1,11 +1,12 @@
-"""``RoundRecord`` and ``SearchResult``: what a FUSE or random search found and what it cost."""
+"""``RoundRecord`` and ``SearchResult``: what a FUSE or random search found and what it cost;
+``BaselineRecord``: a hand-designed network retrained beside the winner."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["RoundRecord", "SearchResult"]
+__all__ = ["BaselineRecord", "RoundRecord", "SearchResult"]
 
 
 @dataclass(frozen=True)
@@ -64,4 +65,33 @@ class SearchResult:
             "candidate_epochs": self.candidate_epochs,
             "seconds": self.seconds,
             "method": self.method,
+        }
+
+
+@dataclass(frozen=True)
+class BaselineRecord:
+    """A hand-designed baseline (``tasknas.nn.BASELINES``) retrained like FUSE's winner.
+
+    Attributes:
+        name: the baseline's name.
+        test_error: % error on the task's test split.
+        params: trainable parameters.
+        val_accuracy: validation accuracy (fraction).
+        seconds: wall time of the retraining and scoring.
+    """
+
+    name: str
+    test_error: float
+    params: int
+    val_accuracy: float
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as JSON-ready plain values."""
+        return {
+            "name": self.name,
+            "test_error": self.test_error,
+            "params": self.params,
+            "val_accuracy": self.val_accuracy,
+            "seconds": self.seconds,
         }

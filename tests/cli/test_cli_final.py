@@ -1,0 +1,109 @@
+"""``tasknas final`` (defaults, --quick, --baselines) and ``tasknas fuse --baselines``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tasknas.tanas import TaskDictionary
+
+#: CPU-tiny network and split sizes of the search.
+TINY = ("--channels", "4", "--layers", "1")
+FIELDS = {"task", "arch", "epochs", "val_acc", "test_acc", "params", "seconds", "baselines"}
+
+
+@pytest.fixture(scope="module")
+def shapes_npz(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """200 12x12 images of 4 classes: 140 training, 30 validation and 30 test images."""
+    path = tmp_path_factory.mktemp("data") / "shapes.npz"
+    rng = np.random.default_rng(0)
+    y = np.arange(200) % 4
+    x = rng.integers(0, 200, (200, 12, 12), dtype=np.uint8)
+    for k in range(4):
+        x[y == k, 3 * k : 3 * k + 3, 2:10] = 250
+    np.savez(path, x_train=x, y_train=y, classes=np.array(["a", "b", "c", "d"]))
+    return path
+
+
+@pytest.fixture(scope="module")
+def run_dir(cli, shapes_npz: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished standalone search on the shapes task, 32 training images."""
+    run = tmp_path_factory.mktemp("final") / "run"
+    made = cli(
+        "search", "--benchmark", "train", "--tasks", str(shapes_npz), "--strategy", "random",
+        "--budget", "1", "--evaluator", "standalone", "--epochs", "1", "--n-train", "32",
+        *TINY, "--out", str(run), "--json",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    return run
+
+
+def test_final_quick_with_baselines_json(cli, run_dir: Path) -> None:
+    outcome = cli("final", str(run_dir), "--quick", "--baselines", "cnn,resnet", "--json")
+    assert outcome.exit_code == 0, outcome.stderr
+    data = outcome.json()
+    assert {"run_dir", "epochs", "tasks", "report", "baselines"} <= set(data)
+    assert data["epochs"] == 5 and data["baselines"] == ["cnn", "resnet"]
+    (row,) = data["tasks"].values()
+    assert set(row) >= FIELDS
+    assert (row["n_train"], row["epochs_run"], row["patience"], row["max_shift"]) == (
+        32,
+        5,
+        None,
+        0,
+    )
+    assert list(row["baselines"]) == ["cnn", "resnet"]
+    for name, base in row["baselines"].items():
+        assert base["arch"] == name and 0 <= base["test_acc"] <= 100
+        assert (base["n_train"], base["epochs"], base["patience"]) == (32, 5, None)
+    assert row["baselines"]["cnn"]["params"] != row["baselines"]["resnet"]["params"]
+    stored = json.loads((run_dir / "final.json").read_text(encoding="utf-8"))
+    assert stored["tasks"] == data["tasks"]
+    text = (run_dir / "final.md").read_text(encoding="utf-8")
+    assert "## Hand-designed baselines" in text and "| resnet |" in text
+
+
+def test_final_defaults_use_every_training_image_and_flags_override(cli, run_dir: Path) -> None:
+    outcome = cli("final", str(run_dir), "--epochs", "2", "--json")
+    assert outcome.exit_code == 0, outcome.stderr
+    (row,) = outcome.json()["tasks"].values()
+    assert (row["n_train"], row["epochs"], row["patience"], row["max_shift"]) == (140, 2, 10, 2)
+    assert row["baselines"] == {} and outcome.json()["baselines"] == []
+    given = cli("final", str(run_dir), "--quick", "--epochs", "1", "--n-train", "20", "--json")
+    assert given.exit_code == 0, given.stderr
+    (row,) = given.json()["tasks"].values()
+    assert (row["n_train"], row["epochs"]) == (20, 1)
+
+
+def test_final_table_lists_the_baselines(cli, run_dir: Path) -> None:
+    args = ("final", str(run_dir), "--quick", "--epochs", "1", "--baselines", "cnn")
+    outcome = cli(*args, env={"COLUMNS": "300"})
+    assert outcome.exit_code == 0, outcome.stderr
+    assert "baseline: cnn" in outcome.stdout and "final training" in outcome.stdout
+
+
+def test_an_unknown_baseline_is_refused_before_training(cli, run_dir: Path) -> None:
+    before = sorted(p.name for p in run_dir.iterdir())
+    cli("final", str(run_dir), "--baselines", "cnn,vgg").usage_error("'vgg'", "cnn, resnet")
+    assert sorted(p.name for p in run_dir.iterdir()) == before
+
+
+def test_fuse_retrains_the_baselines_beside_the_winner(
+    cli, tiny_dictionary: TaskDictionary
+) -> None:
+    args = ("fuse", "--target", "mnist:2", "--dir", str(tiny_dictionary.root))
+    outcome = cli(*args, "--json", "--rounds", "1", "--final-epochs", "1", "--baselines", "cnn")
+    assert outcome.exit_code == 0, outcome.stderr
+    data = outcome.json()
+    assert list(data) == ["target", "closest", "arch", "test_error", "params", "baselines"]
+    base = data["baselines"]["cnn"]
+    assert base["name"] == "cnn" and 0.0 <= base["test_error"] <= 100.0
+    assert base["params"] > 0 and base["params"] != data["params"]
+    wide = {"COLUMNS": "300"}
+    table = cli(*args, "--rounds", "1", "--final-epochs", "1", "--baselines", "resnet", env=wide)
+    assert table.exit_code == 0, table.stderr
+    assert "baseline resnet" in table.stdout
+    cli(*args, "--baselines", "mlp").usage_error("'mlp'", "cnn, resnet")

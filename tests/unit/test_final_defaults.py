@@ -1,0 +1,143 @@
+"""Final-training defaults: every training image, early stopping that keeps the best epoch,
+augmentation; the quick setting; baselines trained with the very same settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tasknas import final
+from tasknas.benchmarks.train import final_train, train_baseline
+from tasknas.benchmarks.train._final import FinalResult
+from tasknas.experiment import RunSettings, run_experiment
+from tasknas.training import Callback, EarlyStopping, Trainer, train_from_scratch
+
+#: CPU-tiny network and split sizes.
+TINY = {"channels": 4, "layers": 1, "n_val": 30, "n_test": 30}
+
+
+@pytest.fixture(scope="module")
+def shapes_npz(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """200 images of 4 classes; 140 of them are the training split."""
+    path = tmp_path_factory.mktemp("data") / "shapes.npz"
+    rng = np.random.default_rng(0)
+    y = np.arange(200) % 4
+    x = rng.integers(0, 200, (200, 12, 12), dtype=np.uint8)
+    for k in range(4):  # a brighter, less noisy band per class: learnable, not at once
+        x[y == k, 3 * k : 3 * k + 3, 2:10] //= 2
+        x[y == k, 3 * k : 3 * k + 3, 2:10] += 100
+    np.savez(path, x_train=x, y_train=y, classes=np.array(["a", "b", "c", "d"]))
+    return path
+
+
+def test_the_defaults_are_the_documented_ones() -> None:
+    assert (final.FINAL_EPOCHS, final.FINAL_PATIENCE, final.FINAL_SHIFT) == (30, 10, 2)
+    assert final.QUICK_EPOCHS == 5
+
+
+class _Epochs(Callback):
+    def __init__(self) -> None:
+        self.logs: list[dict[str, float]] = []
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        self.logs.append(logs)
+
+
+def test_early_stopping_restores_the_best_epoch(shapes_npz: Path) -> None:
+    from tasknas.nn import BASELINES
+    from tasknas.tasks import load_image_task
+
+    task = load_image_task(str(shapes_npz), n_val=48, n_test=48)
+    stopper = EarlyStopping("val_loss", patience=3, mode="min")
+    epochs = _Epochs()
+    # no schedule: the validation loss goes down, then up and down (best epoch 12 of 15)
+    trainer = Trainer(epochs=30, batch_size=16, lr=0.05, optimizer="sgd", seed=0)
+    trainer.callbacks = (stopper, epochs)
+    trained = train_from_scratch(
+        BASELINES["cnn"], task, trainer, channels=4, layers=1, seed=0, validate=True
+    )
+    losses = [log["val_loss"] for log in epochs.logs]
+    best = stopper.best_epoch
+    assert best is not None and best < len(losses) - 1 and stopper.stopped_epoch is not None
+    assert losses[best] == min(losses) < losses[-1]
+    kept = trainer.evaluate(trained.network, task.val)
+    assert kept["loss"] == pytest.approx(losses[best])  # the best epoch's weights, not the last
+    assert kept["accuracy"] == pytest.approx(epochs.logs[best]["val_accuracy"])
+    assert trained.accuracy["val"] == pytest.approx(kept["accuracy"])
+
+
+def test_final_train_reports_its_settings(shapes_npz: Path) -> None:
+    from tasknas.spaces import get_space
+
+    genotype = get_space("darts-emtnas").sample(np.random.default_rng(0))
+    result = final_train(genotype, str(shapes_npz), epochs=3, patience=2, **TINY)
+    assert result.n_train == 140  # n_train left out: the whole training split
+    assert result.patience == 2 and result.max_shift == final.FINAL_SHIFT
+    assert 1 <= result.epochs_run <= 3 and result.best_epoch is not None
+    assert 1 <= result.best_epoch <= result.epochs_run
+    assert result.baselines == {} and result.to_dict()["baselines"] == {}
+    quick = final_train(
+        genotype, str(shapes_npz), epochs=2, patience=None, augment=False, n_train=40, **TINY
+    )
+    assert (quick.n_train, quick.epochs_run, quick.best_epoch, quick.max_shift) == (40, 2, None, 0)
+
+
+def test_a_baseline_trains_exactly_like_a_searched_network(shapes_npz: Path) -> None:
+    settings = {**TINY, "epochs": 2, "patience": 1, "n_train": 60, "seed": 4}
+    one, two = (train_baseline("cnn", str(shapes_npz), **settings) for _ in range(2))
+    from tasknas.nn import BASELINES, count_parameters
+
+    net = BASELINES["cnn"].network(in_channels=1, num_classes=4, image_size=12)
+    assert one.arch == "cnn" and one.params == count_parameters(net) and one.n_train == 60
+    assert (one.val_acc, one.test_acc, one.best_epoch) == (
+        two.val_acc,
+        two.test_acc,
+        two.best_epoch,
+    )
+
+
+def test_finalize_run_defaults_quick_overrides_and_baselines(
+    shapes_npz: Path, tmp_path: Path
+) -> None:
+    run = tmp_path / "run"
+    options = {"evaluator": "standalone", "epochs": 1, "n_train": 32, **TINY}
+    run_experiment(
+        RunSettings(
+            benchmark="train",
+            strategy="random",
+            budget=1,
+            seed=0,
+            tasks=(str(shapes_npz),),
+            benchmark_options=options,
+        ),
+        run_dir=run,
+    )
+    _, quick = final.finalize_run(run, quick=True, baselines=["cnn"])
+    (result,) = quick
+    assert (result.epochs, result.n_train, result.patience, result.max_shift) == (5, 32, None, 0)
+    assert list(result.baselines) == ["cnn"]
+    base = result.baselines["cnn"]
+    assert (base.epochs, base.n_train, base.patience, base.max_shift) == (5, 32, None, 0)
+    seen: list[tuple[str, str]] = []
+    _, full = final.finalize_run(
+        run, epochs=2, on_task=lambda task, arch: seen.append((task, arch))
+    )
+    (result,) = full
+    assert (result.epochs, result.n_train, result.patience, result.max_shift) == (2, 140, 10, 2)
+    assert result.baselines == {} and [arch for _, arch in seen] == [result.arch]
+    _, given = final.finalize_run(run, epochs=1, overrides={"n_train": 50})
+    assert given[0].n_train == 50
+    paths = final.write_final_report(run, RunSettings(benchmark="train"), quick)
+    text = paths[0].read_text(encoding="utf-8")
+    assert "## Hand-designed baselines" in text and "| cnn |" in text
+
+
+def test_final_result_to_dict_nests_the_baselines() -> None:
+    base = FinalResult("t", "cnn", 3, 50.0, 40.0, 10, 1.0)
+    result = FinalResult("t", "arch", 3, 60.0, 55.0, 20, 2.0, baselines={"cnn": base})
+    data = result.to_dict()
+    assert data["baselines"]["cnn"]["test_acc"] == 40.0 and data["test_acc"] == 55.0
+    json = final.final_json(Path("r"), [result])
+    assert json["baselines"] == ["cnn"] and json["tasks"]["t"]["baselines"]["cnn"]["arch"] == "cnn"
