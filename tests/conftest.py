@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,13 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True)
+def _runs_dir_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Default output folders (``$TASKNAS_RUNS_DIR``) in the test's own temporary folder, so
+    that no test writes into the checkout (``./runs``) or sees another test's files."""
+    monkeypatch.setenv("TASKNAS_RUNS_DIR", str(tmp_path / "default-runs"))
 
 
 @pytest.fixture(scope="module", autouse=True)

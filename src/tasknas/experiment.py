@@ -30,6 +30,7 @@ from tasknas.runner import (
     capped_note,
     check_budget,
 )
+from tasknas.size import ParamLimit, check_max_params, param_counter
 from tasknas.storage import STORE_FILE, RunStore, SQLiteStore, TrialRecord
 from tasknas.strategies import (
     DEFAULT_STRATEGY,
@@ -40,15 +41,20 @@ from tasknas.strategies import (
 
 __all__ = [
     "DEFAULT_BUDGET",
+    "DEFAULT_OBJECTIVES",
+    "MULTI_OBJECTIVE_STRATEGIES",
+    "OBJECTIVE_CHOICES",
     "RUNS_ENV",
     "PreparedRun",
     "RunSettings",
     "build_strategy",
+    "check_objectives",
     "check_resumable",
     "check_runnable",
     "default_run_dir",
     "load_settings",
     "open_benchmark",
+    "param_limit",
     "prepare_run",
     "run_experiment",
 ]
@@ -59,6 +65,12 @@ logger = get_logger(__name__)
 DEFAULT_BUDGET = 100
 #: Environment variable naming the folder that holds run directories (default ``./runs``).
 RUNS_ENV = "TASKNAS_RUNS_DIR"
+#: The objectives of a search: the task's metric alone.
+DEFAULT_OBJECTIVES: tuple[str, ...] = ("accuracy",)
+#: What ``--objectives`` accepts.
+OBJECTIVE_CHOICES: tuple[tuple[str, ...], ...] = (DEFAULT_OBJECTIVES, ("accuracy", "params"))
+#: The strategies with a multi-objective mode: the multi-task evolution engine's presets.
+MULTI_OBJECTIVE_STRATEGIES = ("evo", "emtnas", "ktnas", "ktnas-random", "ktnas-onehot")
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,12 @@ class RunSettings:
     ``budget`` counts distinct architectures per task: resolving caps it at the size of a
     finite search space (a larger one would only evaluate the whole space and then be
     reported unfinished); it is at most ``tasknas.runner.MAX_BUDGET``.
+
+    ``max_params``: the most parameters an evaluated architecture may have (``--max-params``,
+    a hard constraint: ``tasknas.size``); ``objectives``: ``("accuracy",)`` or
+    ``("accuracy", "params")``, the multi-objective mode of the multi-task evolution engine
+    (NSGA-II survivor selection). Both are stored only when set, so a run without them
+    stores exactly what it did before they existed.
     """
 
     benchmark: str = "nb201"
@@ -80,6 +98,8 @@ class RunSettings:
     seed: int = 0
     strategy_options: Mapping[str, Any] = field(default_factory=dict)
     benchmark_options: Mapping[str, Any] = field(default_factory=dict)
+    max_params: int | None = None
+    objectives: tuple[str, ...] = DEFAULT_OBJECTIVES
 
     def resolved(self) -> RunSettings:
         """These settings with names checked and ``tasks`` filled in.
@@ -102,6 +122,8 @@ class RunSettings:
         if len(set(tasks)) != len(tasks):
             raise InvalidSettingError(f"a task is named twice in {', '.join(tasks)}")
         STRATEGIES.get(self.strategy)
+        max_params = check_max_params(self.max_params, bench, self.benchmark)
+        objectives = check_objectives(self.objectives, self.strategy, bench, self.benchmark)
         budget = capped_budget(self.budget, bench.space.size)
         check_budget(self.budget if (as_int(budget) or 0) > MAX_BUDGET else budget, tasks)
         return dataclasses.replace(
@@ -111,6 +133,8 @@ class RunSettings:
             budget=budget,
             strategy_options=dict(self.strategy_options),
             benchmark_options=dict(self.benchmark_options),
+            max_params=max_params,
+            objectives=objectives,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -118,12 +142,64 @@ class RunSettings:
         data["tasks"] = list(self.tasks)
         data["strategy_options"] = dict(self.strategy_options)
         data["benchmark_options"] = dict(self.benchmark_options)
+        # the size settings only when set: a run without them stores what it always did
+        if self.max_params is None:
+            del data["max_params"]
+        if tuple(self.objectives) == DEFAULT_OBJECTIVES:
+            del data["objectives"]
+        else:
+            data["objectives"] = list(self.objectives)
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunSettings:
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: (tuple(v) if k == "tasks" else v) for k, v in data.items() if k in names})
+        return cls(
+            **{
+                k: (tuple(v) if k in ("tasks", "objectives") else v)
+                for k, v in data.items()
+                if k in names
+            }
+        )
+
+
+def check_objectives(
+    objectives: object, strategy: str, bench: AnyEvaluator, benchmark: str
+) -> tuple[str, ...]:
+    """``objectives`` as a tuple of names, checked against the strategy and benchmark.
+
+    Raises:
+        InvalidSettingError: not one of ``OBJECTIVE_CHOICES``; ``params`` with a strategy
+            outside ``MULTI_OBJECTIVE_STRATEGIES`` or a benchmark that counts no parameters.
+    """
+    names = (objectives,) if isinstance(objectives, str) else tuple(objectives)  # type: ignore[arg-type]
+    if names not in OBJECTIVE_CHOICES:
+        raise InvalidSettingError(
+            f"objectives must be one of {', '.join(','.join(c) for c in OBJECTIVE_CHOICES)}; "
+            f"got {','.join(map(str, names))}"
+        )
+    if "params" in names:
+        if strategy not in MULTI_OBJECTIVE_STRATEGIES:
+            raise InvalidSettingError(
+                f"--objectives {','.join(names)} needs a multi-task evolution strategy "
+                f"({', '.join(MULTI_OBJECTIVE_STRATEGIES)}), got {strategy!r}"
+            )
+        if param_counter(bench) is None:
+            raise InvalidSettingError(
+                f"benchmark {benchmark!r} records no parameter counts, so --objectives "
+                f"{','.join(names)} cannot apply; use nb201 or train"
+            )
+    return names
+
+
+def param_limit(settings: RunSettings, bench: AnyEvaluator) -> ParamLimit | None:
+    """The runner's ``--max-params`` rule for these (resolved) settings, or ``None``."""
+    if settings.max_params is None:
+        return None
+    counter = param_counter(bench)
+    if counter is None:  # resolving refuses this; kept for settings never resolved
+        raise InvalidSettingError(f"benchmark {settings.benchmark!r} records no parameter counts")
+    return ParamLimit(counter, settings.max_params)
 
 
 def default_strategy(benchmark: str) -> str:
@@ -145,10 +221,11 @@ def open_benchmark(settings: RunSettings) -> AnyEvaluator:
 def build_strategy(settings: RunSettings, evaluator: AnyEvaluator) -> Strategy:
     """The strategy the settings name, on the evaluator's space and the settings' tasks."""
     factory = STRATEGIES.get(settings.strategy)
+    options = dict(settings.strategy_options)
+    if "params" in settings.objectives:
+        options["size"] = param_counter(evaluator)
     try:
-        return factory(
-            evaluator.space, settings.tasks, seed=settings.seed, **settings.strategy_options
-        )
+        return factory(evaluator.space, settings.tasks, seed=settings.seed, **options)
     except TypeError as exc:
         raise InvalidSettingError(f"bad option for strategy {settings.strategy!r}: {exc}") from exc
 
@@ -313,6 +390,7 @@ class PreparedRun:
                 executor=pool,
                 on_record=on_record,
                 on_batch=on_batch,
+                feasible=param_limit(settings, bench),
             )
             try:
                 result = runner.run()
@@ -401,6 +479,9 @@ def prepare_run(
     with make_executor(executor, workers=workers, address=address, threads=threads) as pool:
         pool.check()  # a cluster address that does not answer fails here, in bounded time
     bench.prepare()  # loads (and caches) the table or the task data
+    limit = param_limit(settings, bench)
+    if limit is not None:
+        limit.warn_if_none_fits(bench, settings.tasks)
     return PreparedRun(
         settings, run_dir, resume, bench, executor, workers, address, threads, delay, extends
     )

@@ -57,6 +57,8 @@ def finalize_run(
     baselines: Sequence[str] = (),
     overrides: Mapping[str, Any] | None = None,
     on_task: Callable[[str, str], None] | None = None,
+    tasks: Sequence[str] | None = None,
+    keep_networks: bool = False,
 ) -> tuple[RunSettings, list[FinalResult]]:
     """Retrain the best architecture of each task of the run in ``run_dir``.
 
@@ -68,7 +70,9 @@ def finalize_run(
     trained on each task with the same settings and lands in the task's
     ``FinalResult.baselines``. ``on_task(task, arch)`` is called before each training
     (``arch`` is the baseline's name for a baseline). Tasks without a successful evaluation
-    are skipped.
+    are skipped. ``tasks`` limits the training to those of the run's tasks; with
+    ``keep_networks`` each result holds its trained network and splits
+    (``FinalResult.network``, ``.data``; ``tasknas export``).
 
     Raises:
         RunStoreError: no readable run in ``run_dir``.
@@ -92,7 +96,8 @@ def finalize_run(
         )
     settings = {**bench.settings(), **({} if quick else {"n_train": None})}
     settings.update(overrides or {})
-    check_final_data(list(report.result.tasks), space=bench.space, **settings)  # before training
+    chosen = list(report.result.tasks) if tasks is None else list(tasks)
+    check_final_data(chosen, space=bench.space, **settings)  # before training
     fit = {
         "epochs": (QUICK_EPOCHS if quick else FINAL_EPOCHS) if epochs is None else epochs,
         "patience": None if quick else FINAL_PATIENCE,
@@ -100,11 +105,18 @@ def finalize_run(
     }
     results = []
     for task, outcome in report.result.tasks.items():
-        if outcome.best_arch is None:
+        if outcome.best_arch is None or task not in chosen:
             continue
         if on_task is not None:
             on_task(task, outcome.best_arch)
-        result = final_train(outcome.best_arch, task, space=bench.space, **fit, **settings)
+        result = final_train(
+            outcome.best_arch,
+            task,
+            space=bench.space,
+            keep_network=keep_networks,
+            **fit,
+            **settings,
+        )
         trained = {}
         for name in names:
             if on_task is not None:

@@ -53,6 +53,8 @@ StopRule = Callable[[str, Any, Result], bool]
 RecordHook = Callable[[TrialRecord, bool], None]
 #: ``on_batch(index, records)``: called after each ask (a generation) with its new records.
 BatchHook = Callable[[int, Sequence[TrialRecord]], None]
+#: ``feasible(task, arch)``: ``None`` when ``arch`` may be evaluated on ``task``, else why not.
+FeasibilityRule = Callable[[str, Any], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,9 @@ class Runner:
         on_batch: optional hook called after each ask with its index (from 1) and new records.
         max_idle_asks: consecutive asks that bring nothing new before the run stops (a
             strategy that only repeats itself would otherwise never end).
+        feasible: optional constraint (e.g. ``tasknas.size.ParamLimit``): a trial it refuses
+            is not evaluated, spends no budget and is not stored; the strategy is told a
+            failed result whose error is the reason.
     """
 
     def __init__(
@@ -156,6 +161,7 @@ class Runner:
         on_record: RecordHook | None = None,
         on_batch: BatchHook | None = None,
         max_idle_asks: int = 10_000,
+        feasible: FeasibilityRule | None = None,
     ) -> None:
         for task in strategy.tasks:
             evaluator.task(task)  # raises UnknownNameError listing the valid tasks
@@ -168,6 +174,7 @@ class Runner:
         self.on_record = on_record
         self.on_batch = on_batch
         self.max_idle_asks = max_idle_asks
+        self.feasible = feasible
 
     def run(self) -> RunResult:
         """Run to the end and return the per-task results."""
@@ -175,6 +182,7 @@ class Runner:
         stored = {r.key: r for r in self.store.records()}
         taken = {r.number: r.key for r in stored.values()}
         known: dict[tuple[str, str], TrialRecord] = {}
+        refused: dict[tuple[str, str], Result] = {}
         best = dict.fromkeys(tasks, -math.inf)
         counts = dict.fromkeys(tasks, 0)
         done: set[str] = set()
@@ -188,9 +196,18 @@ class Runner:
             new: dict[tuple[str, str], tuple[int, Trial]] = {}
             for trial in trials:
                 key = trial.key
+                if key in refused:
+                    told.append(trial)
+                    continue
                 if key not in known and key not in new:
                     if trial.task not in active or counts[trial.task] >= self.budget[trial.task]:
                         continue  # cancelled: the task has no budget left
+                    rule = self.feasible
+                    reason = None if rule is None else rule(trial.task, trial.arch)
+                    if reason is not None:  # refused: no budget spent, nothing stored
+                        refused[key] = Result.failure(reason)
+                        told.append(trial)
+                        continue
                     counts[trial.task] += 1
                     number += 1
                     new[key] = (number, trial)
@@ -212,7 +229,8 @@ class Runner:
                 if self.until and self.until(record.task, new[record.key][1].arch, record.result):
                     done.add(record.task)
             for trial in told:
-                self.strategy.tell(trial, known[trial.key].result)
+                answer = refused.get(trial.key)
+                self.strategy.tell(trial, known[trial.key].result if answer is None else answer)
             asks += 1
             if self.on_batch is not None:
                 self.on_batch(asks, records)

@@ -34,7 +34,9 @@ needs_non_root = pytest.mark.skipif(
 
 
 def _cli(*args: str, runs: Path | None = None) -> Any:
-    env = {"NO_COLOR": "1", "TERM": "dumb", "TASKNAS_RUNS_DIR": None if runs is None else str(runs)}
+    env = {"NO_COLOR": "1", "TERM": "dumb"}
+    if runs is not None:  # otherwise the temporary folder tests/conftest.py sets
+        env["TASKNAS_RUNS_DIR"] = str(runs)
     return CliRunner(env=env).invoke(app, list(args))
 
 
@@ -124,7 +126,7 @@ def _scoring(monkeypatch: pytest.MonkeyPatch, left: float, right: float) -> None
 def test_a_task_at_chance_warns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _scoring(monkeypatch, 11.5, 60.0)  # multimnist: 10 classes per task, chance 10 %
     plot = tmp_path / "edges.png"
-    result = _cli("mtl", "--dataset", "multimnist", *TINY, "--plot", str(plot))
+    result = _cli("mtl", "--dataset", "multimnist", *TINY, "--plot", str(plot), runs=tmp_path)
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
     lines = stderr_lines(result.stderr)
@@ -137,7 +139,7 @@ def test_a_task_at_chance_warns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 def test_no_warning_above_chance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _scoring(monkeypatch, 12.5, 60.0)
     plot = tmp_path / "edges.png"
-    result = _cli("mtl", "--dataset", "multimnist", *TINY, "--plot", str(plot))
+    result = _cli("mtl", "--dataset", "multimnist", *TINY, "--plot", str(plot), runs=tmp_path)
     assert result.exit_code == 0, result.output
     assert stderr_lines(result.stderr) == []
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import torch
@@ -64,11 +63,13 @@ def test_summary_tables_keep_their_columns_with_nb201_architectures(
 
 def test_final_md_escapes_with_the_same_helper(tmp_path: Path) -> None:
     arch = str(get_benchmark("nb201").best("cifar10"))
-    result = SimpleNamespace(
+    from tasknas.benchmarks.train import FinalResult
+
+    result = FinalResult(
         task="cifar10", arch=arch, val_acc=90.0, test_acc=89.5, params=1000, seconds=2.0, epochs=1
     )
     settings = RunSettings(benchmark="train", tasks=("cifar10",), strategy="re", budget=1)
-    markdown = final_markdown(tmp_path, settings, [result])  # type: ignore[list-item]
+    markdown = final_markdown(tmp_path, settings, [result])
     _assert_tables_keep_their_columns(markdown)
     assert markdown_cell(arch, code=True) in markdown
     assert markdown_cell("a|b\nc") == "a\\|b c"

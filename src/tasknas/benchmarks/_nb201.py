@@ -29,6 +29,7 @@ def _task(name: str, prefix: str, description: str) -> TaskSpec:
             "test_acc_12ep": Column(f"{prefix}_test_acc_12ep"),
             "params_M": Column(f"params_{prefix}_M"),
         },
+        params=Column(f"params_{prefix}_M", 1e6),
     )
 
 

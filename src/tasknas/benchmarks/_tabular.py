@@ -48,10 +48,13 @@ class TaskSpec:
     """One task of a table: the ``Task`` (its ``metric`` is the objective) and its columns.
 
     ``metrics`` maps every reported metric name, the objective metric included, to a column.
+    ``params``: the column of each architecture's parameter count on the task (scaled to a
+    count), when the table has one (``TabularBenchmark.params``).
     """
 
     task: Task
     metrics: Mapping[str, Column]
+    params: Column | None = None
 
     def __post_init__(self) -> None:
         if self.task.metric not in self.metrics:
@@ -177,6 +180,8 @@ class TabularBenchmark(Evaluator, Oracle):
         columns = [self.spec.arch_column]
         for ts in self.spec.tasks:
             columns += [c.column for c in ts.metrics.values()]
+            if ts.params is not None:
+                columns.append(ts.params.column)
         if self.spec.cost_column:
             columns.append(self.spec.cost_column)
         table = _load_table(self.path, tuple(dict.fromkeys(columns)))
@@ -234,6 +239,26 @@ class TabularBenchmark(Evaluator, Oracle):
         values = self._objectives[self.task(task).name]
         values.setflags(write=False)
         return values
+
+    @property
+    def knows_params(self) -> bool:
+        """True when the table has a parameter count for every task (``params``)."""
+        return all(ts.params is not None for ts in self.spec.tasks)
+
+    def params_table(self, task: str) -> np.ndarray | None:
+        """The parameter count of every architecture on ``task``, one per table row
+        (read-only), or ``None`` when the table has none."""
+        column = self._task_specs[self.task(task).name].params
+        if column is None:
+            return None
+        values = np.rint(self._table[column.column] * column.scale)
+        values.setflags(write=False)
+        return values
+
+    def params(self, arch: Any, task: str) -> float | None:
+        """The parameter count of ``arch``'s network on ``task`` (``None``: not in the table)."""
+        values = self.params_table(task)
+        return None if values is None else float(values[self.row(arch)])
 
     def arch_at(self, row: int) -> Any:
         """The architecture in table row ``row``."""

@@ -10,6 +10,8 @@ import typer
 from tasknas import __version__
 from tasknas.cli._common import configure_logging, fail, out
 from tasknas.cli._compare import compare
+from tasknas.cli._draw import draw
+from tasknas.cli._export import export
 from tasknas.cli._final import final
 from tasknas.cli._info import info
 from tasknas.cli._mtl import mtl
@@ -64,9 +66,11 @@ app.command()(query)
 app.command()(compare)
 app.command()(mtl)
 app.command()(final)
+app.command()(export)
 app.add_typer(dictionary_app)
 app.command()(distance)
 app.command()(fuse)
+app.command()(draw)
 
 
 def main() -> None:

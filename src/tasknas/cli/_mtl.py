@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -11,7 +11,9 @@ from rich.table import Table
 from tasknas.cli._common import (
     ThreadsOption,
     VerboseOption,
+    announce_written,
     check_plot_path,
+    files_in,
     handle_errors,
     out,
     print_json,
@@ -27,6 +29,10 @@ from tasknas.oneshot import (
     NETWORKS,
     MTLSettings,
 )
+
+if TYPE_CHECKING:
+    from tasknas.oneshot import MTLResult
+    from tasknas.tasks import MultiTaskSet
 
 _DEFAULTS = MTLSettings()
 
@@ -75,6 +81,15 @@ def mtl(
             "[default: $TASKNAS_RUNS_DIR or ./runs, mtl-DATASET-seedS-edges.png]"
         ),
     ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder to keep the searched network in (network.pt, network.json; "
+            "`tasknas export` reads it). [default: $TASKNAS_RUNS_DIR or ./runs, "
+            "mtl-DATASET-seedS]",
+        ),
+    ] = None,
     n_train: Annotated[
         int | None,
         typer.Option(
@@ -120,6 +135,12 @@ def mtl(
     resolve_device(settings.device)  # a device this machine lacks: before the data and training
     plot = plot or default_plot_path(dataset, seed)
     existed = check_plot_path(plot)  # before the data and any training
+    default = default_plot_path(dataset, seed)
+    keep = out_dir or default.with_name(default.name.removesuffix("-edges.png"))
+    from tasknas._validation import check_output_dir
+
+    check_output_dir(keep, f"--out {keep}")
+    kept_before = files_in(keep)
     task_set = load_multitask_set(
         dataset,
         seed=seed,
@@ -135,9 +156,11 @@ def mtl(
         for task, classes in zip(result.tasks, task_set.num_classes, strict=True)
     }
     warn(chance_warning(scores, "raise --epochs, --pretrain-epochs or --n-train"))
+    kept = _keep_network(keep, result, task_set, settings)
     if as_json:
         print_json(result.to_dict())
         save_plot(lambda path: plot_mtl_edges(result, path), plot, existed, as_json)
+        announce_written(kept, kept_before, as_json)
         return
     table = Table(title=f"MTL-NAS on {result.dataset} (seed {seed}): test accuracy (%)")
     table.add_column("task")
@@ -151,3 +174,31 @@ def mtl(
     out.print(f"chosen edges ({len(result.edges)} of {len(result.candidates)}): {edges}")
     out.print(f"mean gate entropy: {result.gate_entropy:.4f}; time {result.seconds:.1f} s")
     save_plot(lambda path: plot_mtl_edges(result, path), plot, existed, as_json)
+    announce_written(kept, kept_before, as_json)
+
+
+def _keep_network(
+    folder: Path, result: MTLResult, task_set: MultiTaskSet, settings: MTLSettings
+) -> list[Path]:
+    """The searched network kept in ``folder`` for ``tasknas export``."""
+    from tasknas.export import save_trained
+
+    assert result.network is not None  # mtl_search always keeps it
+    edges = ", ".join(f"{s} -> {t}" for s, t in result.edges) or "no edges"
+    description = {
+        "kind": "mtl",
+        "source": "mtl",
+        "space": "mtl",
+        "arch": edges,
+        "dataset": result.dataset,
+        "tasks": list(result.tasks),
+        "input_shape": [task_set.in_channels, *task_set.image_size],
+        "num_classes": list(task_set.num_classes),
+        "class_names": [list(c) for c in task_set.classes],
+        "blocks": [list(b) for b in settings.blocks],
+        "head_pool": settings.head_pool,
+        "edge_indices": [list(e) for e in result.network.edges],
+        "test_accuracy": {t: result.accuracy[t]["searched"] for t in result.tasks},
+        "extra": {"params": result.params["searched"], "seed": task_set.seed},
+    }
+    return save_trained(folder, result.network, description)

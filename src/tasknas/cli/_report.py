@@ -27,7 +27,8 @@ def report(
     ] = None,
     verbose: VerboseOption = False,
 ) -> None:
-    """Write a convergence plot (PNG) and a markdown summary of a run."""
+    """Write a convergence plot, the best cell of each task (PNGs) and a markdown summary of a
+    run."""
     if not (run_dir / STORE_FILE).is_file():
         raise RunStoreError(f"no run store at {run_dir / STORE_FILE}")
     target = check_output_dir(run_dir if out_dir is None else out_dir)

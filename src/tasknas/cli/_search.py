@@ -24,6 +24,7 @@ from tasknas.cli._common import (
     out,
     print_json,
     set_threads,
+    split_names,
     task_names,
 )
 from tasknas.cli._train_options import (
@@ -39,9 +40,10 @@ from tasknas.cli._train_options import (
     quick_settings,
     require_training,
 )
-from tasknas.errors import RunStoreError
+from tasknas.errors import InvalidSettingError, RunStoreError
 from tasknas.experiment import (
     DEFAULT_BUDGET,
+    DEFAULT_OBJECTIVES,
     RunSettings,
     default_run_dir,
     default_strategy,
@@ -50,6 +52,7 @@ from tasknas.experiment import (
 )
 from tasknas.report import task_rows
 from tasknas.runner import MAX_BUDGET, capped_note
+from tasknas.size import pareto_fronts
 from tasknas.storage import STORE_FILE, TrialRecord
 from tasknas.strategies import DEFAULT_STRATEGY, TRAINING_DEFAULT_STRATEGY
 
@@ -64,6 +67,8 @@ def _settings(
     resume: bool,
     train_flags: dict[str, Any],
     quick: bool = False,
+    max_params: int | None = None,
+    objectives: str | None = None,
 ) -> RunSettings:
     """Settings from flags; on resume, flags left out take the stored values; with
     ``quick``, flags left out take ``SEARCH_QUICK``'s values."""
@@ -89,6 +94,8 @@ def _settings(
         seed=base.seed if seed is None else seed,
         strategy_options=base.strategy_options,
         benchmark_options=benchmark_options(base.benchmark_options, **train_flags),
+        max_params=base.max_params if max_params is None else max_params,
+        objectives=base.objectives if objectives is None else split_names(objectives),
     )
     require_training(settings.benchmark, settings.benchmark_options)
     return settings
@@ -175,6 +182,25 @@ def search(
         bool, typer.Option("--json", help="Print one JSON object instead of a table.")
     ] = False,
     threads: ThreadsOption = None,
+    max_params: Annotated[
+        int | None,
+        typer.Option(
+            "--max-params",
+            help="Largest network to evaluate, in parameters (nb201: the table's count per "
+            "task; train: the stand-alone network's). A larger architecture is not evaluated, "
+            "spends no budget and is told to the strategy as a failure, so no reported best "
+            "exceeds it. [default: no limit]",
+        ),
+    ] = None,
+    objectives: Annotated[
+        str | None,
+        typer.Option(
+            help="accuracy (default) or accuracy,params: the multi-objective mode of the "
+            "multi-task evolution strategies (evo, emtnas, ktnas*), NSGA-II selection on "
+            "accuracy vs parameters. Each task's Pareto front is reported either way when the "
+            "benchmark counts parameters.",
+        ),
+    ] = None,
     space: SpaceOpt = None,
     evaluator: EvaluatorOpt = None,
     epochs: EpochsOpt = None,
@@ -202,8 +228,20 @@ def search(
         "n_train": n_train,
         "device": device,
     }
+    if max_params is not None and max_params < 1:
+        raise InvalidSettingError(f"--max-params must be >= 1, got {max_params}")
     settings = _settings(
-        benchmark, tasks, strategy, budget, seed, out_dir, resume, train_flags, quick
+        benchmark,
+        tasks,
+        strategy,
+        budget,
+        seed,
+        out_dir,
+        resume,
+        train_flags,
+        quick,
+        max_params,
+        objectives,
     )
     run_dir = out_dir if out_dir is not None else default_run_dir(settings)
     # every check before the progress bar, and before anything is written
@@ -273,16 +311,22 @@ def search(
         ) from None
     rows = task_rows(result, bench)
     if as_json:
-        print_json(
-            {
-                "run_dir": str(run_dir),
-                "benchmark": settings.benchmark,
-                "strategy": settings.strategy,
-                "seed": settings.seed,
-                "budget": settings.budget,
-                "tasks": rows,
-            }
-        )
+        data: dict[str, Any] = {
+            "run_dir": str(run_dir),
+            "benchmark": settings.benchmark,
+            "strategy": settings.strategy,
+            "seed": settings.seed,
+            "budget": settings.budget,
+            "tasks": rows,
+        }
+        if settings.max_params is not None:
+            data["max_params"] = settings.max_params
+        if settings.objectives != DEFAULT_OBJECTIVES:
+            data["objectives"] = list(settings.objectives)
+        fronts = pareto_fronts(result.records, settings.tasks, bench)
+        if fronts is not None:
+            data["pareto"] = fronts
+        print_json(data)
         return
     table = Table(title=f"{settings.strategy} on {settings.benchmark} (seed {settings.seed})")
     for column in ("task", "best architecture", "validation", "test", "rank", "evaluations"):

@@ -20,7 +20,9 @@ from tasknas.cli._common import (
     ThreadsOption,
     VerboseOption,
     WorkersOption,
+    announce_written,
     check_plot_path,
+    files_in,
     handle_errors,
     out,
     print_json,
@@ -332,6 +334,15 @@ def fuse(
             "data, schedule, epochs, seed), comma-separated: cnn, resnet. [default: none]",
         ),
     ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder to keep the retrained winner in (network.pt, network.json; "
+            "`tasknas export` reads it). [default: $TASKNAS_RUNS_DIR or ./runs, "
+            "fuse-TARGET-seedS]",
+        ),
+    ] = None,
     threads: ThreadsOption = None,
     verbose: VerboseOption = False,
 ) -> None:
@@ -349,9 +360,18 @@ def fuse(
     dictionary = TaskDictionary(dir_)
     dictionary.require_entries()
     settings = _settings(dictionary, device, rounds=rounds, final_epochs=final_epochs)
+    keep = out_dir or _default_fuse_dir(name, seed)
+    check_output_dir(keep, f"--out {keep}")  # before any training
+    kept_before = files_in(keep)
     with progress_bar(as_json) as report:
         result = run_fuse(
-            name, dictionary=dictionary, space=space, settings=settings, seed=seed, progress=report
+            name,
+            dictionary=dictionary,
+            space=space,
+            settings=settings,
+            seed=seed,
+            progress=report,
+            keep_network=True,
         )
         trained = _fuse_baselines(names, name, dictionary, settings, seed)
     from tasknas.oneshot import chance_warning
@@ -365,11 +385,13 @@ def fuse(
             "TANASSettings (n_train, cnn_epochs, target_fuse)",
         )
     )
+    kept = _keep_winner(keep, result, dictionary, settings)
     if as_json:
         shown = {k: result[k] for k in ("target", "closest", "arch", "test_error", "params")}
         if names:  # the key only when asked for, so the default shape stays as it was
             shown["baselines"] = {b.name: b.to_dict() for b in trained}
         print_json(shown)
+        announce_written(kept, kept_before, as_json)
         return
     table = Table(title=f"FUSE on {escape(name)} ({space} space, seed {seed})", show_header=False)
     table.add_column("key", style="bold")
@@ -386,6 +408,43 @@ def fuse(
             f"test error {b.test_error:.2f} %, {b.params:,} parameters, {b.seconds:.1f} s",
         )
     out.print(table)
+    announce_written(kept, kept_before, as_json)
+
+
+def _default_fuse_dir(target: str, seed: int) -> Path:
+    """``$TASKNAS_RUNS_DIR`` (or ``./runs``) / ``fuse-<target>-seed<S>``."""
+    import os
+    import re
+
+    from tasknas.experiment import RUNS_ENV
+
+    stem = re.sub(r"\W+", "_", Path(target).name if target.endswith(".npz") else target)
+    return Path(os.environ.get(RUNS_ENV) or "runs") / f"fuse-{stem.strip('_')}-seed{seed}"
+
+
+def _keep_winner(
+    folder: Path, result: dict[str, object], dictionary: TaskDictionary, settings: TANASSettings
+) -> list[Path]:
+    """FUSE's retrained winner kept in ``folder`` for ``tasknas export``."""
+    from tasknas.export import save_trained
+
+    fuse = dictionary.resolve_settings(settings).target_fuse
+    error = float(result["test_error"])  # type: ignore[arg-type]
+    description = {
+        "kind": "darts",
+        "source": "fuse",
+        "space": f"darts-tanas ({result['space']})",
+        "arch": result["arch"],
+        "task": result["target"],
+        "input_shape": result["input_shape"],
+        "num_classes": result["num_classes"],
+        "class_names": result["classes"],
+        "channels": fuse.final_channels,
+        "layers": fuse.layers,
+        "test_accuracy": 100.0 - error,
+        "extra": {"params": result["params"], "seed": result["seed"]},
+    }
+    return save_trained(folder, result["network"], description)  # type: ignore[arg-type]
 
 
 def _fuse_baselines(

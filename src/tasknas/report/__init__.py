@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from tasknas._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from tasknas.report._cells import cell_graphs, draw_cells, draw_run_cells
     from tasknas.report._convergence import plot_convergence
     from tasknas.report._figures import (
         plot_convergence_bands,
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RunReport",
+    "cell_graphs",
+    "draw_cells",
+    "draw_run_cells",
     "load_run",
     "markdown_cell",
     "markdown_summary",
@@ -33,6 +37,9 @@ __all__ = [
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
+        "cell_graphs": "tasknas.report._cells",
+        "draw_cells": "tasknas.report._cells",
+        "draw_run_cells": "tasknas.report._cells",
         "plot_convergence": "tasknas.report._convergence",
         "plot_convergence_bands": "tasknas.report._figures",
         "plot_positive_transfer": "tasknas.report._figures",

@@ -61,17 +61,23 @@ def task_rows(result: RunResult, benchmark: AnyEvaluator) -> dict[str, dict[str,
 
 
 def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> list[Path]:
-    """Write ``convergence.png`` and ``summary.md`` for the run in ``run_dir``.
+    """Write ``convergence.png``, ``pareto.png`` (each task's front of metric vs parameters,
+    for a benchmark that counts parameters), ``cells.png`` (each task's best cell, for a space
+    with cells) and ``summary.md`` for the run in ``run_dir``.
 
     Returns the paths written (into ``out_dir``, default ``run_dir``).
     """
+    from tasknas.report._cells import CELLS_FILE, draw_run_cells
     from tasknas.report._convergence import plot_convergence
+    from tasknas.report._pareto import plot_pareto
     from tasknas.report._summary import markdown_summary
 
     report = load_run(run_dir)
     out = Path(out_dir) if out_dir is not None else report.run_dir
     out.mkdir(parents=True, exist_ok=True)
     png = plot_convergence(report, out / "convergence.png")
+    pareto = plot_pareto(report, out / "pareto.png")  # None: the benchmark counts no params
+    cells = draw_run_cells(report, out / CELLS_FILE)  # None: no cells to draw
     md = out / "summary.md"
     md.write_text(markdown_summary(report), encoding="utf-8")
-    return [png, md]
+    return [png, *(p for p in (pareto, cells) if p is not None), md]

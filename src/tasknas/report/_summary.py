@@ -21,6 +21,8 @@ def markdown_summary(report: RunReport, *, top: int = 5) -> str:
     of a top-``top`` row is its number within its task (1 .. the task's evaluations, the
     x axis of the convergence plot), not the run's global trial number.
     """
+    from tasknas.report._cells import cells_markdown
+    from tasknas.report._pareto import pareto_markdown
     from tasknas.report._run import task_rows
 
     s = report.settings
@@ -64,5 +66,7 @@ def markdown_summary(report: RunReport, *, top: int = 5) -> str:
                 f"| {place} | {evaluation} | {markdown_cell(r.arch, code=True)} | "
                 f"{_fmt(r.result.metrics[task.metric])} |"
             )
-    lines += ["", "![convergence](convergence.png)", ""]
+    lines += ["", "![convergence](convergence.png)"]
+    lines += cells_markdown(report)
+    lines += [*pareto_markdown(report), ""]
     return "\n".join(lines)

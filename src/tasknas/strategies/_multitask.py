@@ -24,17 +24,29 @@ immigrants on NB201 were such repeats). Measurements: ``docs/notes/ktnas-transfe
 
 A generation is closed when the next ``ask`` comes, with the results told by then (trials
 never told were cancelled by the runner).
+
+Multi-objective mode (``size``: a parameter counter, ``--objectives accuracy,params``): the
+objectives are (fitness, -parameters), both maximised, and selection is NSGA-II's (Deb et al.
+2002), not a scalarised objective: survivors are taken front by front of a non-dominated sort
+of population, immigrants and children, the last front that fits by crowding distance; a
+population is kept in that order (front, then crowding), so tournaments use NSGA-II's
+crowded comparison, and the elite share is the head of that order. Children are not
+pre-screened in this mode (ranking predicted scores with sizes kept the extremes and found
+worse fronts than random search). Failed (or refused)
+evaluations rank after every success. Without ``size`` the engine is single-objective and
+unchanged.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
 from tasknas.errors import InvalidSettingError
+from tasknas.pareto import nsga2_order
 from tasknas.spaces import SearchSpace
 from tasknas.strategies._base import Strategy
 from tasknas.strategies._prescreen import PreScreen, resolve_predictor, resolve_proxy
@@ -69,6 +81,9 @@ class MultiTaskEvolution(Strategy):
             False, immigrants enter tournaments with their fitness on the task if known, else
             lowest, and reach the mating pool through selection once evaluated.
         seed: seed of the per-task generators.
+        size: ``size(arch, task)``, the parameter count of ``arch`` on ``task``: turns on the
+            multi-objective mode (accuracy vs parameters, NSGA-II selection; see the module
+            docstring). ``None`` (default): single-objective.
     """
 
     name: ClassVar[str] = "mtevo"
@@ -92,6 +107,7 @@ class MultiTaskEvolution(Strategy):
         elite_ratio: float = 0.2,
         immigrants_win: bool = False,
         seed: int | None = None,
+        size: Callable[[Any, str], float] | None = None,
     ) -> None:
         super().__init__(space, tasks, seed=seed)
         sizes = {
@@ -126,6 +142,8 @@ class MultiTaskEvolution(Strategy):
         self.crossover_prob = crossover_prob
         self.elite_ratio = elite_ratio
         self.immigrants_win = immigrants_win
+        self.size = size
+        self._sizes: dict[tuple[str, str], float] = {}
         self._archs: dict[str, Any] = {}
         self._fitness: dict[str, dict[str, float]] = {t: {} for t in self.tasks}
         self._population: dict[str, list[str]] = {t: [] for t in self.tasks}
@@ -198,11 +216,18 @@ class MultiTaskEvolution(Strategy):
         rng, fitness = self.rngs[task], self._fitness[task]
         pool = [(k, fitness[k], False) for k in self._population[task]]
         pool += [(str(a), fitness.get(str(a), -math.inf), True) for a in immigrants]
+        if self.size is not None:  # NSGA-II's crowded comparison: the place in its order
+            places = self._mo_order(task, [k for k, _, _ in pool], fitness)
+            place = {i: p for p, i in enumerate(places)}
+            pool = [(k, -float(place[i]), imm) for i, (k, _, imm) in enumerate(pool)]
         if not pool:
             arch = self.space.sample(rng)
             return [arch], {str(arch): []}
         taken = set(fitness) | {str(a) for a in immigrants}
-        screened = self.prescreen.usable(fitness)
+        # the multi-objective mode does not pre-screen: ranking predicted scores with sizes
+        # kept the extremes (half the budget on the smallest, conv-free cells) and found
+        # worse fronts than random search (BENCHMARKS.md, "Pareto fronts")
+        screened = self.size is None and self.prescreen.usable(fitness)
         wanted = self.candidates if screened else self.offspring_size
         children: dict[str, Any] = {}
         parents: dict[str, list[str]] = {}
@@ -237,7 +262,8 @@ class MultiTaskEvolution(Strategy):
                 fitness=self._fitness,
                 archs=self._archs,
             )
-            keys = [keys[i] for i in np.argsort(-scores, kind="stable")[: self.offspring_size]]
+            order = np.argsort(-scores, kind="stable")
+            keys = [keys[i] for i in order[: self.offspring_size]]
         else:
             keys = keys[: self.offspring_size]
         return [children[k] for k in keys], {k: parents[k] for k in keys}
@@ -247,7 +273,10 @@ class MultiTaskEvolution(Strategy):
             fitness = self._fitness[task]
             told = [k for k in [*pending["immigrants"], *pending["parents"]] if k in fitness]
             members = list(dict.fromkeys([*self._population[task], *told]))
-            members.sort(key=lambda k: -fitness[k])  # stable: older members win ties
+            if self.size is None:
+                members.sort(key=lambda k: -fitness[k])  # stable: older members win ties
+            else:
+                members = [members[i] for i in self._mo_order(task, members, fitness)]
             self._population[task] = members[: self.population_size]
             top = set(
                 self._population[task][: max(1, math.ceil(self.elite_ratio * self.population_size))]
@@ -271,6 +300,30 @@ class MultiTaskEvolution(Strategy):
                     }
                 )
         self._pending = {}
+
+    # -- multi-objective mode -----------------------------------------------------------------
+
+    def _params(self, task: str, key: str, archs: dict[str, Any]) -> float:
+        if (task, key) not in self._sizes:
+            assert self.size is not None
+            self._sizes[(task, key)] = float(self.size(archs[key], task))
+        return self._sizes[(task, key)]
+
+    def _mo_order(
+        self,
+        task: str,
+        keys: Sequence[str],
+        values: dict[str, float],
+        archs: dict[str, Any] | None = None,
+    ) -> list[int]:
+        """Positions of ``keys``, best first, by NSGA-II (front, then crowding distance) on
+        (value, -parameters); keys without a finite value last, in their order."""
+        archs = self._archs if archs is None else archs
+        good = [i for i, k in enumerate(keys) if math.isfinite(values.get(k, -math.inf))]
+        points = [(values[keys[i]], -self._params(task, keys[i], archs)) for i in good]
+        ranked = [good[j] for j in nsga2_order(points)] if good else []
+        kept = set(good)
+        return ranked + [i for i in range(len(keys)) if i not in kept]
 
     # -- checkpointing ------------------------------------------------------------------------
 

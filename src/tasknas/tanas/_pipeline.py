@@ -53,6 +53,7 @@ def run_fuse(
     settings: TANASSettings | None = None,
     seed: int = 0,
     progress: Progress | None = None,
+    keep_network: bool = False,
 ) -> dict[str, Any]:
     """Find an architecture for ``target`` with TA-NAS.
 
@@ -66,7 +67,8 @@ def run_fuse(
         ``{"target", "closest", "arch", "test_error" (%), "params"}`` plus ``"space"``,
         ``"space_ops"``, ``"initial"`` (the starting cells), ``"distances"``, ``"num_classes"``,
         ``"val_accuracy"``, ``"seed"``, ``"candidate_epochs"``, ``"seconds"`` (total) and
-        ``"stage_seconds"`` (``distances``, ``search``).
+        ``"stage_seconds"`` (``distances``, ``search``). With ``keep_network`` also
+        ``"network"`` (the retrained winner), ``"input_shape"`` and ``"classes"``.
 
     Raises:
         UnknownNameError: unknown ``space``; the message lists the valid choices.
@@ -88,7 +90,17 @@ def run_fuse(
         searched, task, settings=settings.target_fuse, seed=seed, initial=initial, progress=progress
     )
     end = time.perf_counter()
+    kept = (
+        {
+            "network": result.network,
+            "input_shape": [task.in_channels, *task.image_size],
+            "classes": list(task.classes),
+        }
+        if keep_network
+        else {}
+    )
     return {
+        **kept,
         "target": task.name,
         "closest": closest,
         "arch": result.arch,

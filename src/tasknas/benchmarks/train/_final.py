@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from tasknas._torch import resolve_device
@@ -58,6 +58,10 @@ class FinalResult:
         patience: the early-stopping patience (epochs); ``None``: no early stopping.
         max_shift: the augmentation's largest shift in pixels; 0: no augmentation.
         baselines: baseline name -> its ``FinalResult`` on the same task and settings.
+        network: the trained network (on the CPU), kept only when asked for
+            (``keep_network``); never in ``to_dict``.
+        data: the task's splits the network was trained and scored on, kept with
+            ``network``.
     """
 
     task: str
@@ -73,10 +77,13 @@ class FinalResult:
     patience: int | None = None
     max_shift: int = 0
     baselines: Mapping[str, FinalResult] = field(default_factory=dict)
+    network: Any = field(default=None, repr=False, compare=False)
+    data: ImageTask | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready plain values (``baselines`` as name -> dict)."""
-        values = asdict(self)
+        kept = ("baselines", "network", "data")
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in kept}
         values["baselines"] = {name: b.to_dict() for name, b in self.baselines.items()}
         return values
 
@@ -125,8 +132,10 @@ def _final_fit(
     epochs: int,
     patience: int | None,
     augment: bool,
+    keep_network: bool = False,
 ) -> FinalResult:
-    """Train ``arch`` (a genotype or a ``Baseline``) with the final-training settings."""
+    """Train ``arch`` (a genotype or a ``Baseline``) with the final-training settings; with
+    ``keep_network`` the result holds the trained network and the task's splits."""
     epochs = positive_int("epochs", epochs)
     patience = optional_positive_int("patience", patience)
     name = evaluator.task(task).name
@@ -170,6 +179,8 @@ def _final_fit(
         best_epoch=best,
         patience=patience,
         max_shift=shift,
+        network=trained.network if keep_network else None,
+        data=data if keep_network else None,
     )
     _log.info(
         "final training of %s on %s: test %.2f%% (%d/%d epochs, %.1f s)",
@@ -192,6 +203,7 @@ def final_train(
     patience: int | None = FINAL_PATIENCE,
     augment: bool = True,
     n_train: int | None = None,
+    keep_network: bool = False,
     **settings: Any,
 ) -> FinalResult:
     """Train ``arch`` (a genotype or its string in ``space``) on the image task ``task``.
@@ -205,7 +217,8 @@ def final_train(
     epoch's weights; with ``augment`` every training batch is randomly shifted by up to
     ``FINAL_SHIFT`` pixels. It is then scored on the validation and test splits.
     ``epochs=5, patience=None, augment=False, n_train=<the search's>`` is the quick
-    setting (``tasknas final --quick``).
+    setting (``tasknas final --quick``). With ``keep_network`` the result also holds the
+    trained network and the task's splits (``FinalResult.network``, ``.data``).
 
     Raises:
         InvalidArchitectureError: ``arch`` is not in ``space``.
@@ -221,6 +234,7 @@ def final_train(
         epochs=epochs,
         patience=patience,
         augment=augment,
+        keep_network=keep_network,
     )
 
 

@@ -21,7 +21,7 @@ from tasknas._seeds import derive, seed_rng
 from tasknas._validation import check_seed
 from tasknas.oneshot.fuse._networks import check_space, sample_new
 from tasknas.oneshot.fuse._result import RoundRecord, SearchResult
-from tasknas.oneshot.fuse._retrain import retrain
+from tasknas.oneshot.fuse._retrain import retrain_network
 from tasknas.oneshot.fuse._seeds import INIT, SAMPLE, TRAIN_WEIGHTS
 from tasknas.oneshot.fuse._settings import FuseSettings
 from tasknas.training import Trainer, train_from_scratch
@@ -97,7 +97,7 @@ def random_search(
             accuracies[winner],
             best_accuracy,
         )
-    test_error, params, val_accuracy = retrain(
+    test_error, params, val_accuracy, network = retrain_network(
         best_arch, task, settings=settings, seed=seed, progress=tracker.nested()
     )
     return SearchResult(
@@ -108,5 +108,6 @@ def random_search(
         rounds=tuple(records),
         candidate_epochs=total * epochs,
         seconds=time.perf_counter() - start,
+        network=network,
         method="random",
     )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["BaselineRecord", "RoundRecord", "SearchResult"]
@@ -43,6 +43,7 @@ class SearchResult:
         candidate_epochs: search compute, in epochs of one candidate on the train split.
         seconds: wall time of the whole call, retraining included.
         method: ``"fuse"`` or ``"random"``.
+        network: the retrained winner (on the CPU); not in ``to_dict``.
     """
 
     arch: str
@@ -53,6 +54,7 @@ class SearchResult:
     candidate_epochs: int
     seconds: float
     method: str
+    network: Any = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready plain values."""

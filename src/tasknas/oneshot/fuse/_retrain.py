@@ -19,10 +19,12 @@ from tasknas.oneshot.fuse._settings import FuseSettings
 from tasknas.training import ProgressCallback, Trainer, train_from_scratch
 
 if TYPE_CHECKING:
+    from torch import nn
+
     from tasknas.spaces import DartsGenotype
     from tasknas.tasks import ImageTask
 
-__all__ = ["retrain", "retrain_baseline"]
+__all__ = ["retrain", "retrain_baseline", "retrain_network"]
 
 _log = logging.getLogger(__name__)
 
@@ -46,9 +48,27 @@ def retrain(
         ``(test_error, params, val_accuracy)``: % error on ``task.test``, trainable
         parameters, and validation accuracy (a fraction) of the trained network.
     """
-    genotype = as_genotype(arch)
-    test_error, params, val_accuracy, _ = _retrain(genotype, task, settings, seed, progress)
+    test_error, params, val_accuracy, _ = retrain_network(
+        arch, task, settings=settings, seed=seed, progress=progress
+    )
     return test_error, params, val_accuracy
+
+
+def retrain_network(
+    arch: DartsGenotype | str,
+    task: ImageTask,
+    *,
+    settings: FuseSettings = FuseSettings(),  # noqa: B008  (frozen, so shared safely)
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> tuple[float, int, float, nn.Module]:
+    """``retrain``, with the trained network (on the CPU) as a fourth value."""
+    seed = check_seed(seed)  # before the architecture: a bad seed is named first
+    genotype = as_genotype(arch)
+    test_error, params, val_accuracy, _, network = _retrain(
+        genotype, task, settings, seed, progress
+    )
+    return test_error, params, val_accuracy, network
 
 
 def retrain_baseline(
@@ -69,7 +89,7 @@ def retrain_baseline(
     """
     chosen = get_baseline(baseline) if isinstance(baseline, str) else baseline
     start = time.perf_counter()
-    test_error, params, val_accuracy, _ = _retrain(chosen, task, settings, seed, progress)
+    test_error, params, val_accuracy, _, _ = _retrain(chosen, task, settings, seed, progress)
     return BaselineRecord(
         name=chosen.name,
         test_error=test_error,
@@ -85,9 +105,9 @@ def _retrain(
     settings: FuseSettings,
     seed: int,
     progress: Progress | None,
-) -> tuple[float, int, float, float]:
-    """``(test_error, params, val_accuracy, train_seconds)`` of ``arch`` (a genotype or a
-    ``Baseline``) retrained with ``settings``."""
+) -> tuple[float, int, float, float, nn.Module]:
+    """``(test_error, params, val_accuracy, train_seconds, network)`` of ``arch`` (a
+    genotype or a ``Baseline``) retrained with ``settings``."""
     seed = check_seed(seed)
     trainer = Trainer(
         epochs=settings.final_epochs,
@@ -116,4 +136,4 @@ def _retrain(
         val_accuracy,
         params,
     )
-    return test_error, params, val_accuracy, trained.train_seconds
+    return test_error, params, val_accuracy, trained.train_seconds, trained.network

@@ -30,7 +30,7 @@ from tasknas._validation import check_seed
 from tasknas.oneshot.fuse._mixture import Mixture
 from tasknas.oneshot.fuse._networks import build_network, check_space, initial_archs, sample_new
 from tasknas.oneshot.fuse._result import RoundRecord, SearchResult
-from tasknas.oneshot.fuse._retrain import retrain
+from tasknas.oneshot.fuse._retrain import retrain_network
 from tasknas.oneshot.fuse._seeds import INIT, SAMPLE, TRAIN_ALPHA, TRAIN_WEIGHTS
 from tasknas.oneshot.fuse._settings import FuseSettings
 from tasknas.training import Trainer
@@ -109,7 +109,7 @@ def fuse_search(
             new = sample_new(space, rng, count - 1, exclude=[str(champion)], avoid=seen)
             seen.update(str(a) for a in new)
             archs, kept = [champion, *new], [networks[best]]
-    test_error, params, val_accuracy = retrain(
+    test_error, params, val_accuracy, network = retrain_network(
         champion, task, settings=settings, seed=seed, progress=tracker.nested()
     )
     return SearchResult(
@@ -120,6 +120,7 @@ def fuse_search(
         rounds=tuple(records),
         candidate_epochs=settings.candidate_epochs,
         seconds=time.perf_counter() - start,
+        network=network,
         method="fuse",
     )
 
