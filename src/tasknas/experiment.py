@@ -481,7 +481,7 @@ def prepare_run(
     bench.prepare()  # loads (and caches) the table or the task data
     limit = param_limit(settings, bench)
     if limit is not None:
-        limit.warn_if_none_fits(bench, settings.tasks)
+        limit.check_some_fit(bench, settings.tasks)
     return PreparedRun(
         settings, run_dir, resume, bench, executor, workers, address, threads, delay, extends
     )

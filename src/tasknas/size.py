@@ -113,22 +113,24 @@ class ParamLimit:
         """The failed result strategies are told for an infeasible architecture."""
         return Result.failure(reason)
 
-    def warn_if_none_fits(self, evaluator: Any, tasks: Sequence[str]) -> None:
-        """Log a warning for each task on which no architecture of the benchmark's table fits
-        (a finite space with a table; other spaces are not enumerated)."""
+    def check_some_fit(self, evaluator: Any, tasks: Sequence[str]) -> None:
+        """Refuse a limit that no architecture of the benchmark's table fits on one of
+        ``tasks`` (a finite space with a table; other spaces are not enumerated): such a run
+        could evaluate nothing and would only spin until its idle-ask stop.
+
+        Raises:
+            InvalidSettingError: naming the task and the smallest architecture's size.
+        """
         table = getattr(evaluator, "params_table", None)
         if table is None:
             return
         for task in tasks:
             values = table(task)
             if values is not None and float(np.min(values)) > self.max_params:
-                logger.warning(
-                    "no architecture of %s fits --max-params %s on %s: the smallest has %s "
-                    "parameters; every proposal will be refused",
-                    evaluator.space.name,
-                    f"{self.max_params:,}",
-                    task,
-                    f"{float(np.min(values)):,.0f}",
+                raise InvalidSettingError(
+                    f"no architecture of {evaluator.space.name} fits --max-params "
+                    f"{self.max_params:,} on {task}: the smallest has "
+                    f"{float(np.min(values)):,.0f} parameters"
                 )
 
 

@@ -89,10 +89,11 @@ def test_bad_size_flags_are_refused_in_one_line(cli, tmp_path, args, fragments) 
     assert not (tmp_path / "run").exists()
 
 
-def test_a_limit_nothing_fits_warns(cli, tmp_path) -> None:
+def test_a_limit_nothing_fits_is_one_error_line(cli, tmp_path) -> None:
     outcome = cli(
         "search", "--strategy", "random", "--budget", "2", "--tasks", "cifar10",
         "--max-params", "10", "--out", str(tmp_path / "run"),
     )  # fmt: skip
-    assert outcome.exit_code == 0, outcome.stderr
-    assert "no architecture of nb201 fits --max-params 10" in outcome.stderr
+    assert outcome.exit_code == 2, outcome.stderr
+    assert "no architecture of nb201 fits --max-params 10 on cifar10" in outcome.error_line()
+    assert not (tmp_path / "run" / "run.sqlite").exists()

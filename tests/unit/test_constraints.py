@@ -3,8 +3,6 @@ multi-objective mode of the multi-task engine."""
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from tasknas import get_benchmark
@@ -108,12 +106,11 @@ def test_bad_size_settings_are_refused(settings, fragment) -> None:
         settings.resolved()
 
 
-def test_a_limit_no_architecture_fits_warns(tmp_path, caplog) -> None:
+def test_a_limit_no_architecture_fits_is_refused_before_the_run(tmp_path) -> None:
     settings = RunSettings(tasks=("cifar10",), strategy="random", budget=3, max_params=1000)
-    with caplog.at_level(logging.WARNING, logger="tasknas"):
-        result, _ = run_experiment(settings, tmp_path / "run")
-    assert any("no architecture" in r.getMessage() for r in caplog.records)
-    assert result.tasks["cifar10"].best_arch is None  # nothing was evaluated
+    with pytest.raises(InvalidSettingError, match="smallest has 73,306 parameters"):
+        run_experiment(settings, tmp_path / "run")
+    assert not (tmp_path / "run" / "run.sqlite").exists()  # nothing was stored
 
 
 def _population_front_share(strategy: MultiTaskEvolution, bench, task: str) -> float:
