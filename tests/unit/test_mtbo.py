@@ -100,6 +100,28 @@ def test_mtbo_design_is_the_proxy_top_and_the_same_alone_or_with_others() -> Non
     assert [str(x.arch) for x in random.ask()] != design["cifar10"]
 
 
+@pytest.mark.parametrize("name", ["nb201", "transnas-micro"])
+def test_diverse_design_spreads_the_proxy_top(name: str) -> None:
+    bench = get_benchmark(name)
+    space, table = bench.space, proxy_table(bench.space.name)
+    assert table is not None
+    ranked = sorted(table, key=lambda k: -table[k])
+
+    def design(kind: str) -> list[str]:
+        strategy = MultiTaskBO(space, list(bench.tasks)[:1], seed=0, design=kind, initial=6)
+        return [str(t.arch) for t in strategy.ask()]
+
+    def closest_pair(archs: list[str]) -> float:
+        codes = [space.encode(space.parse(a)) for a in archs]
+        return min(float(np.abs(a - b).sum()) for i, a in enumerate(codes) for b in codes[i + 1 :])
+
+    diverse, proxy = design("diverse"), design("proxy")
+    assert diverse[0] == proxy[0] == ranked[0]  # both start at the proxy's best cell
+    top = set(ranked[: int(np.ceil(0.02 * len(ranked)))])
+    assert set(diverse) <= top and len(set(diverse)) == 6  # within the proxy's top 2 %
+    assert closest_pair(diverse) > closest_pair(proxy)  # and farther apart than its top 6
+
+
 def test_mtbo_runs_resume_exactly_from_a_cut_store() -> None:
     bench = get_benchmark("transnas-micro")
     tasks = ["class_scene", "class_object"]

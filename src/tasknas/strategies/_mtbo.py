@@ -56,7 +56,9 @@ __all__ = ["ACQUISITIONS", "DESIGNS", "MultiTaskBO", "SingleTaskBO"]
 _DESIGN_STREAM = 2**20
 
 #: Initial designs: ``auto`` is ``proxy`` where the space is finite and has a proxy table.
-DESIGNS = ("auto", "proxy", "random")
+DESIGNS = ("auto", "proxy", "diverse", "random")
+#: Share of the space, by proxy rank, that the ``diverse`` design picks from.
+_DIVERSE_TOP = 0.02
 #: Acquisition functions: upper confidence bound ``mean + beta·std``, expected improvement.
 ACQUISITIONS = ("ucb", "ei")
 
@@ -170,9 +172,9 @@ class MultiTaskBO(Strategy):
         if not beta >= 0:
             raise InvalidSettingError(f"beta must be >= 0, got {beta!r}")
         has_proxy = _proxy_function(space, proxy) is not None  # fails now on an unknown name
-        if design == "proxy" and not (has_proxy and self._finite(space)):
+        if design in ("proxy", "diverse") and not (has_proxy and self._finite(space)):
             raise InvalidSettingError(
-                "design 'proxy' needs a finite space with a proxy table (nb201, transnas-micro)"
+                f"design {design!r} needs a finite space with a proxy table (nb201, transnas-micro)"
             )
         self.initial = initial
         self.batch_size = batch_size
@@ -253,6 +255,17 @@ class MultiTaskBO(Strategy):
             archs, features, _ = _whole_space(self.space, self.proxy)
             order = np.argsort(-features[:, -1], kind="stable")
             return archs[int(order[position])]
+        if self.design == "diverse":
+            archs, features, index = _whole_space(self.space, self.proxy)
+            order = np.argsort(-features[:, -1], kind="stable")
+            top = order[: max(position + 1, math.ceil(_DIVERSE_TOP * len(order)))]
+            if not self._design:
+                return archs[int(top[0])]
+            chosen = features[[index[k] for k in self._design], :-1]
+            # Hamming distance of the one-hot codes to the nearest design cell; ties go to
+            # the better proxy rank (argmax takes the first), a design cell is at distance 0
+            nearest = np.abs(features[top, None, :-1] - chosen[None]).sum(-1).min(axis=1)
+            return archs[int(top[int(np.argmax(nearest))])]
         return self.space.sample(self._shared_rng)
 
     def _finite(self, space: SearchSpace[Any]) -> bool:
