@@ -270,6 +270,8 @@ def main() -> None:
     text = _report(args.out, args)
     print(text)
     (args.out / "train_search.md").write_text(text, encoding="utf-8")
+    per_seed = {"/".join(map(str, key)): value for key, value in _load(args.out, args).items()}
+    (args.out / "train_search.json").write_text(json.dumps(per_seed, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
