@@ -116,3 +116,15 @@ def test_mean_interval_is_the_student_t_interval_and_covers_the_mean() -> None:
     assert np.isnan(mean_interval([1.0])[1]) and np.isnan(mean_interval([])[0])
     with pytest.raises(InvalidSettingError, match="confidence"):
         mean_interval(values, confidence=1.5)
+
+
+def test_round_off_mean_reports_no_seed_count() -> None:
+    # accuracies whose differences cancel up to float round-off: the mean is ~1e-17, not a
+    # real effect, so no (astronomical) seed count is reported
+    baseline = [0.827, 0.754, 0.708, 0.703]
+    method = [b + d for b, d in zip(baseline, [0.1, -0.1, 0.3, -0.3], strict=True)]
+    d = paired_difference(method, baseline)
+    assert 0 < abs(d.mean) < 1e-15
+    assert d.seeds_needed is None and not d.significant
+    # a small but real effect still gets a seed count
+    assert paired_difference([0.801, 0.802, 0.8], [0.8, 0.8, 0.8]).seeds_needed is not None
