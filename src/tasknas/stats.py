@@ -153,8 +153,8 @@ def paired_difference(
     differences (Student t, ``scipy.stats.t``). ``seeds_needed`` is the normal-approximation
     sample size of a two-sided paired test at level ``alpha = 1 - confidence`` and the given
     power: ``n = ceil(((z_{1-alpha/2} + z_{power}) · std / |mean|)^2)``, at least 2 (with
-    ``std = 0`` and a nonzero mean, 2); ``None`` when the mean is zero or float round-off of
-    zero. With ``power = 0.5`` it is the ``n`` at which the
+    ``std = 0`` and a nonzero mean, 2); ``None`` when the mean is zero or below a millionth of
+    the values' scale (float round-off of zero). With ``power = 0.5`` it is the ``n`` at which the
     expected interval just excludes 0.
 
     With zero spread (every seed differs by the same amount) the interval is the single
@@ -205,9 +205,9 @@ def paired_difference(
     if significant:
         verdict = "better" if (mean < 0) == lower_is_better else "worse"
     needed: int | None = None
-    # a mean that is float round-off of zero (e.g. 3e-11 from differences of accuracies
-    # that cancel) separates nothing: no seed count is reported for it
-    round_off = 64 * np.finfo(float).eps * max(1.0, float(np.abs(values).max())) if n else 0.0
+    # a mean below a millionth of the values' scale is round-off of zero (e.g. 3e-11 from
+    # float32 accuracies in % that cancel), not an effect: no seed count is reported for it
+    round_off = 1e-6 * float(np.abs(values).max()) if n else 0.0
     if n >= 2 and abs(mean) > round_off:
         z = float(stats.norm.ppf(1 - (1 - confidence) / 2) + stats.norm.ppf(power))
         needed = max(2, math.ceil((z * std / abs(mean)) ** 2))
