@@ -266,3 +266,34 @@ def test_matplotlib_is_imported_lazily_and_pyplot_never() -> None:
             assert not any("pyplot" in name for name in names), module.name
             if node in tree.body:  # a module-level import
                 assert not any(name.startswith("matplotlib") for name in names), module.name
+
+
+def test_centred_matrix_removes_a_base_that_is_near_to_everything() -> None:
+    # d[base, target]. Base "hub" is 0.15 from every task, nearer than "a" is to its true
+    # neighbour "b" (0.20): raw, "hub" is the closest base to "b"; centred (each row minus
+    # its mean), "a" is, because "a" is much nearer to "b" than to the other tasks
+    names = ("a", "b", "far", "hub")
+    values = np.array(
+        [
+            [0.0, 0.20, 0.50, 0.50],
+            [0.20, 0.0, 0.50, 0.50],
+            [1.00, 0.95, 0.0, 1.20],
+            [0.15, 0.15, 0.15, 0.0],
+        ]
+    )
+    matrix = DistanceMatrix(names, values)
+    centred = matrix.centred()
+    assert matrix.closest("b", k=1)[0][0] == "hub"
+    assert centred.closest("b", k=1)[0][0] == "a"
+    assert centred.distance("a", "b") == pytest.approx(0.20 - 0.40)
+    off = ~np.eye(4, dtype=bool)
+    assert np.allclose([centred.values[i, off[i]].mean() for i in range(4)], 0.0)
+    assert np.all(np.diag(centred.values) == 0.0)
+    # centring keeps each base's order of targets; it changes only comparisons across bases
+    for i in range(4):
+        assert list(np.argsort(values[i, off[i]])) == list(np.argsort(centred.values[i, off[i]]))
+
+
+def test_centring_needs_two_tasks() -> None:
+    with pytest.raises(InvalidSettingError, match="at least two tasks"):
+        DistanceMatrix(("a",), np.zeros((1, 1))).centred()
