@@ -2,7 +2,9 @@
 
 Usage::
 
-    python benchmarks/mtl.py --seeds 3 --threads 1 --out benchmarks/results
+    python benchmarks/mtl.py --seeds 5 --threads 1 --out benchmarks/results \
+        --held-out multifashion
+    python benchmarks/mtl.py --set alpha_init=2 --set alpha_warmup=0.25 --seeds 5 ...
     python benchmarks/mtl.py --quick --threads 1 --out /tmp/mtl-quick   # about 1/4 of the work
 
 For each data set and seed it runs ``tasknas.oneshot.mtl_search`` with the default settings
@@ -12,7 +14,11 @@ then the single-task baseline, the all-edges (NDDR-style) supernet and the searc
 are trained on the same schedule and scored on the test split. It reports the per-task test
 accuracy of the three networks (mean ± sample std over seeds, and per seed), parameter
 counts, the final mean gate entropy, the number of edges chosen, and the wall and CPU time
-of each run. Writes ``OUT/mtl.md`` (printed too) and ``OUT/mtl.json`` (every number).
+of each run, and the paired differences searched − single-task and searched − all-edges
+over seeds (per task and for the mean over tasks; ``tasknas.stats.paired_difference``, 95 %
+Student-t interval). ``--set FIELD=VALUE`` changes an ``MTLSettings`` field; the data sets of
+``--held-out`` (nothing was tuned on them) are reported in their own section. Writes
+``OUT/NAME.md`` (printed too) and ``OUT/NAME.json`` (every number), ``NAME`` from ``--name``.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import numpy as np
 import torch
 
 from tasknas.oneshot import DEFAULT_N_TEST, DEFAULT_N_TRAIN, NETWORKS, MTLSettings, mtl_search
+from tasknas.stats import paired_difference
 from tasknas.tasks import load_multitask_set
 
 DATASETS = ("multimnist", "omniglot")
@@ -54,6 +61,30 @@ def _mean_std(values: list[float], digits: int = 2) -> str:
     return f"{np.mean(values):.{digits}f} ± {std:.{digits}f}"
 
 
+def _paired(runs: dict[str, list[dict]]) -> list[str]:
+    """Paired differences (percentage points) of the searched network against each baseline."""
+    lines = [
+        "| data set | task | searched − single-task (95 % CI) | searched − all-edges (95 % CI) |",
+        "|---|---|---|---|",
+    ]
+    for dataset, records in runs.items():
+        tasks = records[0]["tasks"]
+        per = {t: {n: [r["tasks"][t][n] for r in records] for n in NETWORKS} for t in tasks}
+        per["mean over tasks"] = {
+            n: [float(np.mean([r["tasks"][t][n] for t in tasks])) for r in records]
+            for n in NETWORKS
+        }
+        for task, acc in per.items():
+            cells = [
+                paired_difference(acc["searched"], acc[b], lower_is_better=False).format(2)
+                if len(records) > 1
+                else f"{acc['searched'][0] - acc[b][0]:+.2f}"
+                for b in ("single_task", "all_edges")
+            ]
+            lines.append(f"| {dataset} | {task} | {cells[0]} | {cells[1]} |")
+    return lines
+
+
 def _report(runs: dict[str, list[dict]], header: list[str]) -> str:
     lines = [*header, "", "## Test accuracy (%), mean ± std over seeds", ""]
     lines += ["| data set | task | single-task | all-edges | searched | searched − single |"]
@@ -64,6 +95,7 @@ def _report(runs: dict[str, list[dict]], header: list[str]) -> str:
             gain = [s - b for s, b in zip(acc["searched"], acc["single_task"], strict=True)]
             cells = [_mean_std(acc[n]) for n in NETWORKS] + [_mean_std(gain)]
             lines.append(f"| {dataset} | {task} | " + " | ".join(cells) + " |")
+    lines += ["", "## Paired differences over seeds (points)", "", *_paired(runs)]
     lines += ["", "## Size, gates and time", ""]
     lines += [
         "| data set | params single / all-edges / searched | edges chosen | "
@@ -96,6 +128,23 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument(
+        "--held-out", default="", help="data sets reported apart (comma-separated; none tuned on)"
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="an MTLSettings field (e.g. alpha_init=2); repeatable",
+    )
+    parser.add_argument("--name", default="mtl", help="base name of the output files")
+    parser.add_argument(
+        "--resume", action="store_true", help="keep the finished runs of OUT/NAME.json"
+    )
+    parser.add_argument(
+        "--report-only", action="store_true", help="with --resume: only rewrite the report"
+    )
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument(
@@ -104,23 +153,44 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    settings = MTLSettings(device=args.device)
+    overrides = {}
+    for item in args.set:
+        field, _, value = item.partition("=")
+        overrides[field] = json.loads(value)
+    settings = MTLSettings(device=args.device, **overrides)
     n_train, n_test = DEFAULT_N_TRAIN, DEFAULT_N_TEST
     if args.quick:
         settings = dataclasses.replace(settings, pretrain_epochs=2, epochs=3)
         n_train, n_test = 1000, 500
     start = time.perf_counter()
-    runs: dict[str, list[dict]] = {}
-    for dataset in args.datasets.split(","):
-        runs[dataset] = []
-        for seed in range(args.seeds):
+    held_out = [d for d in args.held_out.split(",") if d]
+    datasets = [*args.datasets.split(","), *held_out]
+    path = args.out / f"{args.name}.json"
+    runs: dict[str, list[dict]] = {d: [] for d in datasets}
+    done = 0.0
+    if args.resume and path.exists():  # keep the finished runs of an interrupted benchmark
+        old = json.loads(path.read_text(encoding="utf-8"))
+        if old["settings"] != settings.to_dict():
+            raise SystemExit(f"{path} was written with other settings; use another --name")
+        runs.update({d: r for d, r in old["runs"].items() if d in runs})
+        done = old["seconds"]
+    args.out.mkdir(parents=True, exist_ok=True)
+    for seed in range(args.seeds):  # seed-major: an interrupted run has whole seeds
+        for dataset in datasets:
+            if args.report_only or any(r["seed"] == seed for r in runs[dataset]):
+                continue
             runs[dataset].append(_run(dataset, seed, settings, n_train, n_test))
             r = runs[dataset][-1]
             print(
                 f"{dataset} seed {seed}: {r['wall_seconds']:.0f} s, {json.dumps(r['tasks'])}",
                 flush=True,
             )
-    total = time.perf_counter() - start
+            raw = {"settings": settings.to_dict(), "seconds": done, "runs": runs}
+            raw["seconds"] += time.perf_counter() - start
+            path.write_text(json.dumps(raw, indent=1), encoding="utf-8")
+    runs = {d: sorted(r, key=lambda x: x["seed"]) for d, r in runs.items() if r}
+    total = done + time.perf_counter() - start
+    seeds = sorted({r["seed"] for records in runs.values() for r in records})
     machine = {
         "cpus": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
@@ -130,24 +200,30 @@ def main() -> None:
     }
     header = [
         f"# MTL-NAS benchmark ({'quick' if args.quick else 'default'} settings, "
-        f"seeds 0–{args.seeds - 1})",
+        f"seeds {', '.join(map(str, seeds))})",
         "",
         f"Settings: {json.dumps(settings.to_dict())}; n_train {n_train}, n_test {n_test}.",
         f"Machine: {json.dumps(machine)}. Whole run: {total:.0f} s.",
     ]
-    report = _report(runs, header)
+    tuned = {d: r for d, r in runs.items() if d not in held_out}
+    held_out = [d for d in held_out if d in runs]
+    report = _report(tuned, header)
+    if held_out:
+        report += "\n\n# Held-out data sets (not tuned on)\n\n" + _report(
+            {d: runs[d] for d in held_out}, []
+        )
     print(report)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "mtl.md").write_text(report + "\n", encoding="utf-8")
+    (args.out / f"{args.name}.md").write_text(report + "\n", encoding="utf-8")
     raw = {
         "settings": settings.to_dict(),
         "n_train": n_train,
         "n_test": n_test,
         "machine": machine,
         "seconds": total,
+        "held_out": held_out,
         "runs": runs,
     }
-    (args.out / "mtl.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
+    path.write_text(json.dumps(raw, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

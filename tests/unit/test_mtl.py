@@ -197,7 +197,11 @@ def test_a_users_npz_with_two_label_sets_is_a_task_set(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "error", "fragment"),
     [
-        ("nope", UnknownNameError, "'nope'; valid choices: multimnist, omniglot, or the path"),
+        (
+            "nope",
+            UnknownNameError,
+            "'nope'; valid choices: multimnist, omniglot, multifashion, or the path",
+        ),
         ("missing.npz", DataFileError, "'missing.npz' not found"),
     ],
 )

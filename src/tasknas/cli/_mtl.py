@@ -41,7 +41,9 @@ _DEFAULTS = MTLSettings()
 def mtl(
     dataset: Annotated[
         str,
-        typer.Option(help="multimnist, omniglot, or the path of a .npz with several label sets."),
+        typer.Option(
+            help="multimnist, omniglot, multifashion, or the path of a .npz with several label sets."
+        ),
     ],
     epochs: Annotated[
         int | None,
@@ -64,6 +66,17 @@ def mtl(
     lam: Annotated[
         float, typer.Option(help="Weight λ of the gate-entropy penalty.")
     ] = _DEFAULTS.lam,
+    alpha_init: Annotated[
+        float,
+        typer.Option(help="Initial edge logit (0: every gate 0.5; > 0 starts the edges open)."),
+    ] = _DEFAULTS.alpha_init,
+    alpha_warmup: Annotated[
+        float,
+        typer.Option(
+            help="Fraction of the search, in [0, 1), with weight steps only before the "
+            "first architecture step."
+        ),
+    ] = _DEFAULTS.alpha_warmup,
     gate: Annotated[
         str,
         typer.Option(
@@ -124,6 +137,8 @@ def mtl(
         epochs=counts["epochs"],
         pretrain_epochs=counts["pretrain_epochs"],
         lam=lam,
+        alpha_init=alpha_init,
+        alpha_warmup=alpha_warmup,
         weight_gate=gate,
         limit=limit,
         device=device,

@@ -4,6 +4,8 @@ Shipped sets (``multitask_datasets()``):
 
 * ``multimnist``: two MNIST test digits side by side, overlapping (``multimnist``); tasks
   ``left`` and ``right`` (the digit on each side).
+* ``multifashion``: the same construction on the shipped Fashion-MNIST test images; tasks
+  ``left`` and ``right`` (a held-out set for MTL-NAS: nothing was tuned on it).
 * ``omniglot``: the shipped Omniglot subset; tasks ``alphabet`` (8 classes) and ``character``
   (242 classes). Split by drawer, as its PROVENANCE.md suggests: drawers 0-12 train, 13-14
   val, 15-19 test, so every character is in every split but no drawing is.
@@ -28,7 +30,7 @@ from tasknas._validation import check_seed, optional_positive_int
 from tasknas.errors import DataFileError, InvalidSettingError, UnknownNameError
 from tasknas.tasks._images import _tensors, check_split_size
 from tasknas.tasks._imagespec import existing_file, resolve_dataset
-from tasknas.tasks._multimnist import multimnist
+from tasknas.tasks._multimnist import multifashion, multimnist
 from tasknas.tasks._multitask_names import multitask_datasets
 from tasknas.tasks._multitaskset import MultiTaskSet
 from tasknas.tasks._npz import SPLITS, UNSPLIT, ImageFile, load_image_file
@@ -101,7 +103,11 @@ def multitask_from_npz(
 
 
 #: One builder per name of ``multitask_datasets()`` (names in a torch-free module, for `info`).
-_BUILDERS: Mapping[str, Builder] = {"multimnist": multimnist, "omniglot": omniglot_multitask}
+_BUILDERS: Mapping[str, Builder] = {
+    "multimnist": multimnist,
+    "omniglot": omniglot_multitask,
+    "multifashion": multifashion,
+}
 
 
 def load_multitask_set(

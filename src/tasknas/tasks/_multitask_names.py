@@ -5,7 +5,7 @@ from __future__ import annotations
 
 __all__ = ["multitask_datasets"]
 
-_NAMES = ("multimnist", "omniglot")
+_NAMES = ("multimnist", "omniglot", "multifashion")
 
 
 def multitask_datasets() -> tuple[str, ...]:

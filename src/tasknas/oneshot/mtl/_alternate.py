@@ -29,6 +29,7 @@ def alternate(
     settings: MTLSettings,
     seed: int,
     tracker: Tracker,
+    trace: list[dict[str, float]] | None = None,
 ) -> list[float]:
     """Search ``net``'s edge logits while training its weights on ``train``.
 
@@ -41,6 +42,13 @@ def alternate(
     learning rate, so the weights follow the baselines' schedule step for step. Both
     optimisers persist across the fits; each fit has its own seed, so relaxed-Bernoulli
     samples differ from step to step. Returns the mean gate entropy after each search epoch.
+
+    Before the first step every logit is set to ``alpha_init``; during the first
+    ``alpha_warmup`` of the search only the weight steps run. With ``trace`` (a list), one
+    record per architecture step is appended: progress, λ, the mean and min/max of alpha,
+    the number of open edges, and the mean over edges of the gradient on alpha of the task
+    losses and of the λ-weighted entropy term (measured separately, before the step; an
+    extra backward pass, so only for diagnostics).
 
     Raises:
         InvalidSettingError: fewer than two training images.
@@ -59,9 +67,15 @@ def alternate(
     )
     alpha = torch.optim.Adam([net.alpha], lr=settings.alpha_lr, betas=(0.5, 0.999))
     steps = math.ceil(half / batch)
+    warmup = round(settings.alpha_warmup * rounds * steps)  # weight-only steps
+    with torch.no_grad():
+        net.alpha.fill_(settings.alpha_init)
 
     def alpha_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return loss(logits, y) + lam[0] * net.gate_entropy()
+        task, entropy = loss(logits, y), lam[0] * net.gate_entropy()
+        if trace is not None:
+            _record(trace, net, task, entropy, lam[0])
+        return task + entropy
 
     history = []
     for epoch in range(rounds):
@@ -75,10 +89,13 @@ def alternate(
             net.temperature = settings.temperature(progress)
             lam[0] = settings.entropy_weight(progress)
             part = slice(k * batch, (k + 1) * batch)
-            net.gate_mode = settings.alpha_gate
-            mtl_trainer(
-                net.num_classes, settings, derive(seed, _ALPHA, epoch, k), loss=alpha_loss
-            ).fit(net, _rows(train, halves[0][part]), optimizer=alpha, epochs=1)
+            if epoch * steps + k >= warmup:
+                net.gate_mode = settings.alpha_gate
+                mtl_trainer(
+                    net.num_classes, settings, derive(seed, _ALPHA, epoch, k), loss=alpha_loss
+                ).fit(net, _rows(train, halves[0][part]), optimizer=alpha, epochs=1)
+                if trace is not None:
+                    trace[-1]["progress"] = progress
             net.gate_mode = settings.weight_gate
             mtl_trainer(net.num_classes, settings, derive(seed, _WEIGHTS, epoch, k)).fit(
                 net, _rows(train, halves[1][part]), optimizer=weights, epochs=1
@@ -93,6 +110,37 @@ def alternate(
             len(net.open_edges()),
         )
     return history
+
+
+def _record(
+    trace: list[dict[str, float]],
+    net: MTLNetwork,
+    task: torch.Tensor,
+    entropy: torch.Tensor,
+    lam: float,
+) -> None:
+    """One diagnostic record of an architecture step (see ``alternate``)."""
+    (g_task,) = torch.autograd.grad(task, net.alpha, retain_graph=True)
+    g_entropy = (
+        torch.autograd.grad(entropy, net.alpha, retain_graph=True)[0]
+        if entropy.requires_grad
+        else torch.zeros_like(net.alpha)
+    )
+    a = net.alpha.detach()
+    trace.append(
+        {
+            "lam": lam,
+            "alpha_mean": float(a.mean()),
+            "alpha_min": float(a.min()),
+            "alpha_max": float(a.max()),
+            "open": float((a > 0).sum()),
+            "grad_task": float(g_task.mean()),
+            "grad_task_abs": float(g_task.abs().mean()),
+            "grad_entropy": float(g_entropy.mean()),
+            "grad_entropy_abs": float(g_entropy.abs().mean()),
+            "grad_task_pos": float((g_task > 0).float().mean()),
+        }
+    )
 
 
 def _rows(data: TensorData, index: torch.Tensor) -> TensorData:

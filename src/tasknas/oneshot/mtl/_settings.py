@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -42,6 +44,11 @@ class MTLSettings:
         lr, momentum, weight_decay: SGD on the network weights, the learning rate annealed
             by a cosine over ``epochs`` (and over ``pretrain_epochs``).
         alpha_lr: Adam learning rate of the edge logits (betas 0.5, 0.999, as MTL-NAS).
+        alpha_init: the value every edge logit starts the search at (0: every gate 0.5,
+            MTL-NAS's initialisation; a positive value starts the fusion edges open).
+        alpha_warmup: fraction of the search (in [0, 1)) with weight steps only, before
+            the first architecture step, so the fusion weights (which start at zero, where
+            the task loss gives alpha no gradient) can learn first. 0: MTL-NAS.
         weight_gate: gates of the weight steps (default: relaxed Bernoulli samples).
         alpha_gate: gates of the architecture steps (default: sigmoid(alpha)).
         temperature_start, temperature_end: the relaxed-Bernoulli temperature is annealed
@@ -64,6 +71,8 @@ class MTLSettings:
     momentum: float = 0.9
     weight_decay: float = 5e-4
     alpha_lr: float = 0.1
+    alpha_init: float = 0.0
+    alpha_warmup: float = 0.0
     weight_gate: str = "gumbel"
     alpha_gate: str = "sigmoid"
     temperature_start: float = 1.0
@@ -83,6 +92,13 @@ class MTLSettings:
             non_negative(name, getattr(self, name))
         if not 0 <= non_negative("lam_ramp", self.lam_ramp) <= 1:
             raise InvalidSettingError(f"lam_ramp must be in [0, 1], got {self.lam_ramp!r}")
+        real = isinstance(self.alpha_init, numbers.Real) and not isinstance(self.alpha_init, bool)
+        if not real or not math.isfinite(self.alpha_init):
+            raise InvalidSettingError(
+                f"alpha_init must be a finite number, got {self.alpha_init!r}"
+            )
+        if not 0 <= non_negative("alpha_warmup", self.alpha_warmup) < 1:
+            raise InvalidSettingError(f"alpha_warmup must be in [0, 1), got {self.alpha_warmup!r}")
         check_choice("weight gate", self.weight_gate, SEARCH_GATES)
         check_choice("alpha gate", self.alpha_gate, SEARCH_GATES)
         check_choice("device", self.device, DEVICES)
