@@ -17,8 +17,12 @@ as binary tasks; an existing dictionary in ``--dictionary`` is reused), (2) the 
 distance matrix of the base tasks (table and heatmap), (3) the target's distances and its
 ``k`` closest tasks, (4) over ``--seeds`` seeds: FUSE on the task-aware space, FUSE on the
 standard space and random search at equal compute (candidate-epochs), each retrained and
-scored on the target's test split. Writes ``OUT/tanas.md``, ``OUT/tanas.json`` and
-``OUT/distance_matrix.png``.
+scored on the target's test split, and with ``--baselines`` the hand-designed networks
+retrained the same way (same data, epochs, early stopping, augmentation and seeds: paired).
+``--retrain final`` (the default) retrains on all the target's training images with early
+stopping and ±2 px shifts (``TANASSettings``' defaults); ``--retrain quick`` as the published
+FUSE (10 epochs on the search's 1,000 images; the recipe of the first 10-seed table). Writes
+``OUT/tanas.md``, ``OUT/tanas.json`` and ``OUT/distance_matrix.png``.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import numpy as np
 import torch
 
 from tasknas.oneshot import FuseSettings, SearchResult, fuse_search, random_search
+from tasknas.oneshot.fuse import BaselineRecord, retrain_baseline
 from tasknas.spaces import get_space
 from tasknas.tanas import (
     DEFAULT_BASE_TASKS,
@@ -43,10 +48,12 @@ from tasknas.tanas import (
     TaskDictionary,
     closest_tasks,
     dictionary_matrix,
+    load_retrain_task,
     load_task,
     target_distances,
     task_aware_space,
 )
+from tasknas.tanas._settings import quick_retraining
 
 #: Quick, Draw! results of the paper (test error %, params M), for reference only: the paper
 #: trains far larger networks for far longer on more data.
@@ -66,6 +73,7 @@ QUICK = TANASSettings(
     cnn_epochs=1,
     cnn_hidden=64,
     fisher_samples=64,
+    final_n_train=256,
     dictionary_fuse=_TINY_FUSE,
     target_fuse=dataclasses.replace(_TINY_FUSE, rounds=2),
 )
@@ -93,7 +101,7 @@ def printer(label: str) -> Callable[[str, int, int], None]:
 
 
 def cached_run(
-    folder: Path, name: str, seed: int, method: Callable[[int], SearchResult]
+    folder: Path, name: str, seed: int, method: Callable[[int], SearchResult | BaselineRecord]
 ) -> dict[str, Any]:
     """``method(seed)`` as a dict, kept in ``folder`` and read back when already there."""
     path = folder / f"{name.replace(',', '').replace(' ', '-')}-seed{seed}.json"
@@ -129,6 +137,15 @@ def main() -> None:
         "--methods", nargs="+", choices=list(PAPER), help="run only these [default: all]"
     )
     parser.add_argument(
+        "--retrain",
+        choices=["final", "quick"],
+        default="final",
+        help="retraining of the winners and baselines [default: final]",
+    )
+    parser.add_argument(
+        "--baselines", nargs="*", default=[], help="hand-designed networks: cnn resnet"
+    )
+    parser.add_argument(
         "--report-only", action="store_true", help="rewrite OUT/tanas.md from OUT/tanas.json"
     )
     args = parser.parse_args()
@@ -146,6 +163,10 @@ def main() -> None:
     settings = dataclasses.replace(QUICK if args.quick else TANASSettings(), device=args.device)
     if args.k is not None:
         settings = dataclasses.replace(settings, k=args.k)
+    if args.retrain == "quick":
+        settings = quick_retraining(
+            settings, settings.target_fuse.final_epochs if args.quick else None
+        )
     specs = QUICK_TASKS if args.quick else DEFAULT_BASE_TASKS
     dictionary = TaskDictionary(args.dictionary or out / "dictionary")
     reused = dictionary.exists() and set(dictionary.names()) >= set(specs)
@@ -159,6 +180,7 @@ def main() -> None:
     )
     entries = dictionary.entries()
     task = load_task(args.target, settings)
+    retrain_on = load_retrain_task(args.target, settings)
     distances, stages["target distances"] = timed(
         "target distances", lambda: target_distances(dictionary, task, settings)
     )
@@ -167,14 +189,21 @@ def main() -> None:
     aware, cells = task_aware_space(dictionary, closest)
     full = get_space("darts-tanas")
     fuse = settings.target_fuse
-    methods: dict[str, Callable[[int], SearchResult]] = {
+    extra = {"retrain_task": retrain_on}
+    methods: dict[str, Callable[[int], SearchResult | BaselineRecord]] = {
         "FUSE, task-aware space": lambda seed: fuse_search(
-            aware, task, settings=fuse, seed=seed, initial=cells
+            aware, task, settings=fuse, seed=seed, initial=cells, **extra
         ),
-        "FUSE, standard space": lambda seed: fuse_search(full, task, settings=fuse, seed=seed),
-        "random search": lambda seed: random_search(full, task, settings=fuse, seed=seed),
+        "FUSE, standard space": lambda seed: fuse_search(
+            full, task, settings=fuse, seed=seed, **extra
+        ),
+        "random search": lambda seed: random_search(full, task, settings=fuse, seed=seed, **extra),
     }
     methods = {name: run for name, run in methods.items() if name in (args.methods or PAPER)}
+    for baseline in args.baselines:
+        methods[f"baseline {baseline}"] = lambda seed, b=baseline: retrain_baseline(
+            b, retrain_on, settings=fuse, seed=seed
+        )
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in methods}
     for seed in args.run_seeds or range(args.seeds):
         for name, method in methods.items():
@@ -201,6 +230,8 @@ def main() -> None:
         "distances": distances,
         "closest": closest,
         "space_ops": list(aware.ops),
+        "retrain": args.retrain,
+        "n_train_retrain": len(retrain_on.train),
         "runs": runs,
         "stage_seconds": stages,
         "machine": {
@@ -253,6 +284,21 @@ def dataset_blocks(names: tuple[str, ...], values: np.ndarray) -> list[str]:
     return lines
 
 
+def retraining(data: dict[str, Any]) -> str:
+    """How the winners were retrained (older ``tanas.json`` files: 10 epochs, search data)."""
+    fuse, n_train = data["settings"]["target_fuse"], data["settings"]["n_train"]
+    images = data.get("n_train_retrain", n_train)
+    if fuse.get("final_patience") is None:
+        epochs = f"{fuse['final_epochs']} epochs"
+    else:
+        epochs = (
+            f"up to {fuse['final_epochs']} epochs (early stopping, patience "
+            f"{fuse['final_patience']}, best epoch kept)"
+        )
+    shift = fuse.get("final_shift", 0)
+    return f"{epochs} on {images:,} images" + (f", ±{shift} px shifts" if shift else "")
+
+
 def report(data: dict[str, Any], names: tuple[str, ...], values: np.ndarray) -> str:
     target, fuse = data["target"], data["settings"]["target_fuse"]
     lines = [
@@ -264,8 +310,13 @@ def report(data: dict[str, Any], names: tuple[str, ...], values: np.ndarray) -> 
         f"{data['settings']['n_val']} val, {data['settings']['n_test']} test images per task. "
         f"Target search: FUSE {fuse['rounds']} rounds × {fuse['stages']} stages × "
         f"{fuse['candidates']} candidates ({fuse['channels']} channels, {fuse['layers']} cells), "
-        f"winner retrained {fuse['final_epochs']} epochs at {fuse['final_channels']} channels. "
-        f"Random search gets the same candidate-epochs. Device: {data['machine']['device']}, "
+        f"winner retrained {retraining(data)} at {fuse['final_channels']} channels"
+        + (
+            " (baselines the same way). "
+            if any(n.startswith("baseline") for n in data["runs"])
+            else ". "
+        )
+        + f"Random search gets the same candidate-epochs. Device: {data['machine']['device']}, "
         f"{data['machine']['threads']} torch threads.",
         "",
         "## Base tasks",
@@ -315,7 +366,7 @@ def report(data: dict[str, Any], names: tuple[str, ...], values: np.ndarray) -> 
         errors = [r["test_error"] for r in runs]
         params = [r["params"] for r in runs]
         seconds = [r["seconds"] for r in runs]
-        paper = PAPER[name]
+        paper = PAPER.get(name, ("–", "–"))
         lines.append(
             f"| {name} | {summary(errors)} | {np.mean(params):,.0f} | {np.mean(seconds):.0f} "
             f"| {paper[0]} | {paper[1]} |"
@@ -324,9 +375,9 @@ def report(data: dict[str, Any], names: tuple[str, ...], values: np.ndarray) -> 
     lines.append("|---|---|---|---|---|")
     for name, runs in data["runs"].items():
         for r in runs:
+            arch = f"`{r['arch']}`" if "arch" in r else r.get("name", "")
             lines.append(
-                f"| {name} | {r['seed']} | {r['test_error']:.2f} | {r['params']:,} "
-                f"| `{r['arch']}` |"
+                f"| {name} | {r['seed']} | {r['test_error']:.2f} | {r['params']:,} | {arch} |"
             )
     lines += ["", "## Wall time per stage", "", "| stage | seconds |", "|---|---|"]
     lines += [f"| {k} | {v:.1f} |" for k, v in data["stage_seconds"].items()]

@@ -18,6 +18,7 @@ TINY = TANASSettings(
     cnn_hidden=32,
     fisher_samples=64,
     k=2,
+    final_n_train=128,  # the winner is retrained on the search's images, as small
     dictionary_fuse=TINY_FUSE,
     target_fuse=TINY_FUSE,
 )

@@ -47,11 +47,40 @@ def test_distance_json_shape(cli, dictionary_dir: Path) -> None:
     outcome = cli("distance", "--target", "mnist:1", "--dir", str(dictionary_dir), "--json")
     assert outcome.exit_code == 0, outcome.stderr
     data = outcome.json()
-    assert set(data) == {"target", "distances"}
-    assert data["target"] == "mnist:1"
+    assert set(data) == {"target", "distances", "centred"}
+    assert data["target"] == "mnist:1" and data["centred"] is False
     assert list(data["distances"]) == NAMES
     assert all(isinstance(d, float) for d in data["distances"].values())
     assert data["distances"]["mnist:1"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_distance_centre(cli, dictionary_copy: Path, tmp_path: Path) -> None:
+    from tasknas.tanas import TaskDictionary, dictionary_matrix
+
+    args = ("distance", "--target", "quickdraw4:cat", "--dir", str(dictionary_copy), "--json")
+    raw = cli(*args).json()["distances"]
+    assert not (dictionary_copy / "base_offsets.json").exists()
+    centred = cli(*args, "--centre").json()
+    assert centred["centred"] is True
+    # each base's offset is its mean distance to the dictionary's other tasks
+    matrix = dictionary_matrix(TaskDictionary(dictionary_copy))
+    offsets = {
+        base: sum(matrix.distance(base, t) for t in NAMES if t != base) / (len(NAMES) - 1)
+        for base in NAMES
+    }
+    for base in NAMES:
+        assert centred["distances"][base] == pytest.approx(raw[base] - offsets[base], abs=1e-9)
+    cache = dictionary_copy / "base_offsets.json"
+    stored = json.loads(cache.read_text())["offsets"]
+    assert stored == pytest.approx(offsets, abs=1e-9)
+    # the heatmap path centres with the same offsets (and the raw matrix is drawn)
+    plot = tmp_path / "centred.png"
+    with_plot = cli(*args, "--centre", "--plot", str(plot)).json()
+    assert with_plot["distances"] == pytest.approx(centred["distances"], abs=1e-9)
+    # a changed dictionary invalidates the cached offsets
+    cache.write_text(json.dumps({"index_sha256": "stale", "offsets": dict.fromkeys(NAMES, 9.0)}))
+    again = cli(*args, "--centre").json()["distances"]
+    assert again == pytest.approx(centred["distances"], abs=1e-9)
 
 
 def test_distance_table_and_plot(cli, dictionary_dir: Path, tmp_path: Path) -> None:

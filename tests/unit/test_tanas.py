@@ -21,12 +21,15 @@ from tasknas.tanas import (
     TaskDictionary,
     closest_tasks,
     default_dictionary_dir,
+    load_retrain_task,
+    load_task,
     run_fuse,
     target_distances,
     task_aware_space,
 )
 from tasknas.tanas._dictionary import task_seed
 from tasknas.tanas._entry import folder_name
+from tasknas.tanas._settings import quick_retraining
 from tasknas.tasks import parse_task_spec
 from tiny_tanas import BASES, TINY
 
@@ -249,3 +252,72 @@ def test_run_fuse(built: TaskDictionary) -> None:
     assert set(result["space_ops"]) == set().union(*(ops_of(c) for c in cells))
     assert ops_of(DartsTANASSpace().parse(result["arch"])) <= set(result["space_ops"])
     assert 0.0 <= result["test_error"] <= 100.0 and result["params"] > 0
+
+
+# -- the target's retraining (issue 15) ----------------------------------------------------
+
+
+def test_final_n_train_round_trips_and_old_dictionaries_keep_their_retraining() -> None:
+    wide = dataclasses.replace(TINY, final_n_train=None)
+    assert TANASSettings.from_dict(json.loads(json.dumps(wide.to_dict()))) == wide
+    old = {k: v for k, v in TINY.to_dict().items() if k != "final_n_train"}
+    assert TANASSettings.from_dict({**old, "n_train": 77}).final_n_train == 77
+    with pytest.raises(InvalidSettingError, match=r"final_n_train.*got 0"):
+        TANASSettings(final_n_train=0)
+
+
+def test_retrain_task_has_more_training_images_and_the_same_other_splits() -> None:
+    search = load_task("quickdraw4:cat", TINY)
+    wider = load_retrain_task("quickdraw4:cat", dataclasses.replace(TINY, final_n_train=300))
+    assert (len(search.train), len(wider.train)) == (128, 300)
+    assert torch.equal(search.val.x, wider.val.x) and torch.equal(search.test.x, wider.test.x)
+    everything = load_retrain_task("quickdraw4:cat", dataclasses.replace(TINY, final_n_train=None))
+    assert len(everything.train) == 4080  # every cat and as many other drawings
+    assert load_retrain_task(search, TINY) is search
+
+
+def test_quick_retraining_is_the_published_recipe() -> None:
+    final = dataclasses.replace(
+        TINY,
+        final_n_train=None,
+        target_fuse=dataclasses.replace(
+            TINY.target_fuse, final_epochs=30, final_patience=10, final_shift=2
+        ),
+    )
+    quick = quick_retraining(final)
+    assert quick.final_n_train == TINY.n_train
+    fuse = quick.target_fuse
+    assert (fuse.final_epochs, fuse.final_patience, fuse.final_shift) == (10, None, 0)
+    assert quick_retraining(final, 3).target_fuse.final_epochs == 3
+    assert dataclasses.replace(fuse, final_epochs=30, final_patience=10, final_shift=2) == (
+        final.target_fuse
+    )
+
+
+def test_run_fuse_retrains_on_final_n_train_images(built: TaskDictionary) -> None:
+    wider = dataclasses.replace(TINY, final_n_train=200)
+    result = run_fuse("quickdraw4:cat", dictionary=built, seed=1, settings=wider)
+    assert result["n_train_retrain"] == 200
+    same = run_fuse("quickdraw4:cat", dictionary=built, seed=1)
+    assert same["n_train_retrain"] == TINY.n_train
+    assert same["arch"] == result["arch"]  # the search saw the same data
+
+
+def test_default_target_retraining_uses_every_image_with_early_stopping() -> None:
+    settings = TANASSettings()
+    fuse = settings.target_fuse
+    assert settings.final_n_train is None
+    assert (fuse.final_epochs, fuse.final_patience, fuse.final_shift) == (20, 5, 2)
+    # the dictionary's own cell searches keep the short published retraining
+    assert (settings.dictionary_fuse.final_patience, settings.dictionary_fuse.final_shift) == (
+        None,
+        0,
+    )
+    # an index written before these fields existed reads back as its old retraining
+    old = settings.to_dict()
+    del old["final_n_train"]
+    for name in ("final_patience", "final_shift"):
+        del old["target_fuse"][name]
+    restored = TANASSettings.from_dict(old)
+    assert restored.final_n_train == settings.n_train
+    assert (restored.target_fuse.final_patience, restored.target_fuse.final_shift) == (None, 0)

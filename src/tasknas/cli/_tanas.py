@@ -262,6 +262,14 @@ def distance(
             help="Write a heatmap of the distances among the dictionary's tasks and the target."
         ),
     ] = None,
+    centre: Annotated[
+        bool,
+        typer.Option(
+            "--centre",
+            help="Subtract each dictionary task's mean distance to the other dictionary "
+            "tasks (computed once per dictionary and kept in its folder).",
+        ),
+    ] = False,
     device: DeviceOption = None,
     threads: ThreadsOption = None,
     verbose: VerboseOption = False,
@@ -272,6 +280,7 @@ def distance(
     existed = plot is not None and check_plot_path(plot)  # before any training
     from tasknas.tanas import (  # torch: only when run
         TaskDictionary,
+        base_offsets,
         dictionary_matrix,
         target_distances,
     )
@@ -281,12 +290,15 @@ def distance(
     settings = _settings(dictionary, device)
     with progress_bar(as_json) as report:
         if plot is None:
-            distances = target_distances(dictionary, name, settings, report)
+            distances = target_distances(dictionary, name, settings, report, centre=centre)
         else:
             matrix = dictionary_matrix(dictionary, settings, report, extra=[name])
             distances = {e.name: matrix.distance(e.name, name) for e in dictionary.entries()}
+            if centre:  # the heatmap keeps the raw distances
+                offsets = base_offsets(dictionary, settings, matrix=matrix)
+                distances = {base: d - offsets[base] for base, d in distances.items()}
     if as_json:
-        print_json({"target": name, "distances": distances})
+        print_json({"target": name, "distances": distances, "centred": centre})
     else:
         _print_distances(name, distances, settings.k)
     if plot is not None:
@@ -324,14 +336,27 @@ def fuse(
     ] = None,
     final_epochs: Annotated[
         int | None,
-        typer.Option(help="Epochs of retraining the winner. [default: the dictionary's]"),
+        typer.Option(
+            help="Epochs of retraining the winner (the most, with early stopping). "
+            "[default: the dictionary's; 10 with --quick]"
+        ),
     ] = None,
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick",
+            help="Retrain the winner and the baselines as the published FUSE does: on the "
+            "search's training images, 10 epochs, no early stopping, no augmentation. "
+            "[default: the dictionary's retraining]",
+        ),
+    ] = False,
     baselines: Annotated[
         str | None,
         typer.Option(
             "--baselines",
             help="Hand-designed networks to retrain like the winner on the target (same "
-            "data, schedule, epochs, seed), comma-separated: cnn, resnet. [default: none]",
+            "data, schedule, epochs, early stopping, augmentation, seed), comma-separated: "
+            "cnn, resnet. [default: none]",
         ),
     ] = None,
     out_dir: Annotated[
@@ -360,6 +385,10 @@ def fuse(
     dictionary = TaskDictionary(dir_)
     dictionary.require_entries()
     settings = _settings(dictionary, device, rounds=rounds, final_epochs=final_epochs)
+    if quick:
+        from tasknas.tanas._settings import quick_retraining
+
+        settings = quick_retraining(settings, final_epochs)
     keep = out_dir or _default_fuse_dir(name, seed)
     check_output_dir(keep, f"--out {keep}")  # before any training
     kept_before = files_in(keep)
@@ -459,8 +488,8 @@ def _fuse_baselines(
     if not names:
         return []
     from tasknas.oneshot.fuse import retrain_baseline
-    from tasknas.tanas import load_task
+    from tasknas.tanas import load_retrain_task
 
     resolved = dictionary.resolve_settings(settings)
-    task = load_task(target, resolved)
+    task = load_retrain_task(target, resolved)
     return [retrain_baseline(b, task, settings=resolved.target_fuse, seed=seed) for b in names]

@@ -19,10 +19,15 @@ if TYPE_CHECKING:
         TaskDictionary,
         default_dictionary_dir,
     )
-    from tasknas.tanas._distance import dictionary_matrix, target_distances
+    from tasknas.tanas._distance import base_offsets, dictionary_matrix, target_distances
     from tasknas.tanas._entry import DictionaryEntry
     from tasknas.tanas._epsnet import build_epsnet, load_task, train_epsnet
-    from tasknas.tanas._pipeline import SEARCH_SPACES, closest_tasks, run_fuse
+    from tasknas.tanas._pipeline import (
+        SEARCH_SPACES,
+        closest_tasks,
+        load_retrain_task,
+        run_fuse,
+    )
     from tasknas.tanas._settings import EPSNET_FIELDS, TANASSettings, check_seed
     from tasknas.tanas._space import task_aware_space
 
@@ -34,11 +39,13 @@ __all__ = [
     "DictionaryEntry",
     "TANASSettings",
     "TaskDictionary",
+    "base_offsets",
     "build_epsnet",
     "check_seed",
     "closest_tasks",
     "default_dictionary_dir",
     "dictionary_matrix",
+    "load_retrain_task",
     "load_task",
     "run_fuse",
     "target_distances",
@@ -53,6 +60,7 @@ __getattr__, __dir__ = lazy_exports(
         "DICTIONARY_ENV": "tasknas.tanas._dictionary",
         "TaskDictionary": "tasknas.tanas._dictionary",
         "default_dictionary_dir": "tasknas.tanas._dictionary",
+        "base_offsets": "tasknas.tanas._distance",
         "dictionary_matrix": "tasknas.tanas._distance",
         "target_distances": "tasknas.tanas._distance",
         "DictionaryEntry": "tasknas.tanas._entry",
@@ -61,6 +69,7 @@ __getattr__, __dir__ = lazy_exports(
         "train_epsnet": "tasknas.tanas._epsnet",
         "SEARCH_SPACES": "tasknas.tanas._pipeline",
         "closest_tasks": "tasknas.tanas._pipeline",
+        "load_retrain_task": "tasknas.tanas._pipeline",
         "run_fuse": "tasknas.tanas._pipeline",
         "EPSNET_FIELDS": "tasknas.tanas._settings",
         "TANASSettings": "tasknas.tanas._settings",

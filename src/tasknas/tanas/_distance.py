@@ -5,6 +5,14 @@ F_t that of t's ε-network, both measured on the first ``fisher_samples`` valida
 t and normalised to unit trace (``tasknas.similarity``). The target's ε-network is trained
 with the dictionary's settings, from the same shared initialisation.
 
+Centred distances (``centre=True``): d(b, t) minus base b's mean distance to the
+dictionary's other tasks (``DistanceMatrix.centred``). A base network's distances share an
+offset that follows its confidence (measured on the default dictionary:
+``benchmarks/tanas_distance_why.py``): near-certain MNIST networks are far from every task,
+so without centring a target's nearest bases are the least confident networks. The offsets
+come from the dictionary's own distance matrix, computed once and kept in the dictionary
+folder (``base_offsets.json``, tied to the dictionary's index) until the dictionary changes.
+
 Tasks with different numbers of classes: a base network's head cannot score the target's
 labels, so it gets a new head for the target's classes (the shared initial head of that
 shape) trained for ``cnn_epochs`` on the target's training split with the rest of the
@@ -16,7 +24,10 @@ parameter, which is exactly ``tasknas.similarity.task_distance``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -32,7 +43,10 @@ from tasknas.tanas._epsnet import build_epsnet, epsnet_trainer, load_task, train
 from tasknas.tanas._settings import TANASSettings
 from tasknas.tasks import ImageTask
 
-__all__ = ["dictionary_matrix", "target_distances"]
+__all__ = ["base_offsets", "dictionary_matrix", "target_distances"]
+
+#: File of the cached base offsets in the dictionary folder.
+OFFSETS_FILE = "base_offsets.json"
 
 _log = logging.getLogger(__name__)
 
@@ -42,11 +56,15 @@ def target_distances(
     target: str | ImageTask,
     settings: TANASSettings | None = None,
     progress: Progress | None = None,
+    *,
+    centre: bool = False,
 ) -> dict[str, float]:
     """``{base task: d(base, target)}`` for every task of ``dictionary``, in its order.
 
     ``settings`` default to the dictionary's; given ones must agree with them on the
-    ε-network fields (see ``TaskDictionary.resolve_settings``).
+    ε-network fields (see ``TaskDictionary.resolve_settings``). ``centre``: each distance
+    minus the base's mean distance to the dictionary's other tasks (``base_offsets``; the
+    first centred call on a dictionary computes its matrix).
 
     Raises:
         RunStoreError: the dictionary is missing or empty.
@@ -59,10 +77,61 @@ def target_distances(
     _check_shapes(task, entries)
     # the stored networks first: an unreadable file fails before any training
     bases = {entry.name: dictionary.load_epsnet(entry.name) for entry in entries}
+    offsets = base_offsets(dictionary, settings, progress) if centre else None
     model, _ = train_epsnet(task, settings, progress)
     distances = _column(model, task, bases, settings, progress)
-    _log.info("distances to %s: %s", task.name, distances)
+    if offsets is not None:
+        distances = {name: value - offsets[name] for name, value in distances.items()}
+    _log.info("distances to %s%s: %s", task.name, " (centred)" if centre else "", distances)
     return distances
+
+
+def base_offsets(
+    dictionary: TaskDictionary,
+    settings: TANASSettings | None = None,
+    progress: Progress | None = None,
+    *,
+    matrix: DistanceMatrix | None = None,
+) -> dict[str, float]:
+    """``{base task: mean d(base, t) over the dictionary's other tasks t}``.
+
+    Computed from ``dictionary_matrix`` (one Fisher diagonal per pair of dictionary tasks),
+    or from ``matrix`` when given (a ``dictionary_matrix`` of this dictionary, extra tasks
+    allowed: only the dictionary's own columns count), and kept in the dictionary folder; a
+    later call reads it back while the dictionary's index (its tasks, networks' settings)
+    is unchanged.
+
+    Raises:
+        InvalidSettingError: the dictionary holds fewer than two tasks.
+    """
+    entries = dictionary.require_entries()
+    if len(entries) < 2:
+        raise InvalidSettingError(
+            f"centred distances need at least two dictionary tasks, {dictionary.root} has "
+            f"{len(entries)}"
+        )
+    settings = dictionary.resolve_settings(settings)
+    key = hashlib.sha256(dictionary.index_path.read_bytes()).hexdigest()
+    path = dictionary.root / OFFSETS_FILE
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        if cached.get("index_sha256") == key:
+            return {str(k): float(v) for k, v in cached["offsets"].items()}
+    except (OSError, ValueError, KeyError, AttributeError):
+        pass  # absent or unreadable: computed again below
+    if matrix is None:
+        matrix = dictionary_matrix(dictionary, settings, progress)
+    names = [entry.name for entry in entries]
+    rows = [matrix.index(name) for name in names]
+    values = matrix.values[np.ix_(rows, rows)]
+    offsets = {
+        base: float((values[i].sum() - values[i, i]) / (len(names) - 1))
+        for i, base in enumerate(names)
+    }
+    temporary = path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps({"index_sha256": key, "offsets": offsets}), encoding="utf-8")
+    os.replace(temporary, path)
+    return offsets
 
 
 def dictionary_matrix(

@@ -17,8 +17,9 @@ from tasknas.tanas._distance import target_distances
 from tasknas.tanas._epsnet import load_task
 from tasknas.tanas._settings import SEARCH_SPACE_NAMES, TANASSettings
 from tasknas.tanas._space import task_aware_space
+from tasknas.tasks import ImageTask, load_image_task
 
-__all__ = ["SEARCH_SPACES", "closest_tasks", "run_fuse"]
+__all__ = ["SEARCH_SPACES", "closest_tasks", "load_retrain_task", "run_fuse"]
 
 _log = logging.getLogger(__name__)
 
@@ -45,6 +46,24 @@ def closest_tasks(distances: dict[str, float], k: int) -> list[str]:
     return [name for name, _ in sorted(distances.items(), key=lambda kv: (kv[1], kv[0]))[:k]]
 
 
+def load_retrain_task(spec: str | ImageTask, settings: TANASSettings) -> ImageTask:
+    """The target task the winner and the baselines are retrained on: ``spec`` with
+    ``settings.final_n_train`` training images (``None``: all of them) and the validation
+    and test splits of ``load_task(spec, settings)`` (the splits do not depend on the
+    training cap). A task passes through (its training split cannot grow)."""
+    if isinstance(spec, ImageTask):
+        return spec
+    if settings.final_n_train == settings.n_train:
+        return load_task(spec, settings)
+    return load_image_task(
+        spec,
+        seed=settings.data_seed,
+        n_train=settings.final_n_train,
+        n_val=settings.n_val,
+        n_test=settings.n_test,
+    )
+
+
 def run_fuse(
     target: str,
     *,
@@ -61,13 +80,15 @@ def run_fuse(
     picks the ``settings.k`` closest, builds the search space (``"task-aware"``: the closest
     tasks' operations, FUSE starting from their cells; ``"standard"``: the full
     ``darts-tanas`` space from random cells, closest tasks reported all the same), runs
-    ``fuse_search`` with ``settings.target_fuse`` and retrains the winner.
+    ``fuse_search`` with ``settings.target_fuse`` and retrains the winner on
+    ``load_retrain_task`` (``settings.final_n_train`` training images).
 
     Returns:
         ``{"target", "closest", "arch", "test_error" (%), "params"}`` plus ``"space"``,
         ``"space_ops"``, ``"initial"`` (the starting cells), ``"distances"``, ``"num_classes"``,
-        ``"val_accuracy"``, ``"seed"``, ``"candidate_epochs"``, ``"seconds"`` (total) and
-        ``"stage_seconds"`` (``distances``, ``search``). With ``keep_network`` also
+        ``"val_accuracy"``, ``"seed"``, ``"candidate_epochs"``, ``"n_train_retrain"`` (training
+        images of the retraining), ``"seconds"`` (total) and ``"stage_seconds"``
+        (``distances``, ``search``). With ``keep_network`` also
         ``"network"`` (the retrained winner), ``"input_shape"`` and ``"classes"``.
 
     Raises:
@@ -86,8 +107,15 @@ def run_fuse(
     searched, initial = SEARCH_SPACES[space](dictionary, closest)
     middle = time.perf_counter()
     _log.info("%s: closest tasks %s; searching %s", task.name, closest, searched.name)
+    retrain_on = load_retrain_task(target, settings)
     result = fuse_search(
-        searched, task, settings=settings.target_fuse, seed=seed, initial=initial, progress=progress
+        searched,
+        task,
+        settings=settings.target_fuse,
+        seed=seed,
+        initial=initial,
+        progress=progress,
+        retrain_task=retrain_on,
     )
     end = time.perf_counter()
     kept = (
@@ -114,6 +142,7 @@ def run_fuse(
         "val_accuracy": result.val_accuracy,
         "seed": seed,
         "candidate_epochs": result.candidate_epochs,
+        "n_train_retrain": len(retrain_on.train),
         "seconds": end - start,
         "stage_seconds": {"distances": middle - start, "search": end - middle},
     }

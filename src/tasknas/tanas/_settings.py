@@ -8,16 +8,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasknas._torch import DEVICES
-from tasknas._validation import check_int, check_seed
+from tasknas._validation import check_int, check_seed, optional_positive_int
 from tasknas.errors import InvalidSettingError
 from tasknas.oneshot import FuseSettings
 
 __all__ = [
     "DEFAULT_BASE_TASKS",
     "EPSNET_FIELDS",
+    "FINAL_EPOCHS",
+    "FINAL_PATIENCE",
+    "FINAL_SHIFT",
+    "QUICK_FINAL_EPOCHS",
     "SEARCH_SPACE_NAMES",
     "TANASSettings",
     "check_seed",
+    "quick_retraining",
 ]
 
 #: The paper's dictionary: "is it digit d" on MNIST and "is it class c" on Fashion-MNIST
@@ -49,11 +54,30 @@ EPSNET_FIELDS = (
     "batch_size",
 )
 _FUSE_FIELDS = ("dictionary_fuse", "target_fuse")
+#: Retraining epochs of the published FUSE recipe (``quick_retraining``, ``tasknas fuse
+#: --quick``).
+QUICK_FINAL_EPOCHS = 10
 _COUNTS = (*(f for f in EPSNET_FIELDS if f != "cnn_lr"), "fisher_samples", "k")
 
 
 def _dictionary_fuse() -> FuseSettings:
     return FuseSettings(rounds=2, final_epochs=3)
+
+
+#: Retraining of the target's winner (and random search's, and the baselines'): up to 20
+#: epochs, early stopping after 5 without a better validation accuracy (best epoch kept),
+#: ±2 px shifts; with ``final_n_train=None`` on every training image. The ``tasknas final``
+#: recipe (30 epochs, patience 10) shortened to keep the retraining near 5 CPU minutes;
+#: on ``quickdraw4:cat`` it took the FUSE winners of seeds 0-2 from 8.2 / 16.4 / 5.4 % to
+#: 2.5 / 4.0 / 3.2 % test error (``benchmarks/fuse_ranking.py``; BENCHMARKS.md, TA-NAS).
+#: The published FUSE retraining is ``quick_retraining``.
+FINAL_EPOCHS, FINAL_PATIENCE, FINAL_SHIFT = 20, 5, 2
+
+
+def _target_fuse() -> FuseSettings:
+    return FuseSettings(
+        final_epochs=FINAL_EPOCHS, final_patience=FINAL_PATIENCE, final_shift=FINAL_SHIFT
+    )
 
 
 @dataclass(frozen=True)
@@ -70,9 +94,19 @@ class TANASSettings:
         cnn_lr: Adam learning rate of the ε-networks.
         batch_size: mini-batch size of the ε-networks and of the Fisher computation.
         fisher_samples: target validation images the Fisher diagonals are measured on.
+        final_n_train: training images of the target's retraining (FUSE's and random
+            search's winners, the ``--baselines``); ``None``: every training image the task
+            has (4,080 for ``quickdraw4:cat``). The search itself and the ε-networks use
+            ``n_train``; validation and test splits are the same (``n_val``, ``n_test``).
+            A deviation from the paper's FUSE, which retrains on its search data: on
+            ``n_train`` = 1,000 images the retrained cells overfit (BENCHMARKS.md, TA-NAS).
+            Dictionaries saved before this field existed read back as ``n_train`` (their
+            old retraining).
         k: how many closest dictionary tasks build the task-aware space.
         dictionary_fuse: FUSE settings of the best-cell search of each base task.
-        target_fuse: FUSE settings of the search on the target task.
+        target_fuse: FUSE settings of the search on the target task and of the retraining
+            of its winner (default: FUSE's search settings, the retraining of
+            ``FINAL_EPOCHS``, ``FINAL_PATIENCE`` and ``FINAL_SHIFT``).
         device: where everything runs; overrides the ``device`` of both FUSE settings.
 
     Raises:
@@ -92,13 +126,15 @@ class TANASSettings:
     batch_size: int = 64
     fisher_samples: int = 300
     k: int = 3
+    final_n_train: int | None = None
     dictionary_fuse: FuseSettings = field(default_factory=_dictionary_fuse)
-    target_fuse: FuseSettings = field(default_factory=FuseSettings)
+    target_fuse: FuseSettings = field(default_factory=_target_fuse)
     device: str = "cpu"
 
     def __post_init__(self) -> None:
         for name in _COUNTS:
             check_int(name, getattr(self, name), 0 if name.endswith("seed") else 1)
+        optional_positive_int("final_n_train", self.final_n_train)
         if not (isinstance(self.cnn_lr, int | float) and self.cnn_lr > 0):
             raise InvalidSettingError(f"cnn_lr must be a number > 0, got {self.cnn_lr!r}")
         if self.device not in DEVICES:
@@ -130,7 +166,23 @@ class TANASSettings:
                 f"unknown TA-NAS settings {unknown}; valid choices: {', '.join(sorted(known))}"
             )
         values = dict(data)
+        if "n_train" in values and "final_n_train" not in values:
+            # saved before the field existed: the winner was retrained on the search's images
+            values["final_n_train"] = values["n_train"]
         for name in _FUSE_FIELDS:
             if isinstance(values.get(name), Mapping):
                 values[name] = FuseSettings(**values[name])
         return cls(**values)
+
+
+def quick_retraining(settings: TANASSettings, final_epochs: int | None = None) -> TANASSettings:
+    """``settings`` with the target's retraining of the published FUSE (``tasknas fuse
+    --quick``): on the search's ``n_train`` images, ``final_epochs`` epochs (default
+    ``QUICK_FINAL_EPOCHS``), the last epoch scored, no augmentation."""
+    fuse = dataclasses.replace(
+        settings.target_fuse,
+        final_epochs=QUICK_FINAL_EPOCHS if final_epochs is None else final_epochs,
+        final_patience=None,
+        final_shift=0,
+    )
+    return dataclasses.replace(settings, final_n_train=settings.n_train, target_fuse=fuse)

@@ -14,7 +14,8 @@ class RoundRecord:
     """One round: its candidates (canonical strings), their weights and the winner.
 
     For FUSE ``weights`` are the softmax of the mixture logits at the end of the round; for
-    random search they are the candidates' validation accuracies.
+    random search they are the candidates' validation accuracies (BatchNorm statistics
+    recomputed on the training split first).
     """
 
     candidates: tuple[str, ...]

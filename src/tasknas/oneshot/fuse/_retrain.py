@@ -16,7 +16,14 @@ from tasknas.oneshot.fuse._networks import as_genotype
 from tasknas.oneshot.fuse._result import BaselineRecord
 from tasknas.oneshot.fuse._seeds import INIT, RETRAIN
 from tasknas.oneshot.fuse._settings import FuseSettings
-from tasknas.training import ProgressCallback, Trainer, train_from_scratch
+from tasknas.training import (
+    Callback,
+    EarlyStopping,
+    ProgressCallback,
+    RandomShift,
+    Trainer,
+    train_from_scratch,
+)
 
 if TYPE_CHECKING:
     from torch import nn
@@ -41,8 +48,13 @@ def retrain(
 
     The network is a ``DartsNetwork`` of width ``settings.final_channels`` and depth
     ``settings.layers``, trained for ``settings.final_epochs`` epochs with Adam
-    (``settings.lr``) and a cosine schedule; the last epoch's weights are scored.
-    ``progress`` is called after every epoch.
+    (``settings.lr``) and a cosine schedule; the last epoch's weights are scored. With
+    ``settings.final_patience`` it is validated after every epoch, stopped early and the
+    best epoch's weights are scored; with ``settings.final_shift`` the training images are
+    randomly shifted (the ``tasknas final`` recipe, applied with FUSE's optimiser).
+    ``task.train`` is all the retraining sees: pass a task with more training images
+    (same validation and test splits) to retrain on them. ``progress`` is called after
+    every epoch.
 
     Returns:
         ``(test_error, params, val_accuracy)``: % error on ``task.test``, trainable
@@ -109,6 +121,15 @@ def _retrain(
     """``(test_error, params, val_accuracy, train_seconds, network)`` of ``arch`` (a
     genotype or a ``Baseline``) retrained with ``settings``."""
     seed = check_seed(seed)
+    callbacks: list[Callback] = []
+    if progress is not None:
+        callbacks.append(ProgressCallback(progress, "retrain", per="epoch"))
+    stopper = None
+    if settings.final_patience is not None:
+        stopper = EarlyStopping(
+            "val_accuracy", patience=settings.final_patience, mode="max", restore_best=True
+        )
+        callbacks.append(stopper)
     trainer = Trainer(
         epochs=settings.final_epochs,
         batch_size=settings.batch_size,
@@ -116,7 +137,8 @@ def _retrain(
         scheduler="cosine",
         device=settings.device,
         seed=derive(seed, RETRAIN),
-        callbacks=[] if progress is None else [ProgressCallback(progress, "retrain", per="epoch")],
+        callbacks=callbacks,
+        augment=RandomShift(settings.final_shift) if settings.final_shift else None,
     )
     trained = train_from_scratch(
         arch,
@@ -125,7 +147,15 @@ def _retrain(
         channels=settings.final_channels,
         layers=settings.layers,
         seed=derive(seed, RETRAIN, INIT),
+        validate=stopper is not None,
     )
+    if stopper is not None:
+        _log.info(
+            "retraining of %s stopped after %s epochs, best epoch %s",
+            arch,
+            "all" if stopper.stopped_epoch is None else stopper.stopped_epoch + 1,
+            None if stopper.best_epoch is None else stopper.best_epoch + 1,
+        )
     val_accuracy, params = trained.accuracy["val"], trained.params
     test_error = 100.0 * (1.0 - trained.accuracy["test"])
     _log.info(

@@ -5,7 +5,10 @@ Each round mixes C candidate networks at the logit level (``Mixture``) and alter
 then the mixture logits on the validation split (weights frozen). The candidate with the
 largest logit wins the round; it keeps its trained weights into the next round, where
 C-1 newly sampled candidates join it and the logits restart uniform. After the last round
-the winner is retrained from scratch (``retrain``) and scored on the test split.
+the winner is retrained from scratch (``retrain``) and scored on the test split. Optional
+deviations, off by default: ``warmup_epochs`` of weight steps before a round's first alpha
+step, and the retraining options of ``FuseSettings`` (``final_patience``, ``final_shift``,
+a ``retrain_task`` with more training images).
 
 Both steps run the ONE ``Trainer`` in training mode, as DARTS does: BatchNorm layers use
 batch statistics, and their running statistics (buffers, not parameters) also see the
@@ -31,7 +34,7 @@ from tasknas.oneshot.fuse._mixture import Mixture
 from tasknas.oneshot.fuse._networks import build_network, check_space, initial_archs, sample_new
 from tasknas.oneshot.fuse._result import RoundRecord, SearchResult
 from tasknas.oneshot.fuse._retrain import retrain_network
-from tasknas.oneshot.fuse._seeds import INIT, SAMPLE, TRAIN_ALPHA, TRAIN_WEIGHTS
+from tasknas.oneshot.fuse._seeds import INIT, SAMPLE, TRAIN_ALPHA, TRAIN_WEIGHTS, WARMUP
 from tasknas.oneshot.fuse._settings import FuseSettings
 from tasknas.training import Trainer
 
@@ -52,6 +55,7 @@ def fuse_search(
     seed: int = 0,
     initial: Iterable[DartsGenotype | str] = (),
     progress: Progress | None = None,
+    retrain_task: ImageTask | None = None,
 ) -> SearchResult:
     """Search ``space`` for ``task`` with FUSE, then retrain the winner.
 
@@ -60,6 +64,8 @@ def fuse_search(
     with samples of ``space``. Later rounds add samples not seen before (earlier losers
     return only when the space runs out). Same seed, same result (on the CPU).
     ``progress(message, done, total)`` is called after every inner stage and retraining epoch.
+    The winner is retrained on ``retrain_task`` (default: ``task``), e.g. the same task with
+    all its training images and the same validation and test splits (``retrain``).
 
     Raises:
         InvalidSettingError: ``space`` is not a ``DartsSpace``, a bad seed, or too few
@@ -88,6 +94,10 @@ def fuse_search(
             for i, arch in enumerate(archs[len(kept) :], start=len(kept))
         ]
         mixture = Mixture(networks).to(device)
+        if settings.warmup_epochs:
+            _trainer(settings, settings.lr, derive(seed, WARMUP, r)).fit(
+                mixture, task.train, parameters=mixture.weights(), epochs=settings.warmup_epochs
+            )
         for s in range(settings.stages):
             seeds = derive(seed, TRAIN_WEIGHTS, r, s), derive(seed, TRAIN_ALPHA, r, s)
             _alternate(mixture, task, settings, *seeds)
@@ -110,7 +120,11 @@ def fuse_search(
             seen.update(str(a) for a in new)
             archs, kept = [champion, *new], [networks[best]]
     test_error, params, val_accuracy, network = retrain_network(
-        champion, task, settings=settings, seed=seed, progress=tracker.nested()
+        champion,
+        task if retrain_task is None else retrain_task,
+        settings=settings,
+        seed=seed,
+        progress=tracker.nested(),
     )
     return SearchResult(
         arch=str(champion),

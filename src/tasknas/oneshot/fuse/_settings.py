@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from tasknas._torch import DEVICES
-from tasknas._validation import check_int, non_negative
+from tasknas._validation import check_int, non_negative, optional_positive_int
 from tasknas.errors import InvalidSettingError
 
 __all__ = ["FuseSettings"]
 
-#: Smallest valid value of each integer field (FUSE needs two candidates to compare).
-_MINIMUM = {"candidates": 2}
+#: Smallest valid value of each integer field (FUSE needs two candidates to compare; a shift
+#: of 0 is no augmentation).
+_MINIMUM = {"candidates": 2, "final_shift": 0, "warmup_epochs": 0}
 _RATES = ("lr", "alpha_lr")
+#: Integer fields that may also be ``None`` (``final_patience``: no early stopping).
+_OPTIONAL = ("final_patience",)
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,11 @@ class FuseSettings:
         stages: inner alternations per round (weight step, then alpha step).
         weight_epochs: epochs of each weight step, on the train split.
         alpha_epochs: epochs of each alpha step, on the validation split.
+        warmup_epochs: epochs of weight steps (mixture logits frozen) at the start of each
+            round, before the first alpha step, so that the logits compare candidates that
+            have learned something rather than the fastest starters. 0 (the default): no
+            warm-up, as published. Counted in ``candidate_epochs``, so random search gets
+            them too.
         lr: Adam learning rate of the network weights (search and retraining).
         alpha_lr: Adam learning rate of the mixture logits. Adam moves each logit by at most
             about ``alpha_lr`` per step whatever the gradient's scale; with 0.05 the default
@@ -33,8 +41,15 @@ class FuseSettings:
             noisy batch deciding the round.
         batch_size: mini-batch size of every fit.
         channels, layers: width and depth of the ``DartsNetwork`` candidates during search.
-        final_epochs: epochs of retraining the winner from scratch (train split).
+        final_epochs: epochs of retraining the winner from scratch (train split); the most
+            epochs when ``final_patience`` is set.
         final_channels: width of the retrained network (depth stays ``layers``).
+        final_patience: early stopping of the retraining: it is validated after every epoch
+            and stops when the validation accuracy has not improved for this many epochs,
+            keeping the best epoch's weights (as ``tasknas final`` does). ``None``: no
+            early stopping, the last epoch's weights are scored (the published FUSE).
+        final_shift: random ±``final_shift`` pixel shifts of the retraining images
+            (``RandomShift``); 0: no augmentation. The search itself never augments.
         device: ``cpu``, ``cuda``, ``mps`` or ``auto``.
 
     Raises:
@@ -46,6 +61,7 @@ class FuseSettings:
     stages: int = 2
     weight_epochs: int = 1
     alpha_epochs: int = 1
+    warmup_epochs: int = 0
     lr: float = 1e-3
     alpha_lr: float = 0.05
     batch_size: int = 64
@@ -53,6 +69,8 @@ class FuseSettings:
     layers: int = 3
     final_epochs: int = 10
     final_channels: int = 16
+    final_patience: int | None = None
+    final_shift: int = 0
     device: str = "cpu"
 
     def __post_init__(self) -> None:
@@ -63,12 +81,20 @@ class FuseSettings:
                     raise InvalidSettingError(
                         f"unknown device {value!r}; valid choices: {', '.join(DEVICES)}"
                     )
+            elif field.name in _OPTIONAL:
+                optional_positive_int(field.name, value)
             elif field.name in _RATES:
                 non_negative(field.name, value, strict=True)
             else:
                 check_int(field.name, value, _MINIMUM.get(field.name, 1))
 
     @property
+    def epochs_per_round(self) -> int:
+        """Weight epochs of each candidate in one round: warm-up plus stages x weight_epochs."""
+        return self.warmup_epochs + self.stages * self.weight_epochs
+
+    @property
     def candidate_epochs(self) -> int:
-        """Candidate-epochs of a FUSE search: rounds x stages x candidates x weight_epochs."""
-        return self.rounds * self.stages * self.candidates * self.weight_epochs
+        """Candidate-epochs of a FUSE search: rounds x candidates x (warmup_epochs + stages x
+        weight_epochs)."""
+        return self.rounds * self.candidates * self.epochs_per_round

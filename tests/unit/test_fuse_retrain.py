@@ -1,0 +1,131 @@
+"""FUSE's retraining options: early stopping, augmentation and a separate retraining task."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+import torch
+
+import tasknas.oneshot.fuse._retrain as retrain_module
+from tasknas.errors import InvalidSettingError
+from tasknas.oneshot import FuseSettings, fuse_search, random_search, retrain
+from tasknas.oneshot.fuse import retrain_baseline
+from tasknas.oneshot.fuse._retrain import retrain_network
+from tasknas.spaces import TANAS_OPS, DartsSpace
+from tasknas.tasks import ImageTask, load_image_task
+from tasknas.training import EarlyStopping
+
+TINY = FuseSettings(
+    candidates=2,
+    rounds=1,
+    stages=1,
+    channels=4,
+    layers=2,
+    final_epochs=2,
+    final_channels=4,
+)
+SPACE = DartsSpace(TANAS_OPS, nodes=2, reduction=False, name="tanas-2")
+GOOD = "normal=sep_conv_3x3~0,sep_conv_3x3~1|sep_conv_3x3~2,sep_conv_3x3~1"
+#: ``none`` everywhere: the network outputs its classifier's bias, one class for every image,
+#: so its validation accuracy on a balanced binary task is 0.5 after every epoch.
+CONSTANT = "normal=none~0,none~1|none~2,none~0"
+
+
+@pytest.fixture(scope="module")
+def task() -> ImageTask:
+    """MNIST "is it a 3": 128 training, 64 validation and 128 test images."""
+    return load_image_task("mnist:3", seed=0, n_train=128, n_val=64, n_test=128)
+
+
+@pytest.fixture(scope="module")
+def bigger(task: ImageTask) -> ImageTask:
+    """The same task with 256 training images and the same validation and test splits."""
+    more = load_image_task("mnist:3", seed=0, n_train=256, n_val=64, n_test=128)
+    assert torch.equal(more.val.x, task.val.x) and torch.equal(more.test.x, task.test.x)
+    return more
+
+
+def epochs_run(arch: str, task: ImageTask, settings: FuseSettings) -> int:
+    calls: list[str] = []
+    retrain(
+        arch, task, settings=settings, progress=lambda message, done, total: calls.append(message)
+    )
+    return len(calls)
+
+
+def weights(network: torch.nn.Module) -> torch.Tensor:
+    return torch.cat([p.detach().flatten() for p in network.parameters()])
+
+
+def test_early_stopping_ends_the_retraining_when_validation_stops_improving(
+    task: ImageTask,
+) -> None:
+    long = dataclasses.replace(TINY, final_epochs=5)
+    assert epochs_run(CONSTANT, task, long) == 5
+    # epoch 1 sets the best (0.5), epoch 2 does not beat it: stop after 2 of 5 epochs
+    assert epochs_run(CONSTANT, task, dataclasses.replace(long, final_patience=1)) == 2
+
+
+def test_early_stopping_scores_the_best_epochs_weights(
+    task: ImageTask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stoppers: list[EarlyStopping] = []
+
+    class Recording(EarlyStopping):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            stoppers.append(self)
+
+    monkeypatch.setattr(retrain_module, "EarlyStopping", Recording)
+    settings = dataclasses.replace(TINY, final_epochs=4, final_patience=4, lr=0.05)
+    _, _, val, _ = retrain_network(GOOD, task, settings=settings)
+    (stopper,) = stoppers
+    assert stopper.monitor == "val_accuracy" and stopper.restore_best
+    assert stopper.best_epoch is not None
+    assert val == stopper.best  # the best epoch's weights were scored, not the last epoch's
+
+
+def test_augmentation_changes_the_retrained_weights_and_is_reproducible(task: ImageTask) -> None:
+    plain = weights(retrain_network(GOOD, task, settings=TINY)[3])
+    shifted = dataclasses.replace(TINY, final_shift=2)
+    first = weights(retrain_network(GOOD, task, settings=shifted)[3])
+    again = weights(retrain_network(GOOD, task, settings=shifted)[3])
+    assert not torch.equal(plain, first)
+    assert torch.equal(first, again)
+
+
+def test_searches_retrain_on_the_retrain_task(task: ImageTask, bigger: ImageTask) -> None:
+    for search in (fuse_search, random_search):
+        on_own = search(SPACE, task, settings=TINY, seed=3)
+        on_more = search(SPACE, task, settings=TINY, seed=3, retrain_task=bigger)
+        assert on_more.rounds == on_own.rounds  # the search itself saw the same data
+        assert on_more.arch == on_own.arch
+        expected = retrain(on_more.arch, bigger, settings=TINY, seed=3)
+        assert (on_more.test_error, on_more.params, on_more.val_accuracy) == expected
+        assert not torch.equal(weights(on_more.network), weights(on_own.network))
+
+
+def test_baselines_get_the_same_retraining_options(task: ImageTask) -> None:
+    settings = dataclasses.replace(TINY, final_epochs=3, final_patience=1, final_shift=2)
+    first = retrain_baseline("cnn", task, settings=settings, seed=1)
+    again = retrain_baseline("cnn", task, settings=settings, seed=1)
+    plain = retrain_baseline("cnn", task, settings=TINY, seed=1)
+    assert (first.test_error, first.val_accuracy) == (again.test_error, again.val_accuracy)
+    assert first.params == plain.params
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("final_patience", 0), ("final_patience", 1.5), ("final_shift", -1), ("final_shift", None)],
+)
+def test_bad_retraining_settings_are_rejected_by_name(field: str, value: object) -> None:
+    with pytest.raises(InvalidSettingError, match=field):
+        FuseSettings(**{field: value})
+
+
+def test_defaults_are_the_published_retraining() -> None:
+    settings = FuseSettings()
+    assert (settings.final_patience, settings.final_shift) == (None, 0)
+    assert FuseSettings(final_patience=None, final_shift=0) == settings
