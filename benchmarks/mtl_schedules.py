@@ -11,7 +11,10 @@ and all-edges baselines once (exactly as ``mtl_search``), then runs the search f
 pretrained weights with each variant of ``VARIANTS`` (``MTLSettings`` fields over the
 defaults), recording per architecture step the mean gradient on alpha of the task losses
 and of the λ-weighted entropy term (``alternate``'s ``trace``), alpha's trajectory and the
-open edges. Writes ``OUT/mtl_schedules.md`` (printed too) and ``OUT/mtl_schedules.json``.
+open edges. Variants with ``search_start="all_edges"`` start from the trained all-edges
+baseline instead; the pseudo-variant ``control=all_edges_2x`` (``CONTROL``) trains that
+baseline ``epochs`` more epochs with every edge on, the equal-training control of such a
+search. Writes ``OUT/mtl_schedules.md`` (printed too) and ``OUT/mtl_schedules.json``.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from tasknas.oneshot.mtl._search import _ALL, _PRETRAIN, _SINGLE, _test, _train,
 from tasknas.tasks import load_multitask_set
 
 #: Variants: name -> ``MTLSettings`` fields changed from the defaults.
-VARIANTS: dict[str, dict[str, float]] = {
+VARIANTS: dict[str, dict[str, float | str]] = {
     "default": {},
     "alpha_init=2": {"alpha_init": 2.0},
     "alpha_warmup=0.25": {"alpha_warmup": 0.25},
@@ -43,7 +46,15 @@ VARIANTS: dict[str, dict[str, float]] = {
     "lam_ramp=1": {"lam_ramp": 1.0},
     "alpha_warmup=0.5": {"alpha_warmup": 0.5},
     "init=2+warmup=0.25": {"alpha_init": 2.0, "alpha_warmup": 0.25},
+    # Issue 15 follow-up: start from the trained all-edges supernet, or slow alpha down.
+    "start=all_edges": {"search_start": "all_edges"},
+    "start=all_edges+warmup=0.25": {"search_start": "all_edges", "alpha_warmup": 0.25},
+    "warmup=0.25+slow_alpha": {"alpha_warmup": 0.25, "alpha_lr": 0.03, "alpha_beta1": 0.9},
 }
+
+#: Not a search: the all-edges baseline trained ``epochs`` more epochs with every edge on
+#: (same schedule as a search), the training-budget control of ``start=all_edges``.
+CONTROL = "control=all_edges_2x"
 
 
 def _one(
@@ -57,17 +68,33 @@ def _one(
         net, "none", data.train, base, base.pretrain_epochs, derive(seed, _PRETRAIN), tracker, "p"
     )
     out: dict = {"dataset": dataset, "seed": seed, "tasks": list(data.tasks), "acc": {}}
+    start_from = {"pretrained": net}
     for name, mode, stream in (("single_task", "none", _SINGLE), ("all_edges", "all", _ALL)):
-        if not baselines:
-            break
+        if not baselines and name == "single_task":
+            continue
+        wanted = CONTROL in variants and name == "all_edges"
+        if not (
+            baselines or wanted or any(VARIANTS[v].get("search_start") == name for v in variants)
+        ):
+            continue
         baseline = copy.deepcopy(net)
         _train(baseline, mode, data.train, base, base.epochs, derive(seed, stream), tracker, name)
-        out["acc"][name] = _test(baseline, mode, data.test, base)
+        start_from[name] = baseline
+        if baselines:
+            out["acc"][name] = _test(baseline, mode, data.test, base)
     print(f"{dataset} seed {seed} baselines: {out['acc']}", flush=True)
     out["variants"] = {}
     for variant in variants:
+        if variant == CONTROL:
+            control, start = copy.deepcopy(start_from["all_edges"]), time.perf_counter()
+            stream = derive(seed, _ALL, 1)
+            _train(control, "all", data.train, base, base.epochs, stream, tracker, variant)
+            acc = _test(control, "all", data.test, base)
+            out["variants"][variant] = {"acc": acc, "seconds": time.perf_counter() - start}
+            print(f"{dataset} seed {seed} {variant}: {acc}", flush=True)
+            continue
         settings = dataclasses.replace(base, **VARIANTS[variant])
-        search, trace = copy.deepcopy(net), []
+        search, trace = copy.deepcopy(start_from[settings.search_start]), []
         start = time.perf_counter()
         history = alternate(search, data.train, settings, seed, tracker, trace=trace)
         acc = _test(search, "hard", data.test, settings)
@@ -107,6 +134,15 @@ def _report(runs: list[dict], variants: list[str]) -> str:
     for dataset in dict.fromkeys(r["dataset"] for r in runs):
         rs = [r for r in runs if r["dataset"] == dataset]
         for v in variants:
+            if v == CONTROL:
+                d = [np.mean(r["variants"][v]["acc"]) - np.mean(r["acc"]["all_edges"]) for r in rs]
+                d1 = [
+                    np.mean(r["variants"][v]["acc"]) - np.mean(r["acc"]["single_task"]) for r in rs
+                ]
+                lines.append(
+                    f"| {dataset} | {v} | {np.mean(d1):+.2f} | {np.mean(d):+.2f} | all | | | | |"
+                )
+                continue
             d_single = [
                 np.mean(r["variants"][v]["acc"]) - np.mean(r["acc"]["single_task"]) for r in rs
             ]

@@ -105,3 +105,59 @@ def test_multifashion_is_a_shipped_held_out_pair_set() -> None:
 def test_multifashion_refuses_more_pairs_than_its_pool_names_the_set() -> None:
     with pytest.raises(InvalidSettingError, match="multifashion"):
         multifashion(n_val=10**8)
+
+
+# ------------------------------------------------------------------ issue 15 follow-up
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"alpha_beta1": 1.0}, "alpha_beta1 must be in [0, 1), got 1.0"),
+        ({"alpha_beta1": -0.5}, "alpha_beta1 must be a finite number >= 0, got -0.5"),
+        (
+            {"search_start": "all"},
+            "unknown search start 'all'; valid choices: pretrained, all_edges",
+        ),
+    ],
+)
+def test_bad_search_start_and_beta1_name_the_value(kwargs, fragment) -> None:
+    with pytest.raises(InvalidSettingError, match=re.escape(fragment)):
+        MTLSettings(**kwargs)
+
+
+def test_defaults_keep_mtl_nas_adam_and_start() -> None:
+    assert MTLSettings().alpha_beta1 == 0.5 and MTLSettings().search_start == "pretrained"
+
+
+def test_alpha_beta1_is_adams_first_moment(data) -> None:
+    # Adam's first step is lr * sign(g) whatever beta1 is; from the second on they differ.
+    settings = dataclasses.replace(TINY, lam_ramp=0.0, alpha_init=1.0)
+    slow, _ = _search(data, settings)
+    fast, _ = _search(data, dataclasses.replace(settings, alpha_beta1=0.0))
+    assert slow[1]["alpha_mean"] == pytest.approx(fast[1]["alpha_mean"], abs=1e-6)
+    assert slow[1]["alpha_mean"] == pytest.approx(1.0 + TINY.alpha_lr, abs=1e-4)
+    assert slow[3]["alpha_mean"] != pytest.approx(fast[3]["alpha_mean"], abs=1e-6)
+
+
+def test_search_start_all_edges_searches_the_trained_supernet(data, monkeypatch) -> None:
+    import tasknas.oneshot.mtl._search as search_module
+
+    real, traces = search_module.alternate, []
+
+    def traced(net, train, settings, seed, tracker):
+        traces.append([])
+        traces[-1].append(net.gate_mode)
+        return real(net, train, settings, seed, tracker, trace=traces[-1])
+
+    monkeypatch.setattr(search_module, "alternate", traced)
+    plain = mtl_search(data, settings=TINY, seed=0)
+    warm = mtl_search(data, settings=dataclasses.replace(TINY, search_start="all_edges"), seed=0)
+    (mode_plain, *plain_trace), (mode_warm, *warm_trace) = traces
+    # Pretrained backbones: the fusion weights are zero, so alpha gets no task gradient.
+    assert plain_trace[0]["grad_task_abs"] == 0.0 and mode_plain == "none"
+    # The all-edges baseline's fusion weights are trained: the first step already has one.
+    assert warm_trace[0]["grad_task_abs"] > 0 and mode_warm == "all"
+    assert warm.alpha != plain.alpha
+    for r in (plain, warm):  # the baselines are the same runs either way
+        for task in r.tasks:
+            for name in ("single_task", "all_edges"):
+                assert r.accuracy[task][name] == plain.accuracy[task][name]

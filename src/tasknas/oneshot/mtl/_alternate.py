@@ -65,7 +65,7 @@ def alternate(
         momentum=settings.momentum,
         weight_decay=settings.weight_decay,
     )
-    alpha = torch.optim.Adam([net.alpha], lr=settings.alpha_lr, betas=(0.5, 0.999))
+    alpha = torch.optim.Adam([net.alpha], lr=settings.alpha_lr, betas=(settings.alpha_beta1, 0.999))
     steps = math.ceil(half / batch)
     warmup = round(settings.alpha_warmup * rounds * steps)  # weight-only steps
     with torch.no_grad():

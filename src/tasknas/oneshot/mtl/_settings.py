@@ -12,7 +12,7 @@ from tasknas._validation import check_choice, non_negative, positive_int
 from tasknas.errors import InvalidSettingError
 from tasknas.nn._gates import GATE_MODES
 
-__all__ = ["DEFAULT_N_TEST", "DEFAULT_N_TRAIN", "SEARCH_GATES", "MTLSettings"]
+__all__ = ["DEFAULT_N_TEST", "DEFAULT_N_TRAIN", "SEARCH_GATES", "SEARCH_STARTS", "MTLSettings"]
 
 #: Training and test images of a default run (``tasknas mtl``, the benchmark): a few
 #: minutes on two CPU cores.
@@ -20,6 +20,10 @@ DEFAULT_N_TRAIN, DEFAULT_N_TEST = 2000, 1000
 
 #: Gate modes that can be trained through (``all``/``none`` have no architecture to learn).
 SEARCH_GATES = tuple(m for m in GATE_MODES if m not in ("all", "none"))
+
+#: Weights the search starts from: the pretrained single-task backbones (MTL-NAS) or the
+#: trained all-edges baseline.
+SEARCH_STARTS = ("pretrained", "all_edges")
 
 
 @dataclass(frozen=True)
@@ -43,12 +47,18 @@ class MTLSettings:
         batch_size: mini-batch size of every step.
         lr, momentum, weight_decay: SGD on the network weights, the learning rate annealed
             by a cosine over ``epochs`` (and over ``pretrain_epochs``).
-        alpha_lr: Adam learning rate of the edge logits (betas 0.5, 0.999, as MTL-NAS).
+        alpha_lr: Adam learning rate of the edge logits (betas ``alpha_beta1``, 0.999).
+        alpha_beta1: Adam's first-moment decay of the edge logits, in [0, 1) (0.5: MTL-NAS).
         alpha_init: the value every edge logit starts the search at (0: every gate 0.5,
             MTL-NAS's initialisation; a positive value starts the fusion edges open).
         alpha_warmup: fraction of the search (in [0, 1)) with weight steps only, before
             the first architecture step, so the fusion weights (which start at zero, where
             the task loss gives alpha no gradient) can learn first. 0: MTL-NAS.
+        search_start: the weights the search starts from: ``pretrained`` (the pretrained
+            single-task backbones with zero fusion weights, MTL-NAS) or ``all_edges`` (the
+            trained all-edges baseline, so the fusion weights are already useful when the
+            first architecture step judges them; the searched network then has had
+            ``epochs`` more weight training than either baseline).
         weight_gate: gates of the weight steps (default: relaxed Bernoulli samples).
         alpha_gate: gates of the architecture steps (default: sigmoid(alpha)).
         temperature_start, temperature_end: the relaxed-Bernoulli temperature is annealed
@@ -73,6 +83,8 @@ class MTLSettings:
     alpha_lr: float = 0.1
     alpha_init: float = 0.0
     alpha_warmup: float = 0.0
+    alpha_beta1: float = 0.5
+    search_start: str = "pretrained"
     weight_gate: str = "gumbel"
     alpha_gate: str = "sigmoid"
     temperature_start: float = 1.0
@@ -99,6 +111,9 @@ class MTLSettings:
             )
         if not 0 <= non_negative("alpha_warmup", self.alpha_warmup) < 1:
             raise InvalidSettingError(f"alpha_warmup must be in [0, 1), got {self.alpha_warmup!r}")
+        if not 0 <= non_negative("alpha_beta1", self.alpha_beta1) < 1:
+            raise InvalidSettingError(f"alpha_beta1 must be in [0, 1), got {self.alpha_beta1!r}")
+        check_choice("search start", self.search_start, SEARCH_STARTS)
         check_choice("weight gate", self.weight_gate, SEARCH_GATES)
         check_choice("alpha gate", self.alpha_gate, SEARCH_GATES)
         check_choice("device", self.device, DEVICES)
