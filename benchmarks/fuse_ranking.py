@@ -35,6 +35,7 @@ import dataclasses
 import json
 import platform
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +204,11 @@ def ranking_part(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         alone = []
         for i, arch in enumerate(found["candidates"]):
 
-            def brief(arch: str = arch, seed: int = seed) -> dict[str, Any]:
+            def brief(
+                arch: str = arch, seed: int = seed, recalibrate: bool = False
+            ) -> dict[str, Any]:
+                # ``recalibrate``: as random search now scores (BatchNorm statistics
+                # recomputed on the training split first)
                 trainer = Trainer(
                     epochs=FuseSettings().epochs_per_round,
                     batch_size=settings.batch_size,
@@ -217,27 +222,10 @@ def ranking_part(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                     channels=settings.channels,
                     layers=settings.layers,
                     seed=2000 + seed,
-                    splits=("val",),
+                    splits=() if recalibrate else ("val",),
                 )
-                return {"val_accuracy": trained.accuracy["val"], "params": trained.params}
-
-            def recalibrated(arch: str = arch, seed: int = seed) -> dict[str, Any]:
-                # as random search now scores: BatchNorm statistics recomputed first
-                trainer = Trainer(
-                    epochs=FuseSettings().epochs_per_round,
-                    batch_size=settings.batch_size,
-                    lr=settings.lr,
-                    seed=1000 + seed,
-                )
-                trained = train_from_scratch(
-                    as_genotype(arch),
-                    small,
-                    trainer,
-                    channels=settings.channels,
-                    layers=settings.layers,
-                    seed=2000 + seed,
-                    splits=(),
-                )
+                if not recalibrate:
+                    return {"val_accuracy": trained.accuracy["val"], "params": trained.params}
                 recalibrate_batch_norm(trained.network, small.train, batch_size=64)
                 accuracy = trainer.evaluate(trained.network, small.val)["accuracy"]
                 return {"val_accuracy": accuracy, "params": trained.params}
@@ -252,7 +240,9 @@ def ranking_part(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                     "arch": arch,
                     "weight": found["weights"][i],
                     "brief": cached(folder, f"{key}-brief", brief),
-                    "recalibrated": cached(folder, f"{key}-recalibrated", recalibrated),
+                    "recalibrated": cached(
+                        folder, f"{key}-recalibrated", partial(brief, recalibrate=True)
+                    ),
                     "retrained": cached(folder, f"{key}-retrained", long),
                 }
             )

@@ -18,15 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-OPERATIONS = (
-    "sep_conv_3x3",
-    "sep_conv_5x5",
-    "dil_conv_3x3",
-    "dil_conv_5x5",
-    "max_pool_3x3",
-    "skip_connect",
-    "conv_7x1_1x7",
-)
+from tasknas.spaces import TANAS_OPS
+
+OPERATIONS = TANAS_OPS  # the standard (darts-tanas) space's operations
 
 
 def _ops(cell: str) -> set[str]:

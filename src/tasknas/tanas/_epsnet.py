@@ -22,12 +22,20 @@ _log = logging.getLogger(__name__)
 
 def load_task(spec: str | ImageTask, settings: TANASSettings) -> ImageTask:
     """The task ``spec`` with the settings' split sizes and data seed (a task passes through)."""
+    return load_task_sized(spec, settings, settings.n_train)
+
+
+def load_task_sized(
+    spec: str | ImageTask, settings: TANASSettings, n_train: int | None
+) -> ImageTask:
+    """``load_task`` with ``n_train`` training images (``None``: all of them); the
+    validation and test splits do not depend on the training cap."""
     if isinstance(spec, ImageTask):
         return spec
     return load_image_task(
         spec,
         seed=settings.data_seed,
-        n_train=settings.n_train,
+        n_train=n_train,
         n_val=settings.n_val,
         n_test=settings.n_test,
     )

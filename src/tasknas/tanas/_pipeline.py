@@ -14,10 +14,10 @@ from tasknas.oneshot import fuse_search
 from tasknas.spaces import DartsGenotype, DartsSpace, get_space
 from tasknas.tanas._dictionary import CELL_SPACE, TaskDictionary
 from tasknas.tanas._distance import target_distances
-from tasknas.tanas._epsnet import load_task
+from tasknas.tanas._epsnet import load_task, load_task_sized
 from tasknas.tanas._settings import SEARCH_SPACE_NAMES, TANASSettings
 from tasknas.tanas._space import task_aware_space
-from tasknas.tasks import ImageTask, load_image_task
+from tasknas.tasks import ImageTask
 
 __all__ = ["SEARCH_SPACES", "closest_tasks", "load_retrain_task", "run_fuse"]
 
@@ -51,17 +51,7 @@ def load_retrain_task(spec: str | ImageTask, settings: TANASSettings) -> ImageTa
     ``settings.final_n_train`` training images (``None``: all of them) and the validation
     and test splits of ``load_task(spec, settings)`` (the splits do not depend on the
     training cap). A task passes through (its training split cannot grow)."""
-    if isinstance(spec, ImageTask):
-        return spec
-    if settings.final_n_train == settings.n_train:
-        return load_task(spec, settings)
-    return load_image_task(
-        spec,
-        seed=settings.data_seed,
-        n_train=settings.final_n_train,
-        n_val=settings.n_val,
-        n_test=settings.n_test,
-    )
+    return load_task_sized(spec, settings, settings.final_n_train)
 
 
 def run_fuse(
