@@ -114,6 +114,10 @@ def cached_run(
     return run
 
 
+def centred_name(k: int) -> str:
+    return f"FUSE, centred task-aware space (k={k})"
+
+
 def summary(values: list[float]) -> str:
     spread = np.std(values, ddof=1) if len(values) > 1 else 0.0
     return f"{np.mean(values):.2f} ± {spread:.2f}"
@@ -134,7 +138,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="dictionary build processes")
     parser.add_argument("--k", type=int, help="closest tasks of the task-aware space [default: 3]")
     parser.add_argument(
-        "--methods", nargs="+", choices=list(PAPER), help="run only these [default: all]"
+        "--centred-k",
+        type=int,
+        help="also FUSE on the space of the K closest tasks by centred distances "
+        "(DistanceMatrix.centred)",
+    )
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        help=f"run only these: {', '.join(PAPER)} or the centred method [default: all]",
     )
     parser.add_argument(
         "--retrain",
@@ -190,6 +202,13 @@ def main() -> None:
     full = get_space("darts-tanas")
     fuse = settings.target_fuse
     extra = {"retrain_task": retrain_on}
+    centred: dict[str, Any] = {}
+    if args.centred_k:
+        distances_c = target_distances(dictionary, task, settings, centre=True)
+        closest_c = closest_tasks(distances_c, args.centred_k)
+        aware_c, cells_c = task_aware_space(dictionary, closest_c)
+        print(f"closest to {task.name} (centred): {closest_c}", flush=True)
+        centred = {"distances": distances_c, "closest": closest_c, "space_ops": list(aware_c.ops)}
     methods: dict[str, Callable[[int], SearchResult | BaselineRecord]] = {
         "FUSE, task-aware space": lambda seed: fuse_search(
             aware, task, settings=fuse, seed=seed, initial=cells, **extra
@@ -199,7 +218,12 @@ def main() -> None:
         ),
         "random search": lambda seed: random_search(full, task, settings=fuse, seed=seed, **extra),
     }
-    methods = {name: run for name, run in methods.items() if name in (args.methods or PAPER)}
+    if args.centred_k:
+        methods[centred_name(args.centred_k)] = lambda seed: fuse_search(
+            aware_c, task, settings=fuse, seed=seed, initial=cells_c, **extra
+        )
+    chosen = args.methods or [*PAPER, *([centred_name(args.centred_k)] if args.centred_k else [])]
+    methods = {name: run for name, run in methods.items() if name in chosen}
     for baseline in args.baselines:
         methods[f"baseline {baseline}"] = lambda seed, b=baseline: retrain_baseline(
             b, retrain_on, settings=fuse, seed=seed
@@ -230,6 +254,7 @@ def main() -> None:
         "distances": distances,
         "closest": closest,
         "space_ops": list(aware.ops),
+        "centred": centred,
         "retrain": args.retrain,
         "n_train_retrain": len(retrain_on.train),
         "runs": runs,
@@ -299,6 +324,29 @@ def retraining(data: dict[str, Any]) -> str:
     return f"{epochs} on {images:,} images" + (f", ±{shift} px shifts" if shift else "")
 
 
+def paired_lines(runs: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """Each task-aware method minus every other method, paired on seeds, 95 % t interval."""
+    from tasknas.stats import paired_difference
+
+    errors = {name: {r["seed"]: r["test_error"] for r in rs} for name, rs in runs.items()}
+    lines = [
+        "Paired differences of test error (percentage points, method − other; negative: the "
+        "method is better; 95 % t interval, * significant):",
+        "",
+        "| method | − other | difference | interval | seeds |",
+        "|---|---|---|---|---|",
+    ]
+    for name in (n for n in errors if "task-aware" in n):
+        for other in (o for o in errors if o != name):
+            d = paired_difference(errors[name], errors[other])
+            mark = "*" if d.significant else ""
+            lines.append(
+                f"| {name} | {other} | {d.mean:+.2f}{mark} | [{d.ci_low:+.2f}, {d.ci_high:+.2f}] "
+                f"| {d.n} |"
+            )
+    return lines
+
+
 def report(data: dict[str, Any], names: tuple[str, ...], values: np.ndarray) -> str:
     target, fuse = data["target"], data["settings"]["target_fuse"]
     lines = [
@@ -356,6 +404,16 @@ def report(data: dict[str, Any], names: tuple[str, ...], values: np.ndarray) -> 
         f"Closest: {', '.join(data['closest'])}. Paper: {PAPER_CLOSEST}. "
         f"Task-aware space operations: {', '.join(data['space_ops'])}.",
         "",
+        *(
+            [
+                f"Centred distances (each base's mean distance to the other base tasks "
+                f"subtracted): closest {', '.join(data['centred']['closest'])}; that space's "
+                f"operations: {', '.join(data['centred']['space_ops'])}.",
+                "",
+            ]
+            if data.get("centred")
+            else []
+        ),
         "## Search results on the target",
         "",
         "| method | test error (%) | params | search + retrain (s) | paper error (%) "
@@ -371,6 +429,7 @@ def report(data: dict[str, Any], names: tuple[str, ...], values: np.ndarray) -> 
             f"| {name} | {summary(errors)} | {np.mean(params):,.0f} | {np.mean(seconds):.0f} "
             f"| {paper[0]} | {paper[1]} |"
         )
+    lines += ["", *paired_lines(data["runs"])]
     lines += ["", "Per seed:", "", "| method | seed | test error (%) | params | architecture |"]
     lines.append("|---|---|---|---|---|")
     for name, runs in data["runs"].items():

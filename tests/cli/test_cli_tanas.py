@@ -108,6 +108,24 @@ def test_fuse_json_shape(cli, dictionary_dir: Path) -> None:
     assert isinstance(data["params"], int) and data["params"] > 0
 
 
+def test_fuse_centre_and_k(cli, dictionary_copy: Path) -> None:
+    """``--centre`` picks the closest tasks by centred distance, ``--k`` how many; the
+    task-aware space starts from those tasks' cells."""
+    base = ("--target", "mnist:2", "--dir", str(dictionary_copy), "--json")
+    centred = cli("distance", *base, "--centre").json()["distances"]
+    nearest = min(centred, key=lambda name: (centred[name], name))
+    raw = cli("distance", *base).json()["distances"]
+    by_raw = sorted(raw, key=lambda name: (raw[name], name))
+    assert by_raw[0] != nearest  # on this target centring changes the closest task
+    outcome = cli("fuse", *base, "--centre", "--k", "1", "--rounds", "1", "--final-epochs", "1")
+    assert outcome.exit_code == 0, outcome.stderr
+    assert outcome.json()["closest"] == [nearest]
+    outcome = cli("fuse", *base, "--k", "3", "--rounds", "1", "--final-epochs", "1")
+    assert outcome.json()["closest"] == by_raw[:3]
+    bad = cli("fuse", *base, "--k", "0")
+    assert bad.exit_code == 2 and "--k" in bad.stderr
+
+
 def test_fuse_standard_space_table(cli, dictionary_dir: Path) -> None:
     outcome = cli(
         "fuse", "--target", "mnist:2", "--space", "standard", "--dir", str(dictionary_dir)

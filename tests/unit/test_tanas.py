@@ -65,6 +65,10 @@ def test_settings_round_trip_and_checks() -> None:
         TANASSettings(device="gpu")
     with pytest.raises(InvalidSettingError, match=r"\['bogus'\]"):
         TANASSettings.from_dict({"bogus": 1})
+    with pytest.raises(InvalidSettingError, match="centre must be True or False, got 1"):
+        TANASSettings(centre=1)  # type: ignore[arg-type]
+    # dictionaries saved before the field existed read back uncentred
+    assert TANASSettings.from_dict({"k": 2}).centre is False
 
 
 def test_default_location(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

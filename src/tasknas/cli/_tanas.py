@@ -350,6 +350,23 @@ def fuse(
             "[default: the dictionary's retraining]",
         ),
     ] = False,
+    k: Annotated[
+        int | None,
+        typer.Option(
+            "--k",
+            min=1,
+            help="Closest dictionary tasks whose cells build the task-aware space. "
+            "[default: the dictionary's, 3]",
+        ),
+    ] = None,
+    centre: Annotated[
+        bool,
+        typer.Option(
+            "--centre",
+            help="Choose the closest tasks by centred distances (as `tasknas distance "
+            "--centre`), not raw ones.",
+        ),
+    ] = False,
     baselines: Annotated[
         str | None,
         typer.Option(
@@ -385,6 +402,7 @@ def fuse(
     dictionary = TaskDictionary(dir_)
     dictionary.require_entries()
     settings = _settings(dictionary, device, rounds=rounds, final_epochs=final_epochs)
+    settings = dataclasses.replace(settings, k=k or settings.k, centre=centre)
     if quick:
         from tasknas.tanas._settings import quick_retraining
 

@@ -66,20 +66,21 @@ def run_fuse(
 ) -> dict[str, Any]:
     """Find an architecture for ``target`` with TA-NAS.
 
-    Trains the target's ε-network and measures its distance to every dictionary task,
-    picks the ``settings.k`` closest, builds the search space (``"task-aware"``: the closest
-    tasks' operations, FUSE starting from their cells; ``"standard"``: the full
-    ``darts-tanas`` space from random cells, closest tasks reported all the same), runs
-    ``fuse_search`` with ``settings.target_fuse`` and retrains the winner on
-    ``load_retrain_task`` (``settings.final_n_train`` training images).
+    Trains the target's ε-network and measures its distance to every dictionary task
+    (centred with ``settings.centre``), picks the ``settings.k`` closest, builds the search
+    space (``"task-aware"``: the closest tasks' operations, FUSE starting from their cells;
+    ``"standard"``: the full ``darts-tanas`` space from random cells, closest tasks reported
+    all the same), runs ``fuse_search`` with ``settings.target_fuse`` and retrains the
+    winner on ``load_retrain_task`` (``settings.final_n_train`` training images).
 
     Returns:
         ``{"target", "closest", "arch", "test_error" (%), "params"}`` plus ``"space"``,
-        ``"space_ops"``, ``"initial"`` (the starting cells), ``"distances"``, ``"num_classes"``,
-        ``"val_accuracy"``, ``"seed"``, ``"candidate_epochs"``, ``"n_train_retrain"`` (training
-        images of the retraining), ``"seconds"`` (total) and ``"stage_seconds"``
-        (``distances``, ``search``). With ``keep_network`` also
-        ``"network"`` (the retrained winner), ``"input_shape"`` and ``"classes"``.
+        ``"space_ops"``, ``"initial"`` (the starting cells), ``"distances"``, ``"centred"``
+        (``settings.centre``), ``"num_classes"``, ``"val_accuracy"``, ``"seed"``,
+        ``"candidate_epochs"``, ``"n_train_retrain"`` (training images of the retraining),
+        ``"seconds"`` (total) and ``"stage_seconds"`` (``distances``, ``search``). With
+        ``keep_network`` also ``"network"`` (the retrained winner), ``"input_shape"`` and
+        ``"classes"``.
 
     Raises:
         UnknownNameError: unknown ``space``; the message lists the valid choices.
@@ -92,7 +93,7 @@ def run_fuse(
     dictionary.require_entries()
     settings = dictionary.resolve_settings(settings)
     task = load_task(target, settings)
-    distances = target_distances(dictionary, task, settings, progress)
+    distances = target_distances(dictionary, task, settings, progress, centre=settings.centre)
     closest = closest_tasks(distances, settings.k)
     searched, initial = SEARCH_SPACES[space](dictionary, closest)
     middle = time.perf_counter()
@@ -128,6 +129,7 @@ def run_fuse(
         "space_ops": list(searched.ops),
         "initial": [str(cell) for cell in initial],
         "distances": distances,
+        "centred": settings.centre,
         "num_classes": task.num_classes,
         "val_accuracy": result.val_accuracy,
         "seed": seed,

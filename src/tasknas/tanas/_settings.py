@@ -103,6 +103,11 @@ class TANASSettings:
             Dictionaries saved before this field existed read back as ``n_train`` (their
             old retraining).
         k: how many closest dictionary tasks build the task-aware space.
+        centre: rank the dictionary tasks by centred distances (``target_distances(...,
+            centre=True)``: each base task's mean distance to the other dictionary tasks
+            subtracted) when choosing the ``k`` closest. A deviation from the paper, which
+            ranks by the raw distance; on the default dictionary raw distances put the least
+            confident base networks nearest to every target (BENCHMARKS.md, TA-NAS).
         dictionary_fuse: FUSE settings of the best-cell search of each base task.
         target_fuse: FUSE settings of the search on the target task and of the retraining
             of its winner (default: FUSE's search settings, the retraining of
@@ -126,6 +131,7 @@ class TANASSettings:
     batch_size: int = 64
     fisher_samples: int = 300
     k: int = 3
+    centre: bool = False
     final_n_train: int | None = None
     dictionary_fuse: FuseSettings = field(default_factory=_dictionary_fuse)
     target_fuse: FuseSettings = field(default_factory=_target_fuse)
@@ -135,6 +141,8 @@ class TANASSettings:
         for name in _COUNTS:
             check_int(name, getattr(self, name), 0 if name.endswith("seed") else 1)
         optional_positive_int("final_n_train", self.final_n_train)
+        if not isinstance(self.centre, bool):
+            raise InvalidSettingError(f"centre must be True or False, got {self.centre!r}")
         if not (isinstance(self.cnn_lr, int | float) and self.cnn_lr > 0):
             raise InvalidSettingError(f"cnn_lr must be a number > 0, got {self.cnn_lr!r}")
         if self.device not in DEVICES:
