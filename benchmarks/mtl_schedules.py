@@ -5,6 +5,7 @@ Usage::
     python benchmarks/mtl_schedules.py --seeds 2 --threads 1 --out benchmarks/results
     python benchmarks/mtl_schedules.py --datasets omniglot --first-seed 1 --seeds 2 \
         --variants default --no-baselines --threads 1 --out /tmp/mtl-grid   # search only
+    python benchmarks/mtl_schedules.py --report-from /tmp/a /tmp/b --out OUT  # merge runs
 
 For each data set and seed it pretrains the single-task backbones and trains the single-task
 and all-edges baselines once (exactly as ``mtl_search``), then runs the search from the same
@@ -36,6 +37,7 @@ from tasknas._seeds import derive
 from tasknas.oneshot import DEFAULT_N_TEST, DEFAULT_N_TRAIN, MTLSettings
 from tasknas.oneshot.mtl._alternate import alternate
 from tasknas.oneshot.mtl._search import _ALL, _PRETRAIN, _SINGLE, _test, _train, build_mtl_network
+from tasknas.stats import paired_difference
 from tasknas.tasks import load_multitask_set
 
 #: Variants: name -> ``MTLSettings`` fields changed from the defaults.
@@ -167,7 +169,39 @@ def _report(runs: list[dict], variants: list[str]) -> str:
                 f"{np.mean([t['grad_task_pos'] for t in first]):.2f} | "
                 f"{np.mean([t['grad_entropy_abs'] for t in first]):.2e} |"
             )
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *_paired(runs, variants)])
+
+
+def _paired(runs: list[dict], variants: list[str]) -> list[str]:
+    """Test accuracy per task and paired differences (points, 95 % t interval) of each
+    variant against the two baselines of the same seeds."""
+    lines = [
+        "Test accuracy (%), mean ± std over seeds; variant − baseline paired over seeds "
+        "(95 % Student-t interval, * excludes 0):",
+        "",
+        "| data set | variant | task | single | all-edges | variant | − single | − all-edges |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for dataset in dict.fromkeys(r["dataset"] for r in runs):
+        rs = [r for r in runs if r["dataset"] == dataset]
+        for v in variants:
+            for i, task in [*enumerate(rs[0]["tasks"]), (None, "mean")]:
+
+                def pick(acc: list[float], i: int | None = i) -> float:
+                    return float(np.mean(acc)) if i is None else acc[i]
+
+                single = [pick(r["acc"]["single_task"]) for r in rs]
+                every = [pick(r["acc"]["all_edges"]) for r in rs]
+                ours = [pick(r["variants"][v]["acc"]) for r in rs]
+                cells = [
+                    f"{np.mean(x):.2f} ± {np.std(x, ddof=1):.2f}" for x in (single, every, ours)
+                ]
+                diffs = [
+                    paired_difference(ours, base, lower_is_better=False).format(2)
+                    for base in (single, every)
+                ]
+                lines.append(f"| {dataset} | {v} | {task} | " + " | ".join(cells + diffs) + " |")
+    return lines
 
 
 def main() -> None:
@@ -179,7 +213,23 @@ def main() -> None:
     parser.add_argument("--datasets", default="multimnist,omniglot")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument(
+        "--report-from",
+        type=Path,
+        nargs="+",
+        help="no runs: merge these folders' mtl_schedules.json into OUT's report",
+    )
     args = parser.parse_args()
+    if args.report_from:
+        runs = [
+            r for d in args.report_from for r in json.loads((d / "mtl_schedules.json").read_text())
+        ]
+        variants = [v for v in runs[0]["variants"] if all(v in r["variants"] for r in runs)]
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "mtl_schedules.md").write_text(_report(runs, variants), encoding="utf-8")
+        (args.out / "mtl_schedules.json").write_text(json.dumps(runs), encoding="utf-8")
+        print(_report(runs, variants))
+        return
     if args.threads:
         torch.set_num_threads(args.threads)
     variants = args.variants.split(",")
