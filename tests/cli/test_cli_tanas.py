@@ -122,6 +122,9 @@ def test_fuse_centre_and_k(cli, dictionary_copy: Path) -> None:
     assert outcome.json()["closest"] == [nearest]
     outcome = cli("fuse", *base, "--k", "3", "--rounds", "1", "--final-epochs", "1")
     assert outcome.json()["closest"] == by_raw[:3]
+    table = cli("fuse", *base[:-1], "--centre", "--k", "1", "--rounds", "1", "--final-epochs", "1")
+    assert table.exit_code == 0, table.stderr
+    assert "closest tasks (centred distances)" in table.stdout and nearest in table.stdout
     bad = cli("fuse", *base, "--k", "0")
     assert bad.exit_code == 2 and "--k" in bad.stderr
 

@@ -402,7 +402,7 @@ def fuse(
     dictionary = TaskDictionary(dir_)
     dictionary.require_entries()
     settings = _settings(dictionary, device, rounds=rounds, final_epochs=final_epochs)
-    settings = dataclasses.replace(settings, k=k or settings.k, centre=centre)
+    settings = dataclasses.replace(settings, k=k or settings.k, centre=centre or settings.centre)
     if quick:
         from tasknas.tanas._settings import quick_retraining
 
@@ -443,7 +443,8 @@ def fuse(
     table = Table(title=f"FUSE on {escape(name)} ({space} space, seed {seed})", show_header=False)
     table.add_column("key", style="bold")
     table.add_column("value", overflow="fold")
-    table.add_row("closest tasks", escape(", ".join(result["closest"])))
+    by = " (centred distances)" if result["centred"] else ""
+    table.add_row("closest tasks" + by, escape(", ".join(result["closest"])))
     table.add_row("operations", ", ".join(result["space_ops"]))
     table.add_row("architecture", result["arch"])
     table.add_row("test error", f"{result['test_error']:.2f} %")
