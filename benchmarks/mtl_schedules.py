@@ -15,8 +15,9 @@ and of the λ-weighted entropy term (``alternate``'s ``trace``), alpha's traject
 open edges. Variants with ``search_start="all_edges"`` start from the trained all-edges
 baseline instead; the pseudo-variant ``control=all_edges_2x`` (``CONTROL``) trains that
 baseline ``epochs`` more epochs with every edge on, the equal-training control of such a
-search; ``start=all_edges_split`` spends half of ``epochs`` on its own all-edges training
-and searches the other half, as many epochs as either baseline. Writes
+search, and ``control=single_2x`` the single-task baseline as long.
+``start=all_edges_split`` spends half of ``epochs`` on its own all-edges training and
+searches the other half, as many epochs as either baseline. Writes
 ``OUT/mtl_schedules.md`` (printed too) and ``OUT/mtl_schedules.json``.
 """
 
@@ -62,6 +63,8 @@ VARIANTS: dict[str, dict[str, float | str]] = {
 #: Not a search: the all-edges baseline trained ``epochs`` more epochs with every edge on
 #: (same schedule as a search), the training-budget control of ``start=all_edges``.
 CONTROL = "control=all_edges_2x"
+#: Not searches: a baseline trained ``epochs`` more epochs (its gates, stream offset 1).
+CONTROLS = {CONTROL: ("all_edges", "all"), "control=single_2x": ("single_task", "none")}
 
 
 def _one(
@@ -79,7 +82,7 @@ def _one(
     for name, mode, stream in (("single_task", "none", _SINGLE), ("all_edges", "all", _ALL)):
         if not baselines and name == "single_task":
             continue
-        wanted = CONTROL in variants and name == "all_edges"
+        wanted = any(CONTROLS[v][0] == name for v in variants if v in CONTROLS)
         if not (
             baselines or wanted or any(VARIANTS[v].get("search_start") == name for v in variants)
         ):
@@ -92,11 +95,12 @@ def _one(
     print(f"{dataset} seed {seed} baselines: {out['acc']}", flush=True)
     out["variants"] = {}
     for variant in variants:
-        if variant == CONTROL:
-            control, start = copy.deepcopy(start_from["all_edges"]), time.perf_counter()
-            stream = derive(seed, _ALL, 1)
-            _train(control, "all", data.train, base, base.epochs, stream, tracker, variant)
-            acc = _test(control, "all", data.test, base)
+        if variant in CONTROLS:
+            name, mode = CONTROLS[variant]
+            control, start = copy.deepcopy(start_from[name]), time.perf_counter()
+            stream = derive(seed, _ALL if name == "all_edges" else _SINGLE, 1)
+            _train(control, mode, data.train, base, base.epochs, stream, tracker, variant)
+            acc = _test(control, mode, data.test, base)
             out["variants"][variant] = {"acc": acc, "seconds": time.perf_counter() - start}
             print(f"{dataset} seed {seed} {variant}: {acc}", flush=True)
             continue
@@ -146,7 +150,7 @@ def _report(runs: list[dict], variants: list[str]) -> str:
     for dataset in dict.fromkeys(r["dataset"] for r in runs):
         rs = [r for r in runs if r["dataset"] == dataset]
         for v in variants:
-            if v == CONTROL:
+            if v in CONTROLS:
                 d = [np.mean(r["variants"][v]["acc"]) - np.mean(r["acc"]["all_edges"]) for r in rs]
                 d1 = [
                     np.mean(r["variants"][v]["acc"]) - np.mean(r["acc"]["single_task"]) for r in rs
@@ -174,33 +178,34 @@ def _report(runs: list[dict], variants: list[str]) -> str:
 
 def _paired(runs: list[dict], variants: list[str]) -> list[str]:
     """Test accuracy per task and paired differences (points, 95 % t interval) of each
-    variant against the two baselines of the same seeds."""
+    search variant against the two baselines and the controls of the same seeds."""
+    controls = [v for v in variants if v in CONTROLS]
+    refs = ["single", "all-edges", *controls]
     lines = [
-        "Test accuracy (%), mean ± std over seeds; variant − baseline paired over seeds "
+        "Test accuracy (%), mean ± std over seeds; variant − reference paired over seeds "
         "(95 % Student-t interval, * excludes 0):",
         "",
-        "| data set | variant | task | single | all-edges | variant | − single | − all-edges |",
-        "|---|---|---|---|---|---|---|---|",
+        "| data set | variant | task | "
+        + " | ".join([*refs, "variant", *(f"− {r}" for r in refs)])
+        + " |",
+        "|---" * (4 + 2 * len(refs)) + "|",
     ]
     for dataset in dict.fromkeys(r["dataset"] for r in runs):
         rs = [r for r in runs if r["dataset"] == dataset]
-        for v in variants:
+        for v in (v for v in variants if v not in CONTROLS):
             for i, task in [*enumerate(rs[0]["tasks"]), (None, "mean")]:
 
-                def pick(acc: list[float], i: int | None = i) -> float:
-                    return float(np.mean(acc)) if i is None else acc[i]
+                def pick(acc: list[float], i: int | None = i) -> list[float]:
+                    return [float(np.mean(a)) if i is None else a[i] for a in acc]
 
-                single = [pick(r["acc"]["single_task"]) for r in rs]
-                every = [pick(r["acc"]["all_edges"]) for r in rs]
-                ours = [pick(r["variants"][v]["acc"]) for r in rs]
-                cells = [
-                    f"{np.mean(x):.2f} ± {np.std(x, ddof=1):.2f}" for x in (single, every, ours)
+                base = [pick([r["acc"][n] for r in rs]) for n in ("single_task", "all_edges")]
+                base += [pick([r["variants"][c]["acc"] for r in rs]) for c in controls]
+                ours = pick([r["variants"][v]["acc"] for r in rs])
+                cells = [f"{np.mean(x):.2f} ± {np.std(x, ddof=1):.2f}" for x in [*base, ours]]
+                cells += [
+                    paired_difference(ours, ref, lower_is_better=False).format(2) for ref in base
                 ]
-                diffs = [
-                    paired_difference(ours, base, lower_is_better=False).format(2)
-                    for base in (single, every)
-                ]
-                lines.append(f"| {dataset} | {v} | {task} | " + " | ".join(cells + diffs) + " |")
+                lines.append(f"| {dataset} | {v} | {task} | " + " | ".join(cells) + " |")
     return lines
 
 
