@@ -106,12 +106,13 @@ def _one(
             continue
         fields = {k: v for k, v in VARIANTS[variant].items() if not k.startswith("_")}
         settings = dataclasses.replace(base, **fields)
-        search, trace = copy.deepcopy(start_from[settings.search_start]), []
-        start = time.perf_counter()
+        trace, start = [], time.perf_counter()
         if "_start_epochs" in VARIANTS[variant]:  # its own shorter all-edges start
             search = copy.deepcopy(net)
             epochs = int(VARIANTS[variant]["_start_epochs"])
             _train(search, "all", data.train, base, epochs, derive(seed, _ALL, 2), tracker, variant)
+        else:
+            search = copy.deepcopy(start_from[settings.search_start])
         history = alternate(search, data.train, settings, seed, tracker, trace=trace)
         acc = _test(search, "hard", data.test, settings)
         out["variants"][variant] = {

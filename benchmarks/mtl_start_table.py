@@ -104,9 +104,7 @@ md = (
     + "\n"
 )
 print(md)
-if True:
-    out = RESULTS
-    (out / "mtl_start_all_edges.md").write_text(md)
-    (out / "mtl_start_all_edges.json").write_text(
-        json.dumps(sorted(runs.values(), key=lambda r: (r["dataset"], r["seed"])), indent=1)
-    )
+(RESULTS / "mtl_start_all_edges.md").write_text(md)
+(RESULTS / "mtl_start_all_edges.json").write_text(
+    json.dumps(sorted(runs.values(), key=lambda r: (r["dataset"], r["seed"])), indent=1)
+)

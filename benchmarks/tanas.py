@@ -161,6 +161,9 @@ def main() -> None:
         "--report-only", action="store_true", help="rewrite OUT/tanas.md from OUT/tanas.json"
     )
     args = parser.parse_args()
+    valid = [*PAPER, *([centred_name(args.centred_k)] if args.centred_k else [])]
+    if unknown := sorted(set(args.methods or ()) - set(valid)):
+        parser.error(f"unknown --methods {unknown}; valid choices: {'; '.join(valid)}")
     if args.report_only:
         data = json.loads((args.out / "tanas.json").read_text())
         matrix = data["distance_matrix"]
@@ -222,7 +225,7 @@ def main() -> None:
         methods[centred_name(args.centred_k)] = lambda seed: fuse_search(
             aware_c, task, settings=fuse, seed=seed, initial=cells_c, **extra
         )
-    chosen = args.methods or [*PAPER, *([centred_name(args.centred_k)] if args.centred_k else [])]
+    chosen = args.methods or list(methods)
     methods = {name: run for name, run in methods.items() if name in chosen}
     for baseline in args.baselines:
         methods[f"baseline {baseline}"] = lambda seed, b=baseline: retrain_baseline(
