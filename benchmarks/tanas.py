@@ -51,6 +51,7 @@ from tasknas.tanas import (
     load_retrain_task,
     load_task,
     target_distances,
+    task_aware_edges_space,
     task_aware_space,
 )
 from tasknas.tanas._settings import quick_retraining
@@ -63,6 +64,9 @@ PAPER = {
     "random search": (1.33, 2.55),
 }
 PAPER_CLOSEST = "digit 0, trouser, digit 3 (target: a Quick, Draw! class)"
+#: The per-edge restriction of the closest tasks' cells (``tasknas fuse --space
+#: task-aware-edges``; not in the paper), run with ``--edges``.
+EDGES = "FUSE, task-aware edges space"
 _TINY_FUSE = FuseSettings(
     rounds=1, stages=1, channels=4, layers=2, final_epochs=1, final_channels=8
 )
@@ -144,9 +148,14 @@ def main() -> None:
         "(DistanceMatrix.centred)",
     )
     parser.add_argument(
+        "--edges",
+        action="store_true",
+        help=f"also {EDGES!r}: per edge, only what the k closest tasks' cells have there",
+    )
+    parser.add_argument(
         "--methods",
         nargs="+",
-        help=f"run only these: {', '.join(PAPER)} or the centred method [default: all]",
+        help=f"run only these: {', '.join(PAPER)}, the centred or the edges method [default: all]",
     )
     parser.add_argument(
         "--retrain",
@@ -162,6 +171,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     valid = [*PAPER, *([centred_name(args.centred_k)] if args.centred_k else [])]
+    valid += [EDGES] if args.edges else []
     if unknown := sorted(set(args.methods or ()) - set(valid)):
         parser.error(f"unknown --methods {unknown}; valid choices: {'; '.join(valid)}")
     if args.report_only:
@@ -225,6 +235,14 @@ def main() -> None:
         methods[centred_name(args.centred_k)] = lambda seed: fuse_search(
             aware_c, task, settings=fuse, seed=seed, initial=cells_c, **extra
         )
+    edges_size = None
+    if args.edges:
+        edges, cells_e = task_aware_edges_space(dictionary, closest)
+        edges_size = edges.size
+        print(f"{EDGES}: {edges_size:,} cells", flush=True)
+        methods[EDGES] = lambda seed: fuse_search(
+            edges, task, settings=fuse, seed=seed, initial=cells_e, **extra
+        )
     chosen = args.methods or list(methods)
     methods = {name: run for name, run in methods.items() if name in chosen}
     for baseline in args.baselines:
@@ -258,6 +276,7 @@ def main() -> None:
         "closest": closest,
         "space_ops": list(aware.ops),
         "centred": centred,
+        "edges_space_size": edges_size,
         "retrain": args.retrain,
         "n_train_retrain": len(retrain_on.train),
         "runs": runs,
@@ -415,6 +434,16 @@ def report(data: dict[str, Any], names: tuple[str, ...], values: np.ndarray) -> 
                 "",
             ]
             if data.get("centred")
+            else []
+        ),
+        *(
+            [
+                f"Task-aware edges space (per edge, the operations and inputs the closest "
+                f"tasks' cells have there): {data['edges_space_size']:,} cells, against "
+                f"{get_space('darts-tanas').size:,} in the standard space.",
+                "",
+            ]
+            if data.get("edges_space_size")
             else []
         ),
         "## Search results on the target",

@@ -101,7 +101,9 @@ def _final(out: Path, group: str, strategy: str, seed: int, args: argparse.Names
     if done.is_file() or not (run_dir / "search.json").is_file():
         return
     began = time.perf_counter()
-    stored, results = finalize_run(run_dir, epochs=args.final_epochs, overrides=args.final)
+    stored, results = finalize_run(
+        run_dir, epochs=args.final_epochs, overrides=args.final, tasks=args.final_tasks
+    )
     seconds = time.perf_counter() - began
     write_final_report(run_dir, stored, results)
     done.write_text(json.dumps({"final_seconds": seconds}), encoding="utf-8")
@@ -115,7 +117,7 @@ def _final(out: Path, group: str, strategy: str, seed: int, args: argparse.Names
 def _baselines(out: Path, group: str, seed: int, args: argparse.Namespace) -> None:
     from tasknas.benchmarks.train import train_baseline
 
-    for task in GROUPS[group]:
+    for task in _final_tasks(group, args):
         for name in args.baselines:
             path = out / "baselines" / f"{group}-{name}-{task}-seed{seed}.json"
             if path.is_file():
@@ -125,6 +127,12 @@ def _baselines(out: Path, group: str, seed: int, args: argparse.Namespace) -> No
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(result.to_dict()), encoding="utf-8")
             print(f"{group} {name} seed {seed}: {task} {result.test_acc:.2f}%", flush=True)
+
+
+def _final_tasks(group: str, args: argparse.Namespace) -> tuple[str, ...]:
+    """The group's tasks that final training and the report cover (``--final-tasks``)."""
+    wanted = args.final_tasks
+    return tuple(t for t in GROUPS[group] if wanted is None or t in wanted)
 
 
 def _load(out: Path, args: argparse.Namespace) -> dict[tuple[str, str, str, int], float]:
@@ -179,9 +187,8 @@ def _report(out: Path, args: argparse.Namespace) -> str:
         "excludes 0; 'seeds' = seeds a paired test would need at the observed effect",
         "",
     ]
-    for group, tasks in GROUPS.items():
-        if group not in args.groups:
-            continue
+    for group in args.groups:
+        tasks = _final_tasks(group, args)
         lines += [
             f"## {group}: test accuracy (%) after final training, mean [95 % CI]",
             "",
@@ -245,9 +252,19 @@ def main() -> None:
     parser.add_argument(
         "--final-n-train", type=int, default=None, help="final training images (default all)"
     )
+    parser.add_argument(
+        "--final-tasks",
+        type=lambda text: text.split(","),
+        default=None,
+        help="comma-separated tasks to retrain and report (default every task of the group)",
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="tiny settings, one seed")
     args = parser.parse_args()
+    known = {t for g in args.groups for t in GROUPS[g]}
+    for task in args.final_tasks or ():
+        if task not in known:
+            parser.error(f"unknown --final-tasks entry {task!r}; choose from {sorted(known)}")
     torch.set_num_threads(args.threads)
     args.bench_options = {"evaluator": args.evaluator}
     args.bench_settings = {}

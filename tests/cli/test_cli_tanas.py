@@ -129,6 +129,30 @@ def test_fuse_centre_and_k(cli, dictionary_copy: Path) -> None:
     assert bad.exit_code == 2 and "--k" in bad.stderr
 
 
+def test_fuse_task_aware_edges(cli, dictionary_copy: Path) -> None:
+    """``--space task-aware-edges``: the winner takes, on every edge, an operation and an
+    input that one of the closest tasks' cells has there; the table shows the space's size."""
+    from tasknas.spaces import get_space
+
+    base = ("--target", "quickdraw4:cat", "--dir", str(dictionary_copy), "--k", "2")
+    args = (*base, "--space", "task-aware-edges", "--rounds", "1", "--final-epochs", "1")
+    outcome = cli("fuse", *args, "--json")
+    assert outcome.exit_code == 0, outcome.stderr
+    data = outcome.json()
+    full = get_space("darts-tanas")
+    cells = [
+        full.parse(TaskDictionary(dictionary_copy).entry(n).best_cell) for n in data["closest"]
+    ]
+    allowed = [full.genes(cell) for cell in cells]
+    for gene, value in full.genes(full.parse(data["arch"])).items():
+        assert value in {genes[gene] for genes in allowed}, gene
+    space = full.around(cells)
+    table = cli("fuse", *args)
+    assert table.exit_code == 0, table.stderr
+    assert f"cells in the space │ {space.size:,}" in table.stdout.replace("|", "│")
+    assert "task-aware-edges space" in table.stdout
+
+
 def test_fuse_standard_space_table(cli, dictionary_dir: Path) -> None:
     outcome = cli(
         "fuse", "--target", "mnist:2", "--space", "standard", "--dir", str(dictionary_dir)
@@ -229,3 +253,11 @@ def test_corrupt_index(cli, dictionary_copy: Path) -> None:
         str(dictionary_copy / "index.json"),
         "corrupt",
     )
+
+
+def test_fuse_task_aware_edges_with_one_cell_is_a_usage_error(cli, dictionary_dir: Path) -> None:
+    args = ("--target", "quickdraw4:cat", "--dir", str(dictionary_dir), "--k", "1")
+    outcome = cli("fuse", *args, "--space", "task-aware-edges", "--rounds", "1")
+    assert outcome.exit_code == 2, outcome.stderr
+    message = outcome.stderr.strip()
+    assert "\n" not in message and "single cell" in message and "--k" in message

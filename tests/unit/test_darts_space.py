@@ -34,7 +34,19 @@ EMTNAS = DartsEMTNASSpace()
 TINY = DartsSpace(("a", "b"), nodes=2, reduction=False, name="tiny")
 TINY_REDUCE = DartsSpace(("a", "b"), nodes=1, reduction=True, name="tiny-reduce")
 RESTRICTED = EMTNAS.with_ops(["skip_connect", "dw_conv_3x3", "avg_pool_3x3"])
-ALL = {s.name: s for s in (TANAS, EMTNAS, TINY, TINY_REDUCE, RESTRICTED)}
+#: Two fixed TA-NAS cells and the space of their edge-by-edge recombinations.
+AROUND_CELLS = [
+    TANAS.parse(
+        "normal=sep_conv_3x3~0,skip_connect~1|max_pool_3x3~2,dil_conv_5x5~0|"
+        "conv_7x1_1x7~3,conv_7x1_1x7~3"
+    ),
+    TANAS.parse(
+        "normal=sep_conv_3x3~1,max_pool_3x3~1|max_pool_3x3~2,dil_conv_3x3~1|"
+        "skip_connect~0,conv_7x1_1x7~2"
+    ),
+]
+AROUND = TANAS.around(AROUND_CELLS, name="around")
+ALL = {s.name: s for s in (TANAS, EMTNAS, TINY, TINY_REDUCE, RESTRICTED, AROUND)}
 
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
 spaces = st.sampled_from(sorted(ALL)).map(ALL.__getitem__)
@@ -61,13 +73,18 @@ TANAS_TEXT = (
 class TestTinySpaceContract(SearchSpaceContract):
     """Small enough for the contract's exhaustive enumeration check."""
 
-    @pytest.fixture(params=["tiny", "tiny-reduce", RESTRICTED.name])
+    @pytest.fixture(params=["tiny", "tiny-reduce", RESTRICTED.name, "around"])
     def space(self, request: pytest.FixtureRequest) -> SearchSpace[Any]:
         return ALL[request.param]
 
     def genes(self, space: SearchSpace[Any], arch: Any) -> dict[Hashable, Hashable]:
         assert isinstance(space, DartsSpace)
         return dict(space.genes(arch))
+
+    def mutable_genes(self, space: SearchSpace[Any], arch: Any) -> dict[Hashable, Hashable]:
+        assert isinstance(space, DartsSpace)
+        # A restricted edge may have a single choice (``around``).
+        return {g: v for g, v in space.genes(arch).items() if len(space.choices(g)) > 1}
 
 
 # -- presets -----------------------------------------------------------------------------
@@ -306,6 +323,57 @@ def test_task_aware_space_from_chosen_cells() -> None:
     assert space.size <= TANAS.size
 
 
+def test_around_allows_each_edge_only_what_the_cells_use_there() -> None:
+    # Per edge: slot 0 of node 0 has one op and two inputs, slot 1 two ops and one input...
+    assert AROUND.size == (1 * 2) * (2 * 1) * (1 * 1) * (2 * 2) * (2 * 2) * (1 * 2) == 128
+    assert set(AROUND.ops) == set().union(*(ops_of(c) for c in AROUND_CELLS))
+    assert all(AROUND.contains(c) for c in AROUND_CELLS)
+    archs = list(AROUND.enumerate())
+    for arch in archs:
+        for gene, value in AROUND.genes(arch).items():
+            assert value in {TANAS.genes(c)[gene] for c in AROUND_CELLS}
+    # A genotype with only allowed operations but an edge no cell has is outside.
+    outside = TANAS.parse(
+        "normal=sep_conv_3x3~0,skip_connect~1|max_pool_3x3~2,dil_conv_5x5~0|"
+        "conv_7x1_1x7~3,skip_connect~3"
+    )
+    assert ops_of(outside) <= set(AROUND.ops) and not AROUND.contains(outside)
+    with pytest.raises(InvalidArchitectureError, match="not a genotype of space 'around'"):
+        AROUND.parse(TANAS.format(outside))
+    # Mutation stays inside; one cell gives a one-genotype space that cannot mutate.
+    rng = np.random.default_rng(0)
+    assert all(AROUND.contains(AROUND.mutate(a, rng)) for a in archs[:50])
+    single = TANAS.around(AROUND_CELLS[:1])
+    assert single.size == 1 and list(single.enumerate()) == AROUND_CELLS[:1]
+    with pytest.raises(InvalidSettingError, match="one genotype"):
+        single.mutate(AROUND_CELLS[0], rng)
+
+
+def test_around_errors() -> None:
+    with pytest.raises(InvalidSettingError, match="at least one cell"):
+        TANAS.around([])
+    with pytest.raises(InvalidArchitectureError):
+        TANAS.around([EMTNAS.sample(np.random.default_rng(0))])
+    with pytest.raises(InvalidSettingError, match="restricts each edge"):
+        AROUND.with_ops(["sep_conv_3x3"])
+    with pytest.raises(InvalidSettingError, match="every"):
+        DartsSpace(("a",), nodes=1, reduction=False, edges={("normal", 0, 0): (["a"], [0])})
+    edges = {("normal", 0, 0): (["a"], [0]), ("normal", 0, 1): (["a"], [2])}
+    with pytest.raises(InvalidSettingError, match=r"inputs \[2\].*0\.\.1"):
+        DartsSpace(("a",), nodes=1, reduction=False, edges=edges)
+    edges = {("normal", 0, 0): (["a"], [0]), ("normal", 0, 1): (["b"], [1])}
+    with pytest.raises(InvalidSettingError, match=r"operations \['b'\]"):
+        DartsSpace(("a",), nodes=1, reduction=False, edges=edges)
+
+
+def test_sampling_the_unrestricted_space_is_unchanged() -> None:
+    # The per-edge choices must not change what a seed draws in the full space.
+    assert TANAS.format(TANAS.sample(np.random.default_rng(0))) == (
+        "normal=skip_connect~1,dil_conv_5x5~0|dil_conv_3x3~0,sep_conv_3x3~0|"
+        "sep_conv_5x5~3,max_pool_3x3~3"
+    )
+
+
 def test_with_ops_errors() -> None:
     with pytest.raises(InvalidArchitectureError) as info:
         TANAS.with_ops(["skip_connect", "dw_conv_3x3"])
@@ -373,7 +441,7 @@ def test_encode_layout() -> None:
     assert list(vector[len(TANAS_OPS) : len(TANAS_OPS) + 2]) == [1.0, 0.0]  # input 0
 
 
-@pytest.mark.parametrize("space", [TANAS, EMTNAS, RESTRICTED], ids=lambda s: s.name)
+@pytest.mark.parametrize("space", [TANAS, EMTNAS, RESTRICTED, AROUND], ids=lambda s: s.name)
 def test_spaces_and_genotypes_pickle(space: DartsSpace) -> None:
     copy = pickle.loads(pickle.dumps(space))
     assert (copy.name, copy.ops, copy.nodes, copy.reduction) == (

@@ -446,6 +446,7 @@ def fuse(
     by = " (centred distances)" if result["centred"] else ""
     table.add_row("closest tasks" + by, escape(", ".join(result["closest"])))
     table.add_row("operations", ", ".join(result["space_ops"]))
+    table.add_row("cells in the space", f"{result['space_size']:,}")
     table.add_row("architecture", result["arch"])
     table.add_row("test error", f"{result['test_error']:.2f} %")
     table.add_row("parameters", f"{result['params']:,}")

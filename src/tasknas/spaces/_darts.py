@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -71,6 +72,8 @@ Pair = tuple[str, int]
 Node = tuple[Pair, Pair]
 #: A gene position: (cell, node, slot, "op" or "input").
 Gene = tuple[str, int, int, str]
+#: ``(cell, node, slot)``: one edge of a cell.
+Position = tuple[str, int, int]
 
 _INPUT = re.compile(r"0|[1-9][0-9]*")
 
@@ -179,7 +182,13 @@ class DartsSpace(SearchSpace[DartsGenotype]):
     name: ClassVar[str] = "darts"
 
     def __init__(
-        self, ops: Sequence[str], *, nodes: int, reduction: bool, name: str = "darts"
+        self,
+        ops: Sequence[str],
+        *,
+        nodes: int,
+        reduction: bool,
+        name: str = "darts",
+        edges: Mapping[Position, tuple[Iterable[str], Iterable[int]]] | None = None,
     ) -> None:
         ops = tuple(ops)
         if not ops or len(set(ops)) != len(ops) or not all(isinstance(o, str) for o in ops):
@@ -191,16 +200,44 @@ class DartsSpace(SearchSpace[DartsGenotype]):
         self.reduction = bool(reduction)
         self.name = name  # type: ignore[misc]  # per-instance: restricted spaces are named too
         self._op_index = {op: i for i, op in enumerate(ops)}
+        self._edges = None if edges is None else self._check_edges(edges)
         # Encoding layout: per (cell, node, slot) an op block then an input block.
         widths = [len(ops) + j + 2 for _, j, _ in self._positions()]
         self._offsets = tuple(int(o) for o in np.cumsum([0, *widths[:-1]]))
         self._width = sum(widths)
 
     def __repr__(self) -> str:
+        edges = "" if self._edges is None else f", edges={self._edges!r}"
         return (
             f"{type(self).__name__}(ops={self.ops!r}, nodes={self.nodes}, "
-            f"reduction={self.reduction}, name={self.name!r})"
+            f"reduction={self.reduction}, name={self.name!r}{edges})"
         )
+
+    def _check_edges(
+        self, edges: Mapping[Position, tuple[Iterable[str], Iterable[int]]]
+    ) -> dict[Position, tuple[tuple[str, ...], tuple[int, ...]]]:
+        positions = list(self._positions())
+        if set(edges) != set(positions):
+            raise InvalidSettingError(
+                f"edges must give choices for every (cell, node, slot) of the space: "
+                f"expected {positions}, got {sorted(edges)}"
+            )
+        out = {}
+        for position in positions:
+            ops, inputs = (tuple(sorted(set(c))) for c in edges[position])
+            _, j, _ = position
+            if not ops or any(op not in self._op_index for op in ops):
+                raise InvalidSettingError(
+                    f"edge {position}: operations {list(ops)} must be a non-empty subset of "
+                    f"{', '.join(self.ops)}"
+                )
+            if not inputs or any(not 0 <= i <= j + 1 for i in inputs):
+                raise InvalidSettingError(
+                    f"edge {position}: inputs {list(inputs)} must be a non-empty subset of "
+                    f"0..{j + 1}"
+                )
+            out[position] = (tuple(op for op in self.ops if op in ops), inputs)
+        return out
 
     # -- derived spaces ------------------------------------------------------------------
 
@@ -210,6 +247,8 @@ class DartsSpace(SearchSpace[DartsGenotype]):
         The ops keep this space's order. Raises ``InvalidArchitectureError`` for an unknown
         op or an empty selection.
         """
+        if self._edges is not None:
+            raise InvalidSettingError(f"space {self.name!r} restricts each edge; use around()")
         wanted = set(ops)
         unknown = sorted(wanted - set(self.ops))
         if unknown:
@@ -220,12 +259,35 @@ class DartsSpace(SearchSpace[DartsGenotype]):
         if not wanted:
             raise InvalidArchitectureError("a restricted space needs at least one operation")
         kept = tuple(op for op in self.ops if op in wanted)
-        return DartsSpace(
-            kept,
-            nodes=self.nodes,
-            reduction=self.reduction,
-            name=name if name is not None else f"{self.name}[{','.join(kept)}]",
-        )
+        return self._derived(kept, name or f"{self.name}[{','.join(kept)}]")
+
+    def _derived(self, ops: set[str] | tuple[str, ...], name: str, **edges: Any) -> DartsSpace:
+        """This cell layout over ``ops`` (kept in this space's order)."""
+        kept = tuple(op for op in self.ops if op in ops)
+        return DartsSpace(kept, nodes=self.nodes, reduction=self.reduction, name=name, **edges)
+
+    def around(self, cells: Sequence[DartsGenotype], *, name: str | None = None) -> DartsSpace:
+        """The genotypes whose every edge uses an operation and an input that one of
+        ``cells`` uses on that edge (per cell, node and slot; a finer restriction than
+        ``with_ops``): recombinations of the cells, edge by edge.
+
+        Raises ``InvalidArchitectureError`` for a cell not in this space and
+        ``InvalidSettingError`` for no cells.
+        """
+        if not cells:
+            raise InvalidSettingError("around() needs at least one cell")
+        for cell in cells:
+            self._require(cell)
+        per_gene = [self.genes(cell) for cell in cells]
+        edges = {
+            (kind, j, slot): (
+                {genes[(kind, j, slot, "op")] for genes in per_gene},
+                {genes[(kind, j, slot, "input")] for genes in per_gene},
+            )
+            for kind, j, slot in self._positions()
+        }
+        used = set().union(*(ops for ops, _ in edges.values()))
+        return self._derived(used, name or f"{self.name}[around {len(cells)} cells]", edges=edges)
 
     # -- gene layout ---------------------------------------------------------------------
 
@@ -250,8 +312,13 @@ class DartsSpace(SearchSpace[DartsGenotype]):
                     out[(kind, j, slot, "input")] = source
         return out
 
-    def _choices(self, gene: Gene) -> tuple[str, ...] | range:
-        return self.ops if gene[3] == "op" else range(gene[1] + 2)
+    def choices(self, gene: Gene) -> tuple[str, ...] | tuple[int, ...] | range:
+        """The values ``gene`` (a key of ``genes``) may take in this space."""
+        kind, j, slot, part = gene
+        if self._edges is not None:
+            ops, inputs = self._edges[(kind, j, slot)]
+            return ops if part == "op" else inputs
+        return self.ops if part == "op" else range(j + 2)
 
     def _build(self, values: dict[Gene, str | int]) -> DartsGenotype:
         cells = {
@@ -272,6 +339,8 @@ class DartsSpace(SearchSpace[DartsGenotype]):
 
     @property
     def size(self) -> int:
+        if self._edges is not None:
+            return math.prod(len(ops) * len(inputs) for ops, inputs in self._edges.values())
         per_cell = 1
         for j in range(self.nodes):
             per_cell *= (len(self.ops) * (j + 2)) ** SLOTS
@@ -280,16 +349,19 @@ class DartsSpace(SearchSpace[DartsGenotype]):
     def sample(self, rng: np.random.Generator) -> DartsGenotype:
         values: dict[Gene, str | int] = {}
         for kind, j, slot in self._positions():
-            values[(kind, j, slot, "op")] = self.ops[int(rng.integers(len(self.ops)))]
-            values[(kind, j, slot, "input")] = int(rng.integers(j + 2))
+            for part in ("op", "input"):
+                choices = self.choices((kind, j, slot, part))
+                values[(kind, j, slot, part)] = choices[int(rng.integers(len(choices)))]
         return self._build(values)
 
     def mutate(self, arch: DartsGenotype, rng: np.random.Generator) -> DartsGenotype:
         self._require(arch)
         values = self.genes(arch)
-        mutable = [g for g in values if len(self._choices(g)) > 1]
+        mutable = [g for g in values if len(self.choices(g)) > 1]
+        if not mutable:
+            raise InvalidSettingError(f"space {self.name!r} has one genotype; nothing to mutate")
         gene = mutable[int(rng.integers(len(mutable)))]
-        others = [v for v in self._choices(gene) if v != values[gene]]
+        others = [v for v in self.choices(gene) if v != values[gene]]
         values[gene] = others[int(rng.integers(len(others)))]
         return self._build(values)
 
@@ -317,7 +389,7 @@ class DartsSpace(SearchSpace[DartsGenotype]):
         values = self.genes(arch)
         out = []
         for gene, current in values.items():
-            for value in self._choices(gene):
+            for value in self.choices(gene):
                 if value != current:
                     out.append(self._build({**values, gene: value}))
         return out
@@ -326,11 +398,15 @@ class DartsSpace(SearchSpace[DartsGenotype]):
         if type(arch) is not DartsGenotype or (arch.reduce is not None) != self.reduction:
             return False
         index = self._op_index
-        return all(
+        if not all(
             len(cell.nodes) == self.nodes
             and all(a[0] in index and b[0] in index for a, b in cell.nodes)
             for _, cell in arch.cells
-        )
+        ):
+            return False
+        if self._edges is None:
+            return True
+        return all(value in self.choices(gene) for gene, value in self.genes(arch).items())
 
     def _require(self, arch: object) -> None:
         if not self.contains(arch):
@@ -338,7 +414,7 @@ class DartsSpace(SearchSpace[DartsGenotype]):
 
     def enumerate(self) -> Iterator[DartsGenotype]:
         genes = [(kind, j, s, part) for kind, j, s in self._positions() for part in ("op", "input")]
-        for combo in itertools.product(*(self._choices(g) for g in genes)):
+        for combo in itertools.product(*(self.choices(g) for g in genes)):
             yield self._build(dict(zip(genes, combo, strict=True)))
 
     def to_graph(self, arch: DartsGenotype) -> nx.DiGraph:
@@ -412,7 +488,10 @@ class DartsSpace(SearchSpace[DartsGenotype]):
         cells = [
             self._parse_cell(text, kind, part) for kind, part in zip(self.kinds, parts, strict=True)
         ]
-        return DartsGenotype(*cells)
+        arch = DartsGenotype(*cells)
+        if self._edges is not None:
+            self._require(arch)
+        return arch
 
     def _parse_cell(self, text: str, kind: str, part: str) -> DartsCell:
         label, sep, body = part.partition("=")

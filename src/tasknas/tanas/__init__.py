@@ -4,7 +4,8 @@ search space and FUSE on a target task.
 A dictionary of base tasks, each with a trained ε-approximation network and the best cell
 FUSE found for it, is built once (``TaskDictionary.build``). For a new target task,
 ``target_distances`` ranks the base tasks by Fisher task distance, ``task_aware_space``
-restricts the cell space to the operations of the closest tasks' cells, and ``run_fuse``
+restricts the cell space to the operations of the closest tasks' cells
+(``task_aware_edges_space``: edge by edge), and ``run_fuse``
 does all of it and searches that space with FUSE.
 """
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
         run_fuse,
     )
     from tasknas.tanas._settings import EPSNET_FIELDS, TANASSettings, check_seed
-    from tasknas.tanas._space import task_aware_space
+    from tasknas.tanas._space import task_aware_edges_space, task_aware_space
 
 __all__ = [
     "DEFAULT_BASE_TASKS",
@@ -49,6 +50,7 @@ __all__ = [
     "load_task",
     "run_fuse",
     "target_distances",
+    "task_aware_edges_space",
     "task_aware_space",
     "train_epsnet",
 ]
@@ -74,6 +76,7 @@ __getattr__, __dir__ = lazy_exports(
         "EPSNET_FIELDS": "tasknas.tanas._settings",
         "TANASSettings": "tasknas.tanas._settings",
         "check_seed": "tasknas.tanas._settings",
+        "task_aware_edges_space": "tasknas.tanas._space",
         "task_aware_space": "tasknas.tanas._space",
     },
 )

@@ -9,14 +9,14 @@ from typing import Any
 
 from tasknas._progress import Progress
 from tasknas._validation import check_seed
-from tasknas.errors import UnknownNameError
+from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.oneshot import fuse_search
 from tasknas.spaces import DartsGenotype, DartsSpace, get_space
 from tasknas.tanas._dictionary import CELL_SPACE, TaskDictionary
 from tasknas.tanas._distance import target_distances
 from tasknas.tanas._epsnet import load_task, load_task_sized
 from tasknas.tanas._settings import SEARCH_SPACE_NAMES, TANASSettings
-from tasknas.tanas._space import task_aware_space
+from tasknas.tanas._space import task_aware_edges_space, task_aware_space
 from tasknas.tasks import ImageTask
 
 __all__ = ["SEARCH_SPACES", "closest_tasks", "load_retrain_task", "run_fuse"]
@@ -37,7 +37,11 @@ def _standard_space(
 
 #: The spaces ``run_fuse`` can search: name -> (dictionary, closest tasks) -> (space, cells).
 SEARCH_SPACES: dict[str, SpaceBuilder] = dict(
-    zip(SEARCH_SPACE_NAMES, (task_aware_space, _standard_space), strict=True)
+    zip(
+        SEARCH_SPACE_NAMES,
+        (task_aware_space, _standard_space, task_aware_edges_space),
+        strict=True,
+    )
 )
 
 
@@ -70,12 +74,15 @@ def run_fuse(
     (centred with ``settings.centre``), picks the ``settings.k`` closest, builds the search
     space (``"task-aware"``: the closest tasks' operations, FUSE starting from their cells;
     ``"standard"``: the full ``darts-tanas`` space from random cells, closest tasks reported
-    all the same), runs ``fuse_search`` with ``settings.target_fuse`` and retrains the
-    winner on ``load_retrain_task`` (``settings.final_n_train`` training images).
+    all the same; ``"task-aware-edges"``: per edge, only the operations and inputs the
+    closest tasks' cells have there, FUSE starting from their cells), runs ``fuse_search``
+    with ``settings.target_fuse`` and retrains the winner on ``load_retrain_task``
+    (``settings.final_n_train`` training images).
 
     Returns:
         ``{"target", "closest", "arch", "test_error" (%), "params"}`` plus ``"space"``,
-        ``"space_ops"``, ``"initial"`` (the starting cells), ``"distances"``, ``"centred"``
+        ``"space_ops"``, ``"space_size"`` (cells in the searched space), ``"initial"`` (the
+        starting cells), ``"distances"``, ``"centred"``
         (``settings.centre``), ``"num_classes"``, ``"val_accuracy"``, ``"seed"``,
         ``"candidate_epochs"``, ``"n_train_retrain"`` (training images of the retraining),
         ``"seconds"`` (total) and ``"stage_seconds"`` (``distances``, ``search``). With
@@ -84,6 +91,7 @@ def run_fuse(
 
     Raises:
         UnknownNameError: unknown ``space``; the message lists the valid choices.
+        InvalidSettingError: the space of the closest tasks holds one cell.
         RunStoreError: the dictionary is missing or empty.
     """
     if space not in SEARCH_SPACES:
@@ -96,6 +104,11 @@ def run_fuse(
     distances = target_distances(dictionary, task, settings, progress, centre=settings.centre)
     closest = closest_tasks(distances, settings.k)
     searched, initial = SEARCH_SPACES[space](dictionary, closest)
+    if searched.size == 1:
+        raise InvalidSettingError(
+            f"the {space} space of {', '.join(closest)} holds a single cell, nothing to "
+            f"search; use k >= 2 (--k) or another space ({', '.join(SEARCH_SPACES)})"
+        )
     middle = time.perf_counter()
     _log.info("%s: closest tasks %s; searching %s", task.name, closest, searched.name)
     retrain_on = load_retrain_task(target, settings)
@@ -127,6 +140,7 @@ def run_fuse(
         "params": result.params,
         "space": space,
         "space_ops": list(searched.ops),
+        "space_size": searched.size,
         "initial": [str(cell) for cell in initial],
         "distances": distances,
         "centred": settings.centre,

@@ -36,7 +36,7 @@ DEFAULT_BASE_TASKS: tuple[str, ...] = (
     "fashion_mnist:Coat",
 )
 #: Names of the spaces FUSE can search on a target (``tasknas.tanas.SEARCH_SPACES``).
-SEARCH_SPACE_NAMES = ("task-aware", "standard")
+SEARCH_SPACE_NAMES = ("task-aware", "standard", "task-aware-edges")
 
 #: Fields that shape the ε-approximation networks and their data. A target's network is only
 #: comparable with the dictionary's when all of these agree (see ``TANASSettings.epsnet``).

@@ -80,6 +80,11 @@ class SearchSpaceContract:
         graph = space.to_graph(arch)
         return {(u, v): data["op"] for u, v, data in graph.edges(data=True)}
 
+    def mutable_genes(self, space: SearchSpace[Any], arch: Any) -> dict[Hashable, Hashable]:
+        """The genes ``mutate`` must be able to change (default: all of ``genes``; a
+        restricted space may fix some)."""
+        return self.genes(space, arch)
+
     def _differing_genes(self, space: SearchSpace[Any], a: Any, b: Any) -> set[Hashable]:
         first, second = self.genes(space, a), self.genes(space, b)
         assert first.keys() == second.keys(), "two architectures have different gene positions"
@@ -147,7 +152,7 @@ class SearchSpaceContract:
                 assert len(changed) == 1, f"{arch} -> {child} changed genes {sorted(changed)}"
                 touched |= changed
             assert space.format(arch) == before, "mutate changed its parent"
-        genes = self.genes(space, arch)
+        genes = self.mutable_genes(space, arch)
         assert touched == set(genes), f"mutate never changed genes {set(genes) - touched}"
 
     def test_mutants_are_neighbours(self, space: SearchSpace[Any]) -> None:
