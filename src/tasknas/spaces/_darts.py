@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -261,10 +261,16 @@ class DartsSpace(SearchSpace[DartsGenotype]):
         kept = tuple(op for op in self.ops if op in wanted)
         return self._derived(kept, name or f"{self.name}[{','.join(kept)}]")
 
-    def _derived(self, ops: set[str] | tuple[str, ...], name: str, **edges: Any) -> DartsSpace:
+    def _derived(
+        self,
+        ops: Iterable[str],
+        name: str,
+        edges: Mapping[Position, tuple[Iterable[str], Iterable[int]]] | None = None,
+    ) -> DartsSpace:
         """This cell layout over ``ops`` (kept in this space's order)."""
-        kept = tuple(op for op in self.ops if op in ops)
-        return DartsSpace(kept, nodes=self.nodes, reduction=self.reduction, name=name, **edges)
+        wanted = set(ops)
+        kept = tuple(op for op in self.ops if op in wanted)
+        return DartsSpace(kept, nodes=self.nodes, reduction=self.reduction, name=name, edges=edges)
 
     def around(self, cells: Sequence[DartsGenotype], *, name: str | None = None) -> DartsSpace:
         """The genotypes whose every edge uses an operation and an input that one of
