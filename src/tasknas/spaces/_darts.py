@@ -224,11 +224,11 @@ class DartsSpace(SearchSpace[DartsGenotype]):
             )
         out = {}
         for position in positions:
-            ops, inputs = (tuple(sorted(set(c))) for c in edges[position])
+            ops, inputs = set(edges[position][0]), tuple(sorted(set(edges[position][1])))
             _, j, _ = position
             if not ops or any(op not in self._op_index for op in ops):
                 raise InvalidSettingError(
-                    f"edge {position}: operations {list(ops)} must be a non-empty subset of "
+                    f"edge {position}: operations {sorted(ops)} must be a non-empty subset of "
                     f"{', '.join(self.ops)}"
                 )
             if not inputs or any(not 0 <= i <= j + 1 for i in inputs):
