@@ -135,8 +135,11 @@ def _final_tasks(group: str, args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(t for t in GROUPS[group] if wanted is None or t in wanted)
 
 
-def _load(out: Path, args: argparse.Namespace) -> dict[tuple[str, str, str, int], float]:
-    """``(group, method, task, seed) -> test accuracy`` of every finished piece of work."""
+def _load(
+    out: Path, args: argparse.Namespace, key: str = "test_acc"
+) -> dict[tuple[str, str, str, int], float]:
+    """``(group, method, task, seed) -> accuracy`` (``key``: ``test_acc`` or ``val_acc``) of
+    every finished piece of work."""
     acc: dict[tuple[str, str, str, int], float] = {}
     for group in args.groups:
         for seed in args.seeds:
@@ -144,12 +147,12 @@ def _load(out: Path, args: argparse.Namespace) -> dict[tuple[str, str, str, int]
                 final = _run_dir(out, group, strategy, seed) / "final.json"
                 if final.is_file():
                     for task, row in json.loads(final.read_text())["tasks"].items():
-                        acc[(group, strategy, task, seed)] = row["test_acc"]
+                        acc[(group, strategy, task, seed)] = row[key]
             for name in args.baselines:
                 for task in GROUPS[group]:
                     path = out / "baselines" / f"{group}-{name}-{task}-seed{seed}.json"
                     if path.is_file():
-                        acc[(group, name, task, seed)] = json.loads(path.read_text())["test_acc"]
+                        acc[(group, name, task, seed)] = json.loads(path.read_text())[key]
     return acc
 
 
@@ -170,6 +173,40 @@ def _interval(values: list[float]) -> str:
     return f"{mean:.2f} [{low:.2f}, {high:.2f}]"
 
 
+def _mean_cells(
+    acc: dict[tuple[str, str, str, int], float],
+    group: str,
+    method: str,
+    tasks: tuple[str, ...],
+    seeds: list[int],
+) -> list[str]:
+    """Each task's mean [95 % interval] of ``method`` over the seeds it has."""
+    return [
+        _interval([acc[key] for s in seeds if (key := (group, method, t, s)) in acc]) for t in tasks
+    ]
+
+
+def _difference_rows(
+    acc: dict[tuple[str, str, str, int], float],
+    group: str,
+    pairs: list[tuple[str, str]],
+    tasks: tuple[str, ...],
+    seeds: list[int],
+) -> list[str]:
+    """A table of paired differences ``a − b`` by task, with the seeds a test would need."""
+    lines = [f"| difference | {' | '.join(tasks)} |", f"|---|{'---|' * len(tasks)}"]
+    for a, b in pairs:
+        cells = []
+        for t in tasks:
+            first = {s: acc.get((group, a, t, s)) for s in seeds}
+            second = {s: acc.get((group, b, t, s)) for s in seeds}
+            d = paired_difference(first, second, lower_is_better=False)
+            needed = f"; seeds {d.seeds_needed}" if d.seeds_needed else ""
+            cells.append(f"{d.format(2)} (n={d.n}{needed})")
+        lines.append(f"| {a} − {b} | {' | '.join(cells)} |")
+    return lines
+
+
 def _report(out: Path, args: argparse.Namespace) -> str:
     acc = _load(out, args)
     methods = [*args.strategies, *args.baselines]
@@ -187,6 +224,7 @@ def _report(out: Path, args: argparse.Namespace) -> str:
         "excludes 0; 'seeds' = seeds a paired test would need at the observed effect",
         "",
     ]
+    validation = _load(out, args, "val_acc")
     for group in args.groups:
         tasks = _final_tasks(group, args)
         lines += [
@@ -196,10 +234,7 @@ def _report(out: Path, args: argparse.Namespace) -> str:
             f"|---|{'---|' * len(tasks)}---|---|---|",
         ]
         for method in methods:
-            cells = [
-                _interval([acc[k] for s in args.seeds if (k := (group, method, t, s)) in acc])
-                for t in tasks
-            ]
+            cells = _mean_cells(acc, group, method, tasks, args.seeds)
             done = sum(all((group, method, t, s) in acc for t in tasks) for s in args.seeds)
             search = _seconds(out, group, method, args, "search_seconds")
             final = _seconds(out, group, method, args, "final_seconds")
@@ -208,22 +243,25 @@ def _report(out: Path, args: argparse.Namespace) -> str:
             lines.append(f"| {method} | {' | '.join(cells)} | {done} | {search} | {final} |")
         pairs = [(s, b) for s in args.strategies for b in args.baselines]
         pairs += [(a, b) for i, a in enumerate(args.strategies) for b in args.strategies[i + 1 :]]
+        lines += ["", "Paired differences (percentage points; positive: the first is better):", ""]
+        lines += _difference_rows(acc, group, pairs, tasks, args.seeds)
         lines += [
             "",
-            "Paired differences (percentage points; positive: the first is better):",
+            f"### {group}: validation accuracy (%), the held-out part of the training split",
             "",
-            f"| difference | {' | '.join(tasks)} |",
+            "The model selection split (early stopping picks the best epoch on it, for every "
+            "method alike): drawn from the same file as the training images, so in "
+            "distribution; the test split is the data set's own test file.",
+            "",
+            f"| method | {' | '.join(tasks)} |",
             f"|---|{'---|' * len(tasks)}",
         ]
-        for a, b in pairs:
-            cells = []
-            for t in tasks:
-                first = {s: acc.get((group, a, t, s)) for s in args.seeds}
-                second = {s: acc.get((group, b, t, s)) for s in args.seeds}
-                d = paired_difference(first, second, lower_is_better=False)
-                needed = f"; seeds {d.seeds_needed}" if d.seeds_needed else ""
-                cells.append(f"{d.format(2)} (n={d.n}{needed})")
-            lines.append(f"| {a} − {b} | {' | '.join(cells)} |")
+        for method in methods:
+            cells = _mean_cells(validation, group, method, tasks, args.seeds)
+            lines.append(f"| {method} | {' | '.join(cells)} |")
+        baseline_pairs = [(s, b) for s in args.strategies for b in args.baselines]
+        lines += ["", "Paired differences on validation (percentage points):", ""]
+        lines += _difference_rows(validation, group, baseline_pairs, tasks, args.seeds)
         lines.append("")
     return "\n".join(lines)
 
