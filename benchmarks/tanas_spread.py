@@ -44,6 +44,7 @@ from scipy.stats import spearmanr, ttest_ind
 
 from tasknas.oneshot.fuse import retrain
 from tasknas.spaces import DartsSpace, get_space, ops_of
+from tasknas.stats import variance_components
 from tasknas.tanas import TANASSettings, load_retrain_task
 
 TANAS_JSON = Path("benchmarks/results/tanas-v2/tanas.json")
@@ -184,19 +185,18 @@ def report(out: Path, target: str) -> str:
     replicated = [runs for runs in by_cell.values() if len(runs) >= 2]
     if len(replicated) >= 2:
         n = min(len(r) for r in replicated)
-        table = np.array([[r["test_error"] for r in runs[:n]] for runs in replicated])
-        within = float(table.var(axis=1, ddof=1).mean())
-        between_ms = float(n * table.mean(axis=1).var(ddof=1))
-        cell_var = max(0.0, (between_ms - within) / n)
+        between, within = variance_components(
+            [[r["test_error"] for r in runs[:n]] for runs in replicated]
+        )
         lines += [
             "",
             f"Variance components over the {len(replicated)} cells with {n} seeds "
-            "(one-way random effects):",
+            "(one-way random effects, `tasknas.stats.variance_components`):",
             "",
-            f"- σ_seed (retraining noise of one cell) = {np.sqrt(within):.2f} points",
-            f"- σ_cell (spread of the cells' expected errors) = {np.sqrt(cell_var):.2f} points",
+            f"- σ_seed (retraining noise of one cell) = {within:.2f} points",
+            f"- σ_cell (spread of the cells' expected errors) = {between:.2f} points",
             f"- share of the variance of one retrained result that is the cell: "
-            f"{cell_var / (cell_var + within):.0%}",
+            f"{between**2 / (between**2 + within**2):.0%}",
         ]
     return "\n".join(lines) + "\n"
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from tasknas.errors import InvalidSettingError
 
-__all__ = ["PairedDifference", "mean_interval", "paired_difference"]
+__all__ = ["PairedDifference", "mean_interval", "paired_difference", "variance_components"]
 
 #: A per-seed value; ``None`` (or NaN) is a missing value.
 Value = float | int | None
@@ -117,6 +117,31 @@ def mean_interval(
     half = float(stats.t.ppf((1 + confidence) / 2, n - 1)) * float(data.std(ddof=1))
     half /= math.sqrt(n)
     return mean, mean - half, mean + half
+
+
+def variance_components(table: Sequence[Sequence[float]] | np.ndarray) -> tuple[float, float]:
+    """``(sigma_between, sigma_within)`` of a balanced one-way random-effects layout.
+
+    ``table[i][j]`` is replicate ``j`` of group ``i`` (for example: architecture ``i``
+    retrained with seed ``j``). ``sigma_within`` is the square root of the mean
+    within-group variance (ddof 1); ``sigma_between`` the standard deviation of the groups'
+    expected values, from the ANOVA estimator ``(MS_between - MS_within) / r`` with ``r``
+    replicates per group, clipped at 0 (the spread of the group means that the replicate
+    noise does not explain).
+
+    Raises:
+        InvalidSettingError: fewer than 2 groups or fewer than 2 replicates per group.
+    """
+    data = np.asarray(table, dtype=float)
+    if data.ndim != 2 or data.shape[0] < 2 or data.shape[1] < 2:
+        raise InvalidSettingError(
+            f"variance_components needs >= 2 groups x >= 2 replicates, got shape {data.shape}"
+        )
+    replicates = data.shape[1]
+    within = float(data.var(axis=1, ddof=1).mean())
+    between_ms = float(replicates * data.mean(axis=1).var(ddof=1))
+    between = max(0.0, (between_ms - within) / replicates)
+    return math.sqrt(between), math.sqrt(within)
 
 
 def _missing(value: Value) -> bool:

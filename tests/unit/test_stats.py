@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from tasknas.errors import InvalidSettingError
-from tasknas.stats import mean_interval, paired_difference
+from tasknas.stats import mean_interval, paired_difference, variance_components
 
 
 def test_interval_is_the_student_t_interval_of_the_differences() -> None:
@@ -128,3 +128,29 @@ def test_round_off_mean_reports_no_seed_count() -> None:
     assert d.seeds_needed is None and not d.significant
     # a small but real effect still gets a seed count
     assert paired_difference([0.801, 0.802, 0.8], [0.8, 0.8, 0.8]).seeds_needed is not None
+
+
+def test_variance_components_by_hand() -> None:
+    # group means 1, 3, 5 (variance 4, times 2 replicates: MS_between 8); every group's
+    # replicates differ by 2 (variance 2 each: MS_within 2) -> between (8 - 2) / 2 = 3
+    between, within = variance_components([[0.0, 2.0], [2.0, 4.0], [4.0, 6.0]])
+    assert within == pytest.approx(math.sqrt(2.0))
+    assert between == pytest.approx(math.sqrt(3.0))
+
+
+def test_variance_components_recover_simulated_spreads() -> None:
+    rng = np.random.default_rng(0)
+    groups = rng.normal(0.0, 2.0, size=(400, 1))  # sigma_between 2
+    table = groups + rng.normal(0.0, 0.5, size=(400, 3))  # sigma_within 0.5
+    between, within = variance_components(table)
+    assert between == pytest.approx(2.0, rel=0.1)
+    assert within == pytest.approx(0.5, rel=0.1)
+
+
+def test_variance_components_clip_at_zero_and_refuse_too_little_data() -> None:
+    # identical group means: all the spread is within groups
+    assert variance_components([[0.0, 2.0], [2.0, 0.0]])[0] == 0.0
+    with pytest.raises(InvalidSettingError, match="2 groups"):
+        variance_components([[1.0, 2.0]])
+    with pytest.raises(InvalidSettingError, match="replicates"):
+        variance_components([[1.0], [2.0]])
