@@ -10,6 +10,10 @@ would separate the two at the observed effect size.
 Missing values (a run that never found the optimum within its cap, a run with no result) are
 handled explicitly, never silently: with ``cap`` they count as the cap (censored), without it
 the seed is dropped from the pairing; the result says how many of each.
+
+``variance_components`` splits replicated results (architectures × retraining seeds) into
+the spread between architectures and the noise of one retraining: how much any search in a
+space can gain, against how much one run's seed moves its result.
 """
 
 from __future__ import annotations
