@@ -202,9 +202,12 @@ def report(out: Path, target: str) -> str:
 
 
 def _shard(text: str) -> tuple[int, int]:
-    index, count = (int(v) for v in text.split("/"))
+    try:
+        index, count = (int(v) for v in text.split("/"))
+    except ValueError:
+        index, count = -1, 0
     if not 0 <= index < count:
-        raise argparse.ArgumentTypeError(f"--shard {text!r}: give I/N with 0 <= I < N")
+        raise argparse.ArgumentTypeError(f"{text!r}: give I/N with 0 <= I < N, e.g. 0/2")
     return index, count
 
 

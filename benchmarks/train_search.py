@@ -241,8 +241,10 @@ def _report(out: Path, args: argparse.Namespace) -> str:
             if method in args.baselines:
                 search = "–"
             lines.append(f"| {method} | {' | '.join(cells)} | {done} | {search} | {final} |")
-        pairs = [(s, b) for s in args.strategies for b in args.baselines]
-        pairs += [(a, b) for i, a in enumerate(args.strategies) for b in args.strategies[i + 1 :]]
+        baseline_pairs = [(s, b) for s in args.strategies for b in args.baselines]
+        pairs = baseline_pairs + [
+            (a, b) for i, a in enumerate(args.strategies) for b in args.strategies[i + 1 :]
+        ]
         lines += ["", "Paired differences (percentage points; positive: the first is better):", ""]
         lines += _difference_rows(acc, group, pairs, tasks, args.seeds)
         lines += [
@@ -259,7 +261,6 @@ def _report(out: Path, args: argparse.Namespace) -> str:
         for method in methods:
             cells = _mean_cells(validation, group, method, tasks, args.seeds)
             lines.append(f"| {method} | {' | '.join(cells)} |")
-        baseline_pairs = [(s, b) for s in args.strategies for b in args.baselines]
         lines += ["", "Paired differences on validation (percentage points):", ""]
         lines += _difference_rows(validation, group, baseline_pairs, tasks, args.seeds)
         lines.append("")

@@ -35,6 +35,7 @@ import numpy as np
 import torch
 
 from tasknas.benchmarks.train import final_train, train_baseline
+from tasknas.errors import TasknasError
 from tasknas.spaces import get_space
 from tasknas.stats import mean_interval, paired_difference, variance_components
 
@@ -118,8 +119,11 @@ def report(out: Path, task: str, seeds: list[int]) -> str:
     def per_seed(key: str, metric: str = "test_acc") -> dict[int, float]:
         return {s: complete[key][s][metric] for s in seeds}
 
+    def mean_over_seeds(key: str, metric: str = "test_acc") -> float:
+        return float(np.mean(list(per_seed(key, metric).values())))
+
     mean_cell = {s: float(np.mean([complete[k][s]["test_acc"] for k in cells])) for s in seeds}
-    best = max(cells, key=lambda k: float(np.mean(list(per_seed(k, "val_acc").values()))))
+    best = max(cells, key=lambda k: mean_over_seeds(k, "val_acc"))
     lines += [
         "",
         f"Best random cell by mean validation accuracy: {best}. Paired differences over "
@@ -137,10 +141,7 @@ def report(out: Path, task: str, seeds: list[int]) -> str:
             f"- best random cell − {name}: "
             f"{paired_difference(per_seed(best), per_seed(name), lower_is_better=False).format(2)}"
         )
-        better = sum(
-            np.mean(list(per_seed(k).values())) >= np.mean(list(per_seed(name).values()))
-            for k in cells
-        )
+        better = sum(mean_over_seeds(k) >= mean_over_seeds(name) for k in cells)
         lines.append(
             f"- random cells with a mean test accuracy ≥ {name}'s: {better} of {len(cells)}"
         )
@@ -170,7 +171,10 @@ def main() -> None:
     args = parser.parse_args()
     if not args.report_only:
         torch.set_num_threads(args.threads)
-        run_items(args, networks(args.space, args.random_cells, args.cell_seed))
+        try:
+            run_items(args, networks(args.space, args.random_cells, args.cell_seed))
+        except TasknasError as error:  # an unknown --space or --task: one line, exit 2
+            parser.error(str(error))
     text = report(args.out, args.task, args.seeds)
     (args.out / f"train_spread_{args.task}.md").write_text(text)
     print(text)
