@@ -11,9 +11,10 @@ Missing values (a run that never found the optimum within its cap, a run with no
 handled explicitly, never silently: with ``cap`` they count as the cap (censored), without it
 the seed is dropped from the pairing; the result says how many of each.
 
-``variance_components`` splits replicated results (architectures × retraining seeds) into
-the spread between architectures and the noise of one retraining: how much any search in a
-space can gain, against how much one run's seed moves its result.
+``variance_components`` splits replicated results (architectures × retraining seeds, or a
+table's entries for cells that compute one function) into the spread between architectures
+and the noise of one training run: how much any search in a space can gain, against how much
+one run's seed moves its result.
 """
 
 from __future__ import annotations
@@ -123,28 +124,41 @@ def mean_interval(
     return mean, mean - half, mean + half
 
 
-def variance_components(table: Sequence[Sequence[float]] | np.ndarray) -> tuple[float, float]:
-    """``(sigma_between, sigma_within)`` of a balanced one-way random-effects layout.
+def variance_components(
+    table: Sequence[Sequence[float]] | np.ndarray,
+) -> tuple[float, float]:
+    """``(sigma_between, sigma_within)`` of a one-way random-effects layout.
 
-    ``table[i][j]`` is replicate ``j`` of group ``i`` (for example: architecture ``i``
-    retrained with seed ``j``). ``sigma_within`` is the square root of the mean
-    within-group variance (ddof 1); ``sigma_between`` the standard deviation of the groups'
-    expected values, from the ANOVA estimator ``(MS_between - MS_within) / r`` with ``r``
-    replicates per group, clipped at 0 (the spread of the group means that the replicate
-    noise does not explain).
+    ``table[i]`` holds the replicates of group ``i`` (for example: architecture ``i``
+    retrained with several seeds, or the table entries of cells that compute one function);
+    groups may have different sizes. ``sigma_within`` is the square root of the pooled
+    within-group variance, ``sum((n_i - 1) s_i²) / sum(n_i - 1)``; ``sigma_between`` the
+    standard deviation of the groups' expected values, from the ANOVA estimator
+    ``(MS_between - MS_within) / n0`` with ``n0 = (N - sum(n_i²) / N) / (k - 1)`` (the
+    replicate count when the groups are balanced), clipped at 0: the spread of the group
+    means that the replicate noise does not explain.
 
     Raises:
-        InvalidSettingError: fewer than 2 groups or fewer than 2 replicates per group.
+        InvalidSettingError: fewer than 2 groups, a group with fewer than 2 replicates, or a
+            value that is not finite.
     """
-    data = np.asarray(table, dtype=float)
-    if data.ndim != 2 or data.shape[0] < 2 or data.shape[1] < 2:
+    groups = [np.asarray(g, dtype=float).ravel() for g in table]
+    if len(groups) < 2 or any(len(g) < 2 for g in groups):
+        sizes = sorted({len(g) for g in groups})
         raise InvalidSettingError(
-            f"variance_components needs >= 2 groups x >= 2 replicates, got shape {data.shape}"
+            f"variance_components needs >= 2 groups of >= 2 replicates each, got "
+            f"{len(groups)} groups of sizes {sizes}"
         )
-    replicates = data.shape[1]
-    within = float(data.var(axis=1, ddof=1).mean())
-    between_ms = float(replicates * data.mean(axis=1).var(ddof=1))
-    between = max(0.0, (between_ms - within) / replicates)
+    if not all(np.isfinite(g).all() for g in groups):
+        raise InvalidSettingError("variance_components needs finite values")
+    sizes_arr = np.array([len(g) for g in groups], dtype=float)
+    total = sizes_arr.sum()
+    within = float(sum(((g - g.mean()) ** 2).sum() for g in groups) / (total - len(groups)))
+    means = np.array([g.mean() for g in groups])
+    grand = float((sizes_arr * means).sum() / total)
+    between_ms = float((sizes_arr * (means - grand) ** 2).sum() / (len(groups) - 1))
+    n0 = (total - float((sizes_arr**2).sum()) / total) / (len(groups) - 1)
+    between = max(0.0, (between_ms - within) / n0)
     return math.sqrt(between), math.sqrt(within)
 
 

@@ -122,14 +122,33 @@ def test_diverse_design_spreads_the_proxy_top(name: str) -> None:
     assert closest_pair(diverse) > closest_pair(proxy)  # and farther apart than its top 6
 
 
-def test_mtbo_runs_resume_exactly_from_a_cut_store() -> None:
+@pytest.mark.parametrize("prune", [False, True])
+def test_pruned_features_give_one_network_one_input(prune: bool) -> None:
+    bench = get_benchmark("transnas-micro")
+    space = bench.space
+    # node 2 never reaches the output: the cell and its pruned form are one network
+    cell = space.genotype.from_names(
+        ["conv3x3", "conv1x1", "skip_connect", "skip_connect", "conv3x3", "none"]
+    )
+    other = space.genotype.from_names(["conv3x3"] * 6)
+    strategy = MultiTaskBO(space, ["class_scene"], seed=0, prune=prune)
+    _, features, index = strategy._pool()
+    code = {a: features[index[str(a)], :-1] for a in (cell, cell.pruned(), other)}
+    assert np.array_equal(code[cell], code[cell.pruned()]) is prune
+    assert not np.array_equal(code[cell], code[other])
+
+
+@pytest.mark.parametrize("prune", [False, True])
+def test_mtbo_runs_resume_exactly_from_a_cut_store(prune: bool) -> None:
     bench = get_benchmark("transnas-micro")
     tasks = ["class_scene", "class_object"]
-    whole = Runner(MultiTaskBO(bench.space, tasks, seed=5), bench, budget=14).run()
+    whole = Runner(MultiTaskBO(bench.space, tasks, seed=5, prune=prune), bench, budget=14).run()
     store = InMemoryStore()
     for record in whole.records[:11]:
         store.add(record)
-    resumed = Runner(MultiTaskBO(bench.space, tasks, seed=5), bench, budget=14, store=store).run()
+    resumed = Runner(
+        MultiTaskBO(bench.space, tasks, seed=5, prune=prune), bench, budget=14, store=store
+    ).run()
     assert [(r.task, r.arch) for r in resumed.records] == [(r.task, r.arch) for r in whole.records]
 
 

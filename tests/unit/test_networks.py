@@ -343,3 +343,28 @@ def test_output_is_finite_for_large_inputs() -> None:
     model = _build("darts-emtnas", 3, 1)
     y = model(torch.full((2, 1, 28, 28), 100.0))
     assert all(math.isfinite(v) for v in y.flatten().tolist())
+
+
+@pytest.mark.parametrize("cell_type", [NB201Cell, TransNASMicroCell])
+def test_edges_that_pruning_removes_do_not_change_the_output(cell_type: type) -> None:
+    # (0,1) conv, (0,2) conv, (1,2) conv, (0,3) skip, (1,3) conv, (2,3) none: node 2 never
+    # reaches the output, so edges (0,2) and (1,2) are dead
+    arch = cell_type((3, 3, 2, 1, 3, 0))
+    assert arch.pruned().ops == (3, 0, 0, 1, 3, 0)
+    with seeded(0):
+        model = build_network(arch, in_channels=3, num_classes=2, **SMALL["nb201"])
+    model.eval()
+    x = torch.randn(2, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    before = model(x)
+    cell = model.cells[0]
+    dead = [e for e, (a, b) in enumerate(zip(arch.ops, arch.pruned().ops, strict=True)) if a != b]
+    live = [e for e in range(6) if e not in dead and arch.ops[e] >= 2]
+    with torch.no_grad():
+        for e in dead:
+            for param in cell.ops[e].parameters():
+                param.add_(torch.randn_like(param) * 10)
+    assert torch.equal(model(x), before)
+    with torch.no_grad():  # a live convolution does change it: the check can fail
+        for param in cell.ops[live[0]].parameters():
+            param.add_(torch.randn_like(param) * 10)
+    assert not torch.equal(model(x), before)

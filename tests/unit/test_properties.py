@@ -88,3 +88,56 @@ def test_transnas_bad_digit_is_reported_on_its_edge(arch: EdgeCell, edge: int, c
     with pytest.raises(InvalidArchitectureError) as info:
         SPACES["transnas-micro"].parse(text)
     assert f"{ch!r} on edge {edge}" in str(info.value)
+
+
+@common
+@given(space_and_cell())
+def test_pruning_only_turns_edges_off_and_is_idempotent(pair: tuple[CellSpace, EdgeCell]) -> None:
+    _, arch = pair
+    pruned = arch.pruned()
+    assert type(pruned) is type(arch)
+    assert pruned.pruned() == pruned
+    for before, after in zip(arch.ops, pruned.ops, strict=True):
+        assert after in (before, arch.OPS.index("none"))
+    # every edge into the output node is kept: its result always reaches the output
+    assert pruned.ops[3:] == arch.ops[3:]
+
+
+def test_pruning_by_hand() -> None:
+    space = SPACES["transnas-micro"]
+    # node 2's only way to the output is a `none` edge, so the edges into node 2 are dead;
+    # node 1 reaches the output directly, so the edge into node 1 stays
+    arch = space.genotype.from_names(
+        ["conv3x3", "conv1x1", "skip_connect", "skip_connect", "conv3x3", "none"]
+    )
+    assert arch.pruned().op_names == ("conv3x3", "none", "none", "skip_connect", "conv3x3", "none")
+    # a cell whose nodes all reach the output is its own pruned form
+    live = space.genotype.from_names(["conv3x3"] * 6)
+    assert live.pruned() is live
+
+
+def test_cells_of_one_pruned_form_agree_on_the_real_table() -> None:
+    # Cells that share a pruned form are one network trained several times, so on the
+    # bundled TransNAS table their entries differ only by training noise: far less than
+    # cells grouped at random (same group sizes) differ.
+    from collections import defaultdict
+
+    from tasknas import get_benchmark
+    from tasknas.stats import variance_components
+
+    bench = get_benchmark("transnas-micro")
+    archs = list(bench.space.enumerate())
+    by_form: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for i, arch in enumerate(archs):
+        by_form[arch.pruned().ops].append(i)
+    groups = [rows for form, rows in by_form.items() if len(rows) >= 2 and any(form)]
+    assert len(groups) > 50
+    rng = np.random.default_rng(0)
+    shuffled = rng.permutation(len(archs))
+    for task in bench.tasks:
+        objectives = bench.objectives(task)
+        values = np.array([objectives[bench.row(a)] for a in archs], dtype=float)
+        _, noise = variance_components([values[rows] for rows in groups])
+        _, chance = variance_components([values[shuffled[rows]] for rows in groups])
+        assert noise < 0.3 * values.std(), task
+        assert chance > 0.8 * values.std(), task

@@ -154,3 +154,24 @@ def test_variance_components_clip_at_zero_and_refuse_too_little_data() -> None:
         variance_components([[1.0, 2.0]])
     with pytest.raises(InvalidSettingError, match="replicates"):
         variance_components([[1.0], [2.0]])
+    with pytest.raises(InvalidSettingError, match="sizes \\[1, 2\\]"):
+        variance_components([[1.0, 2.0], [2.0]])
+    with pytest.raises(InvalidSettingError, match="finite"):
+        variance_components([[1.0, float("nan")], [2.0, 3.0]])
+
+
+def test_variance_components_unequal_groups_by_hand() -> None:
+    # groups (0, 2) and (4, 6, 8): pooled within (2 + 8) / (1 + 2) = 10/3; group means 1 and
+    # 6, grand mean 4: MS_between = 2·9 + 3·4 = 30; n0 = (5 - 13/5) / 1 = 2.4
+    between, within = variance_components([[0.0, 2.0], [4.0, 6.0, 8.0]])
+    assert within == pytest.approx(math.sqrt(10 / 3))
+    assert between == pytest.approx(math.sqrt((30 - 10 / 3) / 2.4))
+
+
+def test_variance_components_unequal_groups_recover_simulated_spreads() -> None:
+    rng = np.random.default_rng(1)
+    sizes = rng.integers(2, 9, size=500)
+    groups = [rng.normal(0.0, 2.0) + rng.normal(0.0, 0.5, size=n) for n in sizes]
+    between, within = variance_components(groups)
+    assert between == pytest.approx(2.0, rel=0.1)
+    assert within == pytest.approx(0.5, rel=0.1)

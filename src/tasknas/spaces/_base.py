@@ -72,3 +72,9 @@ class SearchSpace(ABC, Generic[A]):
     @abstractmethod
     def encode(self, arch: A) -> np.ndarray:
         """A fixed-length one-hot feature vector of ``arch``."""
+
+    def prune(self, arch: A) -> A:
+        """The same network as ``arch`` with every part that can never affect its output
+        removed (``arch`` itself in spaces without such parts). Two architectures with one
+        pruned form compute the same function."""
+        return arch

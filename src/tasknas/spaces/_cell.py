@@ -11,7 +11,7 @@ import functools
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, Self, TypeVar
 
 import numpy as np
 
@@ -56,6 +56,27 @@ class EdgeCell:
     def op_names(self) -> tuple[str, ...]:
         """The operation name on each edge."""
         return tuple(self.OPS[o] for o in self.ops)
+
+    def pruned(self) -> Self:
+        """The same network with ``none`` on every edge whose result can never reach the
+        output (its target node has no path of non-``none`` edges to the last node).
+
+        Such an edge is never used, so a cell and its pruned form compute the same function:
+        in a benchmark table they differ only by the noise of their training runs. Cells
+        without a ``none`` operation are returned unchanged.
+        """
+        if "none" not in self.OPS:
+            return self
+        none = self.OPS.index("none")
+        output = len(EDGES) // 2
+        reaches = {output}
+        for (src, dst), op in reversed(tuple(zip(EDGES, self.ops, strict=True))):
+            if op != none and dst in reaches:
+                reaches.add(src)
+        ops = tuple(
+            op if dst in reaches else none for (_, dst), op in zip(EDGES, self.ops, strict=True)
+        )
+        return self if ops == self.ops else type(self)(ops)
 
     @classmethod
     def from_names(cls, names: tuple[str, ...] | list[str]) -> EdgeCell:
@@ -148,6 +169,9 @@ class CellSpace(SearchSpace[C], Generic[C]):
         for (src, dst), op in zip(EDGES, arch.ops, strict=True):
             graph.add_edge(src, dst, op=self.ops[op], op_index=op)
         return graph
+
+    def prune(self, arch: C) -> C:
+        return arch.pruned()
 
     def encode(self, arch: C) -> np.ndarray:
         vector = np.zeros((len(EDGES), len(self.ops)), dtype=np.float64)

@@ -8,10 +8,14 @@ of one task share everything, a task unrelated to the others gets correlations n
 is searched as if alone. Nothing crosses between tasks but information; no task spends its
 budget on another task's architectures unless its own model expects them to be good.
 
-Features of an architecture: the space's one-hot encoding and, where the space has a
-shipped zero-cost proxy table (NAS-Bench-201 SynFlow), the proxy's rank among all cells as
-one more input dimension — a prior feature whose relevance the model learns (automatic
-relevance determination), like any other.
+Features of an architecture: the space's one-hot encoding of its pruned form (the network
+it computes: in the cell spaces, edges whose result never reaches the output set to
+``none``; ``prune=False`` encodes the architecture as written) and, where the space has a
+shipped zero-cost proxy table (NAS-Bench-201 and TransNAS micro SynFlow), the proxy's rank
+among all cells as one more input dimension — a prior feature whose relevance the model
+learns (automatic relevance determination), like any other. Architectures that are one
+network thus share their inputs, and the model explains the differences of their results as
+noise instead of fitting it with short lengthscales on edges that do nothing.
 
 Each ``ask``:
 
@@ -81,9 +85,13 @@ def _proxy_function(space: SearchSpace[Any], proxy: str | None) -> Callable[[Any
     return resolve_proxy(space, proxy)  # refuses unknown names
 
 
-def _features(space: SearchSpace[Any], proxy: str | None, archs: Sequence[Any]) -> np.ndarray:
-    """One-hot encodings of ``archs``, plus the proxy's rank among them when there is one."""
-    features = np.stack([space.encode(a) for a in archs]).astype(float)
+def _features(
+    space: SearchSpace[Any], proxy: str | None, archs: Sequence[Any], prune: bool = False
+) -> np.ndarray:
+    """One-hot encodings of ``archs`` (of their pruned forms with ``prune``: the network
+    each computes), plus the proxy's rank among them when there is one."""
+    coded = [space.prune(a) for a in archs] if prune else archs
+    features = np.stack([space.encode(a) for a in coded]).astype(float)
     proxy_fn = _proxy_function(space, proxy)
     if proxy_fn is not None:
         scores = np.array([proxy_fn(a) for a in archs], dtype=float)
@@ -91,20 +99,22 @@ def _features(space: SearchSpace[Any], proxy: str | None, archs: Sequence[Any]) 
     return features
 
 
-_POOLS: dict[tuple[str, str, str | None], tuple[tuple[Any, ...], np.ndarray, dict[str, int]]] = {}
+_POOLS: dict[
+    tuple[str, str, str | None, bool], tuple[tuple[Any, ...], np.ndarray, dict[str, int]]
+] = {}
 
 
 def _whole_space(
-    space: SearchSpace[Any], proxy: str | None
+    space: SearchSpace[Any], proxy: str | None, prune: bool = False
 ) -> tuple[tuple[Any, ...], np.ndarray, dict[str, int]]:
     """Every architecture of a finite ``space``, its features and the row of each
     architecture string (cached per process)."""
-    key = (type(space).__qualname__, space.name, proxy)
+    key = (type(space).__qualname__, space.name, proxy, prune)
     if key not in _POOLS:
         archs = tuple(space.enumerate())
         _POOLS[key] = (
             archs,
-            _features(space, proxy, archs),
+            _features(space, proxy, archs, prune),
             {str(a): i for i, a in enumerate(archs)},
         )
     return _POOLS[key]
@@ -128,6 +138,13 @@ class MultiTaskBO(Strategy):
         steps: Adam steps of the first hyperparameter fit.
         warm_steps: Adam steps of each later, warm-started fit.
         threads: torch threads of the model (``None``: torch's default).
+        design: initial design, one of ``DESIGNS``.
+        acquisition: ``"ucb"`` or ``"ei"``.
+        beta: weight of the standard deviation in the upper confidence bound.
+        max_train: most results the model is fitted on.
+        prune: encode each architecture by its pruned form (``SearchSpace.prune``: parts
+            that never reach the output removed), so architectures that are one network
+            share their features and the model explains their differences as noise.
         seed: seed of the per-task generators and of the model.
     """
 
@@ -151,6 +168,7 @@ class MultiTaskBO(Strategy):
         acquisition: str = "ucb",
         beta: float = 0.5,
         max_train: int = 300,
+        prune: bool = True,
         seed: int | None = None,
     ) -> None:
         super().__init__(space, tasks, seed=seed)
@@ -187,6 +205,7 @@ class MultiTaskBO(Strategy):
         self.acquisition = acquisition
         self.beta = beta
         self.max_train = max_train
+        self.prune = prune
         self.model = MultiTaskGP(
             len(self.tasks),
             steps=steps,
@@ -252,11 +271,11 @@ class MultiTaskBO(Strategy):
 
     def _design_arch(self, position: int) -> Any:
         if self.design == "proxy":
-            archs, features, _ = _whole_space(self.space, self.proxy)
+            archs, features, _ = _whole_space(self.space, self.proxy, self.prune)
             order = np.argsort(-features[:, -1], kind="stable")
             return archs[int(order[position])]
         if self.design == "diverse":
-            archs, features, index = _whole_space(self.space, self.proxy)
+            archs, features, index = _whole_space(self.space, self.proxy, self.prune)
             order = np.argsort(-features[:, -1], kind="stable")
             top = order[: max(position + 1, math.ceil(_DIVERSE_TOP * len(order)))]
             if not self._design:
@@ -274,7 +293,7 @@ class MultiTaskBO(Strategy):
     def _pool(self) -> tuple[Sequence[Any], np.ndarray, dict[str, int]]:
         """Candidates and every told architecture, their features and rows."""
         if self._finite(self.space):
-            return _whole_space(self.space, self.proxy)
+            return _whole_space(self.space, self.proxy, self.prune)
         rng = self._shared_rng
         found = sorted(
             ((v, k) for res in self._results.values() for k, v in res.items() if math.isfinite(v)),
@@ -294,7 +313,7 @@ class MultiTaskBO(Strategy):
         chosen = list(archs.values())
         return (
             chosen,
-            _features(self.space, self.proxy, chosen),
+            _features(self.space, self.proxy, chosen, self.prune),
             {k: i for i, k in enumerate(archs)},
         )
 
