@@ -74,7 +74,7 @@ def test_gp_rejects_bad_settings_and_use_before_fit() -> None:
 
 @pytest.mark.parametrize(
     ("option", "value"),
-    [("design", "latin"), ("acquisition", "pi"), ("initial", 0), ("beta", -1.0)],
+    [("design", "latin"), ("acquisition", "pi"), ("initial", 0), ("beta", -1.0), ("prune", "no")],
 )
 def test_mtbo_rejects_bad_options(option: str, value: object) -> None:
     space = get_benchmark("nb201").space

@@ -189,6 +189,8 @@ class MultiTaskBO(Strategy):
             raise UnknownNameError("acquisition function", acquisition, ACQUISITIONS)
         if not beta >= 0:
             raise InvalidSettingError(f"beta must be >= 0, got {beta!r}")
+        if not isinstance(prune, bool):
+            raise InvalidSettingError(f"prune must be true or false, got {prune!r}")
         has_proxy = _proxy_function(space, proxy) is not None  # fails now on an unknown name
         if design in ("proxy", "diverse") and not (has_proxy and self._finite(space)):
             raise InvalidSettingError(
