@@ -14,8 +14,8 @@ it computes: in the cell spaces, edges whose result never reaches the output set
 shipped zero-cost proxy table (NAS-Bench-201 and TransNAS micro SynFlow), the proxy's rank
 among all cells as one more input dimension — a prior feature whose relevance the model
 learns (automatic relevance determination), like any other. Architectures that are one
-network thus share their inputs, and the model explains the differences of their results as
-noise instead of fitting it with short lengthscales on edges that do nothing.
+network thus share their inputs, and the model can only explain the differences of their
+results as noise, not by edges that do nothing.
 
 Each ``ask``:
 
