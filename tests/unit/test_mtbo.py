@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tasknas import Runner, get_benchmark
 from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.proxies import proxy_table
 from tasknas.storage import InMemoryStore
 from tasknas.strategies import STRATEGIES
-from tasknas.strategies._mtbo import MultiTaskBO
+from tasknas.strategies._mtbo import MultiTaskBO, _proxy_rank
 from tasknas.surrogate import MultiTaskGP
 
 
@@ -63,6 +66,54 @@ def test_upper_confidence_bound_matches_predict_where_it_matters() -> None:
     assert list(np.argsort(-fast)[:3]) == list(np.argsort(-full)[:3])
     kept = np.isfinite(fast)
     assert np.allclose(fast[kept], full[kept])
+
+
+def test_kept_kernel_columns_give_the_fresh_answer_and_expire_with_a_fit() -> None:
+    """The pool's kernel columns are kept across tasks and fantasies of one ask: the bounds
+    equal those of a model that computes everything afresh, and a new fit drops them."""
+    features, _, values = _nb201_data(40, seed=6)
+    pool, _, _ = _nb201_data(600, seed=7)
+    x = np.vstack([features] * 2)
+    tasks = np.repeat([0, 1], len(features))
+    y = np.concatenate([values["cifar10"], values["cifar100"]])
+    none = np.zeros(len(pool), dtype=bool)
+
+    def fitted() -> MultiTaskGP:
+        return MultiTaskGP(2, steps=10).fit(x, tasks, y)
+
+    kept = fitted()
+    kept.upper_confidence_bound(pool, 0, 0.5, top=3, exclude=none)  # fills the columns
+    kept.fantasize(pool[:3], 0)
+    reused = kept.upper_confidence_bound(pool, 1, 0.5, top=3, exclude=none)
+    fresh = fitted()
+    fresh.fantasize(pool[:3], 0)
+    alone = fresh.upper_confidence_bound(pool, 1, 0.5, top=3, exclude=none)
+    assert np.allclose(reused, alone, rtol=0, atol=1e-9, equal_nan=True)
+    assert np.array_equal(np.isfinite(reused), np.isfinite(alone))
+
+    # a new fit (other data, other hyperparameters) must not reuse the old columns
+    kept.fit(x[::2], tasks[::2], y[::2])
+    after = kept.upper_confidence_bound(pool, 1, 0.5, top=3, exclude=none)
+    other = MultiTaskGP(2, steps=10)
+    other.load_hypers_state(kept.hypers_state())
+    other.fit(x[::2], tasks[::2], y[::2], hypers=False)
+    assert np.allclose(after, other.upper_confidence_bound(pool, 1, 0.5, top=3, exclude=none))
+
+
+@settings(deadline=None)  # the first example imports scipy.stats
+@given(
+    st.lists(
+        st.one_of(st.integers(-3, 3).map(float), st.just(float("nan")), st.just(-math.inf)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_proxy_rank_is_scipys_average_rank(values: list[float]) -> None:
+    from scipy.stats import rankdata
+
+    scores = np.array(values)
+    ranks = rankdata(np.where(np.isfinite(scores), scores, -np.inf), method="average")
+    assert np.array_equal(_proxy_rank(scores), (ranks - 1.0) / max(len(ranks) - 1, 1))
 
 
 def test_gp_rejects_bad_settings_and_use_before_fit() -> None:

@@ -68,11 +68,13 @@ ACQUISITIONS = ("ucb", "ei")
 
 
 def _proxy_rank(values: np.ndarray) -> np.ndarray:
-    """Proxy scores as ranks in [0, 1] (``-inf`` and NaN lowest; ties share a rank)."""
-    from scipy.stats import rankdata
-
+    """Proxy scores as ranks in [0, 1] (``-inf`` and NaN lowest; ties share their average
+    rank, as ``scipy.stats.rankdata``'s default: numpy here, because importing
+    ``scipy.stats`` costs each worker process about 2 s)."""
     clean = np.where(np.isfinite(values), values, -np.inf)
-    ranks = rankdata(clean, method="average")
+    _, inverse, counts = np.unique(clean, return_inverse=True, return_counts=True)
+    last = np.cumsum(counts)  # 1-based rank of each distinct value's last occurrence
+    ranks = (last - (counts - 1) / 2.0)[inverse.reshape(-1)]
     return (ranks - 1.0) / max(len(ranks) - 1, 1)
 
 

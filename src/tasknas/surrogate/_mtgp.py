@@ -141,6 +141,7 @@ class MultiTaskGP:
         self._hypers: dict[str, Any] | None = None
         self._model: Any = None
         self._cache: tuple[Any, Any, Any, Any] | None = None
+        self._columns: tuple[np.ndarray, Any, int] | None = None
         self._shift = np.zeros(n_tasks)
         self._scale = np.ones(n_tasks)
 
@@ -198,6 +199,7 @@ class MultiTaskGP:
             self._hypers = {k: v.detach().clone().numpy() for k, v in model.state_dict().items()}
         self._model = model
         self._cache = None
+        self._columns = None
         return self
 
     # -- prediction ---------------------------------------------------------------------------
@@ -248,25 +250,41 @@ class MultiTaskGP:
             score[rest] = mean[rest] + beta * self._std(cross[rest], task)
         return score * self._scale[task] + self._shift[task]
 
-    def _cross(self, features: np.ndarray, task: int) -> Any:
-        """Covariances of ``features`` on ``task`` with every training point."""
+    def _cross(self, features: np.ndarray, task: int, *, reuse: bool = True) -> Any:
+        """Covariances of ``features`` on ``task`` with every training point.
+
+        The architecture kernel ``k(x, x')`` does not depend on the task, so with ``reuse``
+        its columns are kept for the last ``features`` array (the candidate pool) until the
+        next fit: the other tasks of one ask, and the points ``fantasize`` adds, cost only
+        the new columns.
+        """
         import torch
 
         if self._model is None:
             raise InvalidSettingError("predict needs a fitted model; call fit first")
         model = self._model
-        features = np.asarray(features, dtype=float)
         with _torch_threads(self.threads), torch.no_grad():
             _, _, train_x, train_i = self._factor()
             task_row = model.task_covar_module.covar_matrix.to_dense()[task, train_i]
-            parts = [
-                model.covar_module(
-                    torch.as_tensor(features[i : i + 4096], dtype=torch.float64), train_x
-                ).to_dense()
-                * task_row
-                for i in range(0, len(features), 4096)
-            ]
-        return torch.cat(parts) if parts else torch.zeros((0, len(train_i)))
+            kept = self._columns if reuse else None
+            if kept is not None and kept[0] is features:
+                _, store, done = kept
+            else:
+                store, done = torch.empty((len(features), 2 * len(train_x)), dtype=torch.float64), 0
+            wanted = len(train_x)
+            if wanted > store.shape[1]:  # room for twice as many columns, so few copies
+                grown = torch.empty((len(features), 2 * wanted), dtype=torch.float64)
+                grown[:, :done] = store[:, :done]
+                store = grown
+            if done < wanted:
+                rows = np.asarray(features, dtype=float)
+                for i in range(0, len(rows), 4096):
+                    chunk = torch.as_tensor(rows[i : i + 4096], dtype=torch.float64)
+                    kernel = model.covar_module(chunk, train_x[done:wanted]).to_dense()
+                    store[i : i + 4096, done:wanted] = kernel
+            if reuse:
+                self._columns = (features, store, wanted)
+            return store[:, :wanted] * task_row
 
     def _mean(self, cross: Any) -> np.ndarray:
         import torch
@@ -316,7 +334,9 @@ class MultiTaskGP:
 
         if len(features) == 0:
             return
-        mean, _ = self.predict(features, task)
+        features = np.asarray(features, dtype=float)
+        mean = self._mean(self._cross(features, task, reuse=False))
+        mean = mean * self._scale[task] + self._shift[task]
         with _torch_threads(self.threads), torch.no_grad():
             _, _, train_x, train_i = self._factor()
             x = torch.as_tensor(np.asarray(features, dtype=float), dtype=torch.float64)
