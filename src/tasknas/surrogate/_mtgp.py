@@ -141,7 +141,7 @@ class MultiTaskGP:
         self._hypers: dict[str, Any] | None = None
         self._model: Any = None
         self._cache: tuple[Any, Any, Any, Any] | None = None
-        self._columns: tuple[np.ndarray, Any, int] | None = None
+        self._columns: tuple[np.ndarray, Any, int, Any] | None = None
         self._shift = np.zeros(n_tasks)
         self._scale = np.ones(n_tasks)
 
@@ -199,7 +199,8 @@ class MultiTaskGP:
             self._hypers = {k: v.detach().clone().numpy() for k, v in model.state_dict().items()}
         self._model = model
         self._cache = None
-        self._columns = None
+        if self._columns is not None:  # new hyperparameters and data: no column is valid,
+            self._columns = (*self._columns[:2], 0, self._columns[3])  # the memory is reused
         return self
 
     # -- prediction ---------------------------------------------------------------------------
@@ -256,7 +257,9 @@ class MultiTaskGP:
         The architecture kernel ``k(x, x')`` does not depend on the task, so with ``reuse``
         its columns are kept for the last ``features`` array (the candidate pool) until the
         next fit: the other tasks of one ask, and the points ``fantasize`` adds, cost only
-        the new columns.
+        the new columns. With ``reuse`` the result lives in a buffer that the next call
+        overwrites; the buffers are reused across fits, so that a long run does not
+        allocate (and fault in) a pool-sized matrix at every ask.
         """
         import torch
 
@@ -268,23 +271,28 @@ class MultiTaskGP:
             task_row = model.task_covar_module.covar_matrix.to_dense()[task, train_i]
             kept = self._columns if reuse else None
             if kept is not None and kept[0] is features:
-                _, store, done = kept
+                _, store, done, product = kept
             else:
                 store, done = torch.empty((len(features), 2 * len(train_x)), dtype=torch.float64), 0
+                product = torch.empty(store.numel(), dtype=torch.float64)
             wanted = len(train_x)
             if wanted > store.shape[1]:  # room for twice as many columns, so few copies
                 grown = torch.empty((len(features), 2 * wanted), dtype=torch.float64)
                 grown[:, :done] = store[:, :done]
                 store = grown
+                product = torch.empty(store.numel(), dtype=torch.float64)
             if done < wanted:
                 rows = np.asarray(features, dtype=float)
                 for i in range(0, len(rows), 4096):
                     chunk = torch.as_tensor(rows[i : i + 4096], dtype=torch.float64)
                     kernel = model.covar_module(chunk, train_x[done:wanted]).to_dense()
                     store[i : i + 4096, done:wanted] = kernel
-            if reuse:
-                self._columns = (features, store, wanted)
-            return store[:, :wanted] * task_row
+            if not reuse:
+                return store[:, :wanted] * task_row
+            self._columns = (features, store, wanted, product)
+            # the product goes to a kept buffer too (valid until the next call)
+            out = product[: len(features) * wanted].view(len(features), wanted)
+            return torch.mul(store[:, :wanted], task_row, out=out)
 
     def _mean(self, cross: Any) -> np.ndarray:
         import torch
