@@ -274,13 +274,12 @@ class MultiTaskGP:
                 _, store, done, product = kept
             else:
                 store, done = torch.empty((len(features), 2 * len(train_x)), dtype=torch.float64), 0
-                product = torch.empty(store.numel(), dtype=torch.float64)
+                product = None
             wanted = len(train_x)
             if wanted > store.shape[1]:  # room for twice as many columns, so few copies
                 grown = torch.empty((len(features), 2 * wanted), dtype=torch.float64)
                 grown[:, :done] = store[:, :done]
-                store = grown
-                product = torch.empty(store.numel(), dtype=torch.float64)
+                store, product = grown, None
             if done < wanted:
                 rows = np.asarray(features, dtype=float)
                 for i in range(0, len(rows), 4096):
@@ -289,6 +288,8 @@ class MultiTaskGP:
                     store[i : i + 4096, done:wanted] = kernel
             if not reuse:
                 return store[:, :wanted] * task_row
+            if product is None:
+                product = torch.empty(store.numel(), dtype=torch.float64)
             self._columns = (features, store, wanted, product)
             # the product goes to a kept buffer too (valid until the next call)
             out = product[: len(features) * wanted].view(len(features), wanted)
