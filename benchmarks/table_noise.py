@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -48,13 +47,8 @@ BENCHMARKS = ("transnas-micro", "nb201")
 
 def groups(bench: Any) -> tuple[list[Any], list[list[int]]]:
     """Every cell of ``bench`` and the rows of each group of two or more cells that share a
-    pruned form (not the all-``none`` one)."""
-    archs = list(bench.space.enumerate())
-    by_form: dict[Any, list[int]] = defaultdict(list)
-    for i, arch in enumerate(archs):
-        by_form[arch.pruned().ops].append(i)
-    shared = [rows for form, rows in by_form.items() if len(rows) >= 2 and any(form)]
-    return archs, shared
+    pruned form (``CellSpace.pruned_groups``)."""
+    return list(bench.space.enumerate()), bench.space.pruned_groups()
 
 
 def task_noise(values: np.ndarray, shared: list[list[int]], draws: int, seed: int) -> dict:

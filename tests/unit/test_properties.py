@@ -120,18 +120,15 @@ def test_cells_of_one_pruned_form_agree_on_the_real_table() -> None:
     # Cells that share a pruned form are one network trained several times, so on the
     # bundled TransNAS table their entries differ only by training noise: far less than
     # cells grouped at random (same group sizes) differ.
-    from collections import defaultdict
-
     from tasknas import get_benchmark
     from tasknas.stats import variance_components
 
     bench = get_benchmark("transnas-micro")
     archs = list(bench.space.enumerate())
-    by_form: dict[tuple[int, ...], list[int]] = defaultdict(list)
-    for i, arch in enumerate(archs):
-        by_form[arch.pruned().ops].append(i)
-    groups = [rows for form, rows in by_form.items() if len(rows) >= 2 and any(form)]
+    groups = bench.space.pruned_groups()
     assert len(groups) > 50
+    for rows in groups:  # each group is one pruned form
+        assert len({archs[i].pruned() for i in rows}) == 1
     rng = np.random.default_rng(0)
     shuffled = rng.permutation(len(archs))
     for task in bench.tasks:

@@ -173,6 +173,17 @@ class CellSpace(SearchSpace[C], Generic[C]):
     def prune(self, arch: C) -> C:
         return arch.pruned()
 
+    def pruned_groups(self) -> list[list[int]]:
+        """Rows of ``enumerate()`` grouped by pruned form: every group of two or more cells
+        that compute one network (the form with ``none`` on every edge, whose output is
+        always zero, left out). In a benchmark table such a group's entries differ only by
+        the noise of their training runs."""
+        by_form: dict[tuple[int, ...], list[int]] = {}
+        for row, arch in enumerate(self.enumerate()):
+            by_form.setdefault(arch.pruned().ops, []).append(row)
+        dead = self.genotype.from_names(["none"] * len(EDGES)).ops if "none" in self.ops else None
+        return [rows for form, rows in by_form.items() if len(rows) >= 2 and form != dead]
+
     def encode(self, arch: C) -> np.ndarray:
         vector = np.zeros((len(EDGES), len(self.ops)), dtype=np.float64)
         vector[np.arange(len(EDGES)), arch.ops] = 1.0

@@ -22,6 +22,7 @@ import math
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -104,6 +105,18 @@ def _build(x: Any, y: Any, n_tasks: int, seed: int) -> tuple[Any, Any]:
     return model, model.likelihood
 
 
+@dataclass
+class _Columns:
+    """The architecture kernel between one candidate pool (``features``) and the training
+    points: its first ``done`` columns of ``store`` are valid; ``product`` holds the last
+    task-scaled copy."""
+
+    features: np.ndarray
+    store: Any
+    done: int = 0
+    product: Any = None
+
+
 class MultiTaskGP:
     """An exact ICM Gaussian process over ``(features, task index)`` pairs.
 
@@ -141,7 +154,7 @@ class MultiTaskGP:
         self._hypers: dict[str, Any] | None = None
         self._model: Any = None
         self._cache: tuple[Any, Any, Any, Any] | None = None
-        self._columns: tuple[np.ndarray, Any, int, Any] | None = None
+        self._columns: _Columns | None = None
         self._shift = np.zeros(n_tasks)
         self._scale = np.ones(n_tasks)
 
@@ -200,7 +213,7 @@ class MultiTaskGP:
         self._model = model
         self._cache = None
         if self._columns is not None:  # new hyperparameters and data: no column is valid,
-            self._columns = (*self._columns[:2], 0, self._columns[3])  # the memory is reused
+            self._columns.done = 0  # but the memory is reused
         return self
 
     # -- prediction ---------------------------------------------------------------------------
@@ -270,30 +283,29 @@ class MultiTaskGP:
             _, _, train_x, train_i = self._factor()
             task_row = model.task_covar_module.covar_matrix.to_dense()[task, train_i]
             kept = self._columns if reuse else None
-            if kept is not None and kept[0] is features:
-                _, store, done, product = kept
-            else:
-                store, done = torch.empty((len(features), 2 * len(train_x)), dtype=torch.float64), 0
-                product = None
+            if kept is None or kept.features is not features:
+                store = torch.empty((len(features), 2 * len(train_x)), dtype=torch.float64)
+                kept = _Columns(features, store)
             wanted = len(train_x)
-            if wanted > store.shape[1]:  # room for twice as many columns, so few copies
+            if wanted > kept.store.shape[1]:  # room for twice as many columns, so few copies
                 grown = torch.empty((len(features), 2 * wanted), dtype=torch.float64)
-                grown[:, :done] = store[:, :done]
-                store, product = grown, None
-            if done < wanted:
+                grown[:, : kept.done] = kept.store[:, : kept.done]
+                kept.store, kept.product = grown, None
+            if kept.done < wanted:
                 rows = np.asarray(features, dtype=float)
                 for i in range(0, len(rows), 4096):
                     chunk = torch.as_tensor(rows[i : i + 4096], dtype=torch.float64)
-                    kernel = model.covar_module(chunk, train_x[done:wanted]).to_dense()
-                    store[i : i + 4096, done:wanted] = kernel
+                    kernel = model.covar_module(chunk, train_x[kept.done : wanted]).to_dense()
+                    kept.store[i : i + 4096, kept.done : wanted] = kernel
+                kept.done = wanted
             if not reuse:
-                return store[:, :wanted] * task_row
-            if product is None:
-                product = torch.empty(store.numel(), dtype=torch.float64)
-            self._columns = (features, store, wanted, product)
+                return kept.store[:, :wanted] * task_row
+            if kept.product is None:
+                kept.product = torch.empty(kept.store.numel(), dtype=torch.float64)
+            self._columns = kept
             # the product goes to a kept buffer too (valid until the next call)
-            out = product[: len(features) * wanted].view(len(features), wanted)
-            return torch.mul(store[:, :wanted], task_row, out=out)
+            out = kept.product[: len(features) * wanted].view(len(features), wanted)
+            return torch.mul(kept.store[:, :wanted], task_row, out=out)
 
     def _mean(self, cross: Any) -> np.ndarray:
         import torch
@@ -344,12 +356,10 @@ class MultiTaskGP:
         if len(features) == 0:
             return
         features = np.asarray(features, dtype=float)
-        mean = self._mean(self._cross(features, task, reuse=False))
-        mean = mean * self._scale[task] + self._shift[task]
+        standardised = self._mean(self._cross(features, task, reuse=False))
         with _torch_threads(self.threads), torch.no_grad():
             _, _, train_x, train_i = self._factor()
-            x = torch.as_tensor(np.asarray(features, dtype=float), dtype=torch.float64)
-            standardised = (mean - self._shift[task]) / self._scale[task]
+            x = torch.as_tensor(features, dtype=torch.float64)
             self._cache = self._condition(
                 torch.cat([train_x, x]),
                 torch.cat([train_i, torch.full((len(x),), int(task), dtype=torch.long)]),
