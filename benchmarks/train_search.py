@@ -23,6 +23,11 @@ Every run is a folder under ``OUT/runs`` (``OUT/baselines`` for the baselines); 
 work is reused and an interrupted search resumes when the script is started again, so a long
 benchmark can be run in pieces (``--phase search``, then ``--phase final``, ...).
 
+``--final-top K`` retrains each task's K best architectures and keeps the best by validation
+(``tasknas final --top``; the report then adds the search's best alone, ``STRATEGY@1``);
+``--groups breastmnist`` (any task of a group) runs that task alone, and
+``--generation-epochs`` and ``--fitness`` set the supernet's epochs per generation and score.
+
     python benchmarks/train_search.py --out benchmarks/results/train_search          # full
     python benchmarks/train_search.py --out /tmp/train-search-quick --quick         # minutes
 """
@@ -70,6 +75,11 @@ def _strategy_options(strategy: str, population: int, quick: bool) -> dict[str, 
     return options[strategy]
 
 
+def _group_tasks(group: str) -> tuple[str, ...]:
+    """A group's tasks; a task of a group alone is a group of one (single-task checks)."""
+    return GROUPS.get(group, (group,))
+
+
 def _run_dir(out: Path, group: str, strategy: str, seed: int) -> Path:
     return out / "runs" / f"{group}-{strategy}-seed{seed}"
 
@@ -81,7 +91,7 @@ def _search(out: Path, group: str, strategy: str, seed: int, args: argparse.Name
         return
     settings = RunSettings(
         benchmark="train",
-        tasks=GROUPS[group],
+        tasks=_group_tasks(group),
         strategy=strategy,
         budget=args.budget,
         seed=seed,
@@ -102,7 +112,11 @@ def _final(out: Path, group: str, strategy: str, seed: int, args: argparse.Names
         return
     began = time.perf_counter()
     stored, results = finalize_run(
-        run_dir, epochs=args.final_epochs, overrides=args.final, tasks=args.final_tasks
+        run_dir,
+        epochs=args.final_epochs,
+        overrides=args.final,
+        tasks=args.final_tasks,
+        top=args.final_top,
     )
     seconds = time.perf_counter() - began
     write_final_report(run_dir, stored, results)
@@ -132,7 +146,7 @@ def _baselines(out: Path, group: str, seed: int, args: argparse.Namespace) -> No
 def _final_tasks(group: str, args: argparse.Namespace) -> tuple[str, ...]:
     """The group's tasks that final training and the report cover (``--final-tasks``)."""
     wanted = args.final_tasks
-    return tuple(t for t in GROUPS[group] if wanted is None or t in wanted)
+    return tuple(t for t in _group_tasks(group) if wanted is None or t in wanted)
 
 
 def _load(
@@ -148,8 +162,10 @@ def _load(
                 if final.is_file():
                     for task, row in json.loads(final.read_text())["tasks"].items():
                         acc[(group, strategy, task, seed)] = row[key]
+                        if len(row.get("candidates", [])) > 1:  # --final-top: the search's best
+                            acc[(group, f"{strategy}@1", task, seed)] = row["candidates"][0][key]
             for name in args.baselines:
-                for task in GROUPS[group]:
+                for task in _group_tasks(group):
                     path = out / "baselines" / f"{group}-{name}-{task}-seed{seed}.json"
                     if path.is_file():
                         acc[(group, name, task, seed)] = json.loads(path.read_text())[key]
@@ -263,6 +279,23 @@ def _report(out: Path, args: argparse.Namespace) -> str:
             lines.append(f"| {method} | {' | '.join(cells)} |")
         lines += ["", "Paired differences on validation (percentage points):", ""]
         lines += _difference_rows(validation, group, baseline_pairs, tasks, args.seeds)
+        alone = [s for s in args.strategies if any(k[:2] == (group, f"{s}@1") for k in acc)]
+        if alone:
+            lines += [
+                "",
+                f"### {group}: the best of the search's top {args.final_top} by validation "
+                "against the search's best alone (`@1`, the first candidate, trained alike)",
+                "",
+                f"| method | {' | '.join(tasks)} |",
+                f"|---|{'---|' * len(tasks)}",
+            ]
+            for s in alone:
+                cells = _mean_cells(acc, group, f"{s}@1", tasks, args.seeds)
+                lines.append(f"| {s}@1 | {' | '.join(cells)} |")
+            lines += ["", "Paired differences on test (percentage points):", ""]
+            against = [(s, f"{s}@1") for s in alone]
+            against += [(f"{s}@1", b) for s in alone for b in args.baselines]
+            lines += _difference_rows(acc, group, against, tasks, args.seeds)
         lines.append("")
     return "\n".join(lines)
 
@@ -277,7 +310,8 @@ def _seed_list(text: str) -> list[int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--groups", nargs="+", default=list(GROUPS), choices=list(GROUPS))
+    singles = [t for tasks in GROUPS.values() for t in tasks]
+    parser.add_argument("--groups", nargs="+", default=list(GROUPS), choices=[*GROUPS, *singles])
     parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES), choices=STRATEGIES)
     parser.add_argument(
         "--baselines", nargs="*", default=list(BASELINE_NAMES), choices=BASELINE_NAMES
@@ -287,6 +321,18 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=20)
     parser.add_argument("--population", type=int, default=10)
     parser.add_argument("--evaluator", default="supernet", choices=["supernet", "standalone"])
+    parser.add_argument(
+        "--generation-epochs",
+        type=int,
+        default=None,
+        help="supernet epochs per generation (default the evaluator's, 1)",
+    )
+    parser.add_argument(
+        "--fitness",
+        default=None,
+        choices=["accuracy", "loss"],
+        help="supernet score (default accuracy)",
+    )
     parser.add_argument("--final-epochs", type=int, default=30)
     parser.add_argument(
         "--final-n-train", type=int, default=None, help="final training images (default all)"
@@ -297,15 +343,25 @@ def main() -> None:
         default=None,
         help="comma-separated tasks to retrain and report (default every task of the group)",
     )
+    parser.add_argument(
+        "--final-top",
+        type=int,
+        default=1,
+        help="retrain each task's K best architectures, keep the best by validation (final --top)",
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="tiny settings, one seed")
     args = parser.parse_args()
-    known = {t for g in args.groups for t in GROUPS[g]}
+    known = {t for g in args.groups for t in _group_tasks(g)}
     for task in args.final_tasks or ():
         if task not in known:
             parser.error(f"unknown --final-tasks entry {task!r}; choose from {sorted(known)}")
     torch.set_num_threads(args.threads)
     args.bench_options = {"evaluator": args.evaluator}
+    if args.generation_epochs is not None:
+        args.bench_options["generation_epochs"] = args.generation_epochs
+    if args.fitness is not None:
+        args.bench_options["fitness"] = args.fitness
     args.bench_settings = {}
     args.final = {} if args.final_n_train is None else {"n_train": args.final_n_train}
     if args.quick:

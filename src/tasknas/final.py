@@ -16,17 +16,19 @@ stopping, no augmentation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tasknas._json import dumps
+from tasknas._validation import positive_int
 from tasknas.benchmarks import TRAINING_BENCHMARKS
 from tasknas.errors import InvalidSettingError
 from tasknas.experiment import RunSettings
 
 if TYPE_CHECKING:
     from tasknas.benchmarks.train import FinalResult
+    from tasknas.storage import TrialRecord
 
 __all__ = [
     "FINAL_EPOCHS",
@@ -36,6 +38,7 @@ __all__ = [
     "final_json",
     "final_markdown",
     "finalize_run",
+    "ranked_architectures",
     "write_final_report",
 ]
 
@@ -59,8 +62,16 @@ def finalize_run(
     on_task: Callable[[str, str], None] | None = None,
     tasks: Sequence[str] | None = None,
     keep_networks: bool = False,
+    top: int = 1,
 ) -> tuple[RunSettings, list[FinalResult]]:
     """Retrain the best architecture of each task of the run in ``run_dir``.
+
+    With ``top`` > 1 the ``top`` best distinct architectures of each task's search (by the
+    search's objective, the earliest first on ties) are each retrained with the same
+    settings, and the one with the best validation accuracy is the task's result (the
+    search's order breaks ties); all of them are listed in its ``candidates``. The test
+    split plays no part in the choice. This costs ``top`` final trainings per task: worth
+    it where the search's scores rank architectures poorly, as on small training sets.
 
     ``epochs`` defaults to ``FINAL_EPOCHS`` (``QUICK_EPOCHS`` with ``quick``). Without
     ``quick`` every training image is used, with early stopping and augmentation (see the
@@ -87,6 +98,7 @@ def finalize_run(
     from tasknas.report import load_run
 
     names = parse_baselines(baselines)
+    top = positive_int("top", top)
     report = load_run(run_dir)
     bench = report.benchmark
     if not isinstance(bench, ImageEvaluator):
@@ -98,8 +110,9 @@ def finalize_run(
     settings.update(overrides or {})
     chosen = list(report.result.tasks) if tasks is None else list(tasks)
     check_final_data(chosen, space=bench.space, **settings)  # before training
+    most = (QUICK_EPOCHS if quick else FINAL_EPOCHS) if epochs is None else epochs
     fit = {
-        "epochs": (QUICK_EPOCHS if quick else FINAL_EPOCHS) if epochs is None else epochs,
+        "epochs": positive_int("epochs", most),
         "patience": None if quick else FINAL_PATIENCE,
         "augment": not quick,
     }
@@ -107,16 +120,18 @@ def finalize_run(
     for task, outcome in report.result.tasks.items():
         if outcome.best_arch is None or task not in chosen:
             continue
-        if on_task is not None:
-            on_task(task, outcome.best_arch)
-        result = final_train(
-            outcome.best_arch,
-            task,
-            space=bench.space,
-            keep_network=keep_networks,
-            **fit,
-            **settings,
-        )
+        candidates = []
+        for arch in ranked_architectures(report.result.records, task, top):
+            if on_task is not None:
+                on_task(task, arch)
+            candidates.append(
+                final_train(
+                    arch, task, space=bench.space, keep_network=keep_networks, **fit, **settings
+                )
+            )
+        result = max(candidates, key=lambda r: r.val_acc)  # the first of the best
+        if len(candidates) > 1:
+            result = replace(result, candidates=tuple(replace(c, network=None) for c in candidates))
         trained = {}
         for name in names:
             if on_task is not None:
@@ -124,6 +139,16 @@ def finalize_run(
             trained[name] = train_baseline(name, task, **fit, **settings)
         results.append(replace(result, baselines=trained))
     return report.settings, results
+
+
+def ranked_architectures(records: Iterable[TrialRecord], task: str, top: int) -> list[str]:
+    """The ``top`` best distinct architectures of ``task`` among successful ``records``, best
+    first, the earliest first on ties (the first is the run's best architecture)."""
+    own = sorted(
+        (r for r in records if r.task == task and r.result.ok),
+        key=lambda r: (-r.result.objective, r.number),
+    )
+    return list(dict.fromkeys(r.arch for r in own))[:top]
 
 
 def _how(results: Sequence[FinalResult]) -> str:
@@ -150,7 +175,8 @@ def final_markdown(run_dir: Path, settings: RunSettings, results: Sequence[Final
         "",
         f"- benchmark: `{settings.benchmark}` ({options or 'default options'}); "
         f"strategy: `{settings.strategy}`; seed: {settings.seed}; budget: {settings.budget}",
-        f"- each task's best architecture retrained from scratch: {_how(results)}",
+        f"- each task's best architecture retrained from scratch: {_how(results)}"
+        + _choice(results),
         "",
         "| task | architecture | training images | validation (%) | test (%) | parameters "
         "| epochs | seconds |",
@@ -162,6 +188,26 @@ def final_markdown(run_dir: Path, settings: RunSettings, results: Sequence[Final
             f"{r.val_acc:.2f} | {r.test_acc:.2f} | {r.params:,} | {_epochs(r)} | "
             f"{r.seconds:.1f} |"
         )
+    if any(r.candidates for r in results):
+        lines += [
+            "",
+            "## Candidates",
+            "",
+            "Each task's best architectures of the search, retrained alike; the one with the "
+            "best validation accuracy is the task's result above (the test split plays no "
+            "part in the choice).",
+            "",
+            "| task | search rank | architecture | validation (%) | test (%) | parameters "
+            "| chosen |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in results:
+            for rank, c in enumerate(r.candidates, 1):
+                lines.append(
+                    f"| {markdown_cell(r.task)} | {rank} | {markdown_cell(c.arch, code=True)} | "
+                    f"{c.val_acc:.2f} | {c.test_acc:.2f} | {c.params:,} | "
+                    f"{'yes' if c.arch == r.arch else ''} |"
+                )
     if any(r.baselines for r in results):
         lines += [
             "",
@@ -182,6 +228,14 @@ def final_markdown(run_dir: Path, settings: RunSettings, results: Sequence[Final
                     f"{_epochs(b)} | {b.seconds:.1f} |"
                 )
     return "\n".join([*lines, ""])
+
+
+def _choice(results: Sequence[FinalResult]) -> str:
+    """How the architecture was chosen, when several were retrained."""
+    most = max((len(r.candidates) for r in results), default=0)
+    if most < 2:
+        return ""
+    return f"; the best by validation accuracy of the search's {most} best (see Candidates)"
 
 
 def _epochs(r: FinalResult) -> str:

@@ -107,3 +107,15 @@ def test_fuse_retrains_the_baselines_beside_the_winner(
     assert table.exit_code == 0, table.stderr
     assert "baseline resnet" in table.stdout
     cli(*args, "--baselines", "mlp").usage_error("'mlp'", "cnn, resnet")
+
+
+def test_final_top_retrains_the_best_few_and_lists_them(cli, run_dir: Path) -> None:
+    # the run has one evaluation per task, so --top 3 has one candidate to retrain
+    outcome = cli("final", str(run_dir), "--quick", "--epochs", "1", "--top", "3", "--json")
+    assert outcome.exit_code == 0, outcome.stderr
+    (row,) = outcome.json()["tasks"].values()
+    assert row["candidates"] == []  # a single candidate is the plain result
+    before = sorted(p.name for p in run_dir.iterdir())
+    cli("final", str(run_dir), "--top", "0").usage_error("top", "got 0")
+    cli("final", str(run_dir), "--epochs", "0").usage_error("epochs", "got 0")
+    assert sorted(p.name for p in run_dir.iterdir()) == before

@@ -119,3 +119,23 @@ class TestSupernetEvaluator(GenerationEvaluatorContract):
         return SupernetEvaluator(
             "nb201", ["mnist:0"], channels=4, layers=1, n_train=64, n_val=32, n_test=32
         )
+
+
+class TestSupernetEvaluatorScoredByLoss(GenerationEvaluatorContract):
+    """The same, scored by validation loss over two epochs per generation."""
+
+    @pytest.fixture
+    def evaluator(self) -> GenerationEvaluator:
+        from tasknas.benchmarks.train import SupernetEvaluator
+
+        return SupernetEvaluator(
+            "nb201",
+            ["mnist:0"],
+            fitness="loss",
+            generation_epochs=2,
+            channels=4,
+            layers=1,
+            n_train=64,
+            n_val=32,
+            n_test=32,
+        )

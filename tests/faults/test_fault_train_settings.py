@@ -26,7 +26,9 @@ from tasknas.errors import InvalidSettingError
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 TINY = ["--channels", "4", "--layers", "1", "--n-train", "64"]
 #: The supernet evaluator's CLI flags, and internal option names that are no CLI flags.
-SUPERNET_FLAGS = "--space, --channels, --layers, --n-train, --device"
+SUPERNET_FLAGS = (
+    "--space, --generation-epochs, --fitness, --channels, --layers, --n-train, --device"
+)
 INTERNAL = ("batch_size", "momentum", "parent_prob", "weight_decay")
 
 
@@ -49,6 +51,29 @@ def test_epochs_with_the_default_supernet_evaluator_names_the_flags(tmp_path: Pa
     ]
     assert not any(name in lines[0] for name in INTERNAL)
     assert not out.exists()
+
+
+def test_supernet_flags_with_the_standalone_evaluator_or_bad_values_are_refused(tmp_path: Path):
+    out = tmp_path / "run"
+    base = ("search", "--benchmark", "train", "--tasks", "mnist:0", "--budget", "2", *TINY)
+    for extra, expected in (
+        (
+            ("--evaluator", "standalone", "--generation-epochs", "2"),
+            "error: --generation-epochs does not apply to --evaluator standalone (only "
+            "--evaluator supernet takes it)",
+        ),
+        (("--generation-epochs", "0"), "error: generation_epochs must be an integer >= 1, got 0"),
+        (
+            ("--evaluator", "standalone", "--fitness", "loss"),
+            "error: --fitness does not apply to --evaluator standalone",
+        ),
+        (("--fitness", "lost"), "error: unknown fitness 'lost'; valid choices: accuracy, loss"),
+    ):
+        result = _invoke(*base, *extra, "--out", str(out))
+        assert result.exit_code == 2, result.output
+        lines = [line for line in ANSI.sub("", result.stderr).splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith(expected), lines
+        assert not out.exists()
 
 
 def test_stored_options_are_checked_against_the_evaluator_named():

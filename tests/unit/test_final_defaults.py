@@ -11,6 +11,7 @@ import pytest
 from tasknas import final
 from tasknas.benchmarks.train import final_train, train_baseline
 from tasknas.benchmarks.train._final import FinalResult
+from tasknas.errors import InvalidSettingError
 from tasknas.experiment import RunSettings, run_experiment
 from tasknas.training import Callback, EarlyStopping, Trainer, train_from_scratch
 
@@ -98,22 +99,25 @@ def test_a_baseline_trains_exactly_like_a_searched_network(shapes_npz: Path) -> 
     )
 
 
+def _random_run(data: Path, run: Path, *, budget: int, seed: int) -> Path:
+    """A finished random search on ``data``: standalone evaluator, one epoch, 32 images."""
+    options = {"evaluator": "standalone", "epochs": 1, "n_train": 32, **TINY}
+    settings = RunSettings(
+        benchmark="train",
+        strategy="random",
+        budget=budget,
+        seed=seed,
+        tasks=(str(data),),
+        benchmark_options=options,
+    )
+    run_experiment(settings, run_dir=run)
+    return run
+
+
 def test_finalize_run_defaults_quick_overrides_and_baselines(
     shapes_npz: Path, tmp_path: Path
 ) -> None:
-    run = tmp_path / "run"
-    options = {"evaluator": "standalone", "epochs": 1, "n_train": 32, **TINY}
-    run_experiment(
-        RunSettings(
-            benchmark="train",
-            strategy="random",
-            budget=1,
-            seed=0,
-            tasks=(str(shapes_npz),),
-            benchmark_options=options,
-        ),
-        run_dir=run,
-    )
+    run = _random_run(shapes_npz, tmp_path / "run", budget=1, seed=0)
     _, quick = final.finalize_run(run, quick=True, baselines=["cnn"])
     (result,) = quick
     assert (result.epochs, result.n_train, result.patience, result.max_shift) == (5, 32, None, 0)
@@ -141,3 +145,51 @@ def test_final_result_to_dict_nests_the_baselines() -> None:
     assert data["baselines"]["cnn"]["test_acc"] == 40.0 and data["test_acc"] == 55.0
     json = final.final_json(Path("r"), [result])
     assert json["baselines"] == ["cnn"] and json["tasks"]["t"]["baselines"]["cnn"]["arch"] == "cnn"
+
+
+def test_ranked_architectures_best_first_distinct_and_earliest_on_ties() -> None:
+    from tasknas.storage import TrialRecord
+    from tasknas.trial import Result, Status
+
+    def record(number: int, task: str, arch: str, objective: float, ok: bool = True) -> TrialRecord:
+        status = Status.COMPLETE if ok else Status.FAILED
+        return TrialRecord(number, task, arch, Result(objective=objective, status=status))
+
+    records = [
+        record(1, "t", "a", 50.0),
+        record(2, "t", "b", 70.0),
+        record(3, "u", "z", 99.0),  # another task
+        record(4, "t", "c", 70.0),  # ties with b, later
+        record(5, "t", "d", 90.0, ok=False),  # failed: never a candidate
+        record(6, "t", "a", 60.0),  # a again, better: counts once, at its best
+    ]
+    assert final.ranked_architectures(records, "t", 2) == ["b", "c"]
+    assert final.ranked_architectures(records, "t", 10) == ["b", "c", "a"]
+    assert final.ranked_architectures(list(reversed(records)), "t", 1) == ["b"]
+
+
+def test_finalize_run_top_keeps_the_best_validation_candidate(
+    shapes_npz: Path, tmp_path: Path
+) -> None:
+    run = _random_run(shapes_npz, tmp_path / "run", budget=3, seed=1)
+    _, (alone,) = final.finalize_run(run, quick=True, epochs=2)
+    _, (chosen,) = final.finalize_run(run, quick=True, epochs=2, top=3)
+    assert alone.candidates == () and alone.to_dict()["candidates"] == []
+    assert len(chosen.candidates) == 3 and len({c.arch for c in chosen.candidates}) == 3
+    first = chosen.candidates[0]  # the search's best, retrained exactly as without top
+    assert (first.arch, first.val_acc, first.test_acc) == (
+        alone.arch,
+        alone.val_acc,
+        alone.test_acc,
+    )
+    best = max(c.val_acc for c in chosen.candidates)
+    assert chosen.val_acc == best
+    assert chosen.arch == next(c.arch for c in chosen.candidates if c.val_acc == best)
+    data = chosen.to_dict()
+    assert [c["arch"] for c in data["candidates"]] == [c.arch for c in chosen.candidates]
+    assert "candidates" not in data["candidates"][0]
+    path = final.write_final_report(run, RunSettings(benchmark="train"), [chosen])[0]
+    text = path.read_text(encoding="utf-8")
+    assert "## Candidates" in text and "best by validation accuracy of the search's 3" in text
+    with pytest.raises(InvalidSettingError, match="top must be an integer >= 1, got 0"):
+        final.finalize_run(run, quick=True, top=0)

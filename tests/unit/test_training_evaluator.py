@@ -200,6 +200,64 @@ def test_supernet_evaluator_trains_only_the_generation_s_operations() -> None:
     assert torch.equal(_flat(cell.op(*own_b)), own_before)
 
 
+def test_generation_epochs_trains_that_many_passes_per_generation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tasknas.benchmarks.train import _supernet_state, train_benchmark
+
+    batches: list[int] = []
+    original = _supernet_state.Sampler.on_batch_end
+
+    def counted(self: Any, step: int, logs: dict[str, float]) -> None:
+        batches.append(step)
+        original(self, step, logs)
+
+    monkeypatch.setattr(_supernet_state.Sampler, "on_batch_end", counted)
+    arch = _archs("darts-emtnas", 1)[0]
+    scores = {}
+    for epochs in (1, 3):
+        batches.clear()
+        evaluator = SupernetEvaluator("darts-emtnas", ["mnist"], generation_epochs=epochs, **TINY)
+        (result,) = evaluator.evaluate_generation([Trial("mnist", arch)], [None])
+        assert result.ok
+        scores[epochs] = len(batches)
+        # the default leaves the checkpoint digest of older runs as it was
+        assert ("generation_epochs" in evaluator._origin("mnist")) == (epochs != 1)
+    assert scores == {1: 2, 3: 6}  # 64 training images in minibatches of 32, per epoch
+    with pytest.raises(InvalidSettingError, match="generation_epochs must be an integer >= 1"):
+        SupernetEvaluator("darts-emtnas", ["mnist"], generation_epochs=0, **TINY)
+    with pytest.raises(InvalidSettingError, match="the supernet evaluator takes it"):
+        train_benchmark(["mnist"], evaluator="standalone", generation_epochs=2)
+
+
+def test_loss_fitness_scores_by_validation_loss_on_the_same_weights() -> None:
+    from tasknas.tasks import Direction
+
+    arch = _archs("darts-emtnas", 1)[0]
+    results = {}
+    for fitness in ("accuracy", "loss"):
+        evaluator = SupernetEvaluator("darts-emtnas", ["mnist"], fitness=fitness, **TINY)
+        (results[fitness],) = evaluator.evaluate_generation([Trial("mnist", arch)], [None])
+        task = evaluator.task("mnist")
+        assert (task.metric, task.direction) == (
+            ("val_acc", Direction.MAXIMIZE)
+            if fitness == "accuracy"
+            else ("val_loss", Direction.MINIMIZE)
+        )
+        assert ("fitness" in evaluator._origin("mnist")) == (fitness != "accuracy")
+    by_accuracy, by_loss = results["accuracy"], results["loss"]
+    assert by_accuracy.metrics == {
+        **by_loss.metrics,
+        "train_seconds": by_accuracy.metrics["train_seconds"],
+    }
+    assert by_accuracy.objective == by_accuracy.metrics["val_acc"]
+    assert by_loss.objective == -by_loss.metrics["val_loss"] < 0
+    with pytest.raises(
+        InvalidSettingError, match="unknown fitness 'lost'; valid choices: accuracy, loss"
+    ):
+        SupernetEvaluator("darts-emtnas", ["mnist"], fitness="lost", **TINY)
+
+
 def _scores(generations: list[list[Any]]) -> list[list[tuple[float, float, float]]]:
     """What must not depend on timing: objective, parameters and generation of each result."""
     return [

@@ -32,6 +32,24 @@ EpochsOpt = Annotated[
     int | None,
     typer.Option(help=f"Training epochs per architecture (standalone). {_HELP} [default: 2]"),
 ]
+GenerationEpochsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--generation-epochs",
+        help="Supernet training epochs per generation (supernet). On small training sets one "
+        f"epoch is a few minibatches, too few to rank architectures. {_HELP} [default: 1]",
+    ),
+]
+FitnessOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fitness",
+        help="What scores an architecture with the shared weights (supernet): accuracy "
+        "(validation accuracy, the EMT-NAS protocol) or loss (validation cross-entropy, "
+        f"minimised; no ties where the shared weights predict one class). {_HELP} "
+        "[default: accuracy]",
+    ),
+]
 ChannelsOpt = Annotated[int | None, typer.Option(help=f"Network width. {_HELP} [default: 8]")]
 LayersOpt = Annotated[
     int | None,
@@ -48,7 +66,17 @@ DeviceOpt = Annotated[
 
 
 #: The ``--benchmark train`` flags of ``tasknas search`` (option names), in ``--help`` order.
-TRAIN_FLAGS = ("space", "evaluator", "epochs", "channels", "layers", "n_train", "device")
+TRAIN_FLAGS = (
+    "space",
+    "evaluator",
+    "epochs",
+    "generation_epochs",
+    "fitness",
+    "channels",
+    "layers",
+    "n_train",
+    "device",
+)
 
 
 def _flag(name: str) -> str:

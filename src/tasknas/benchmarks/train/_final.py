@@ -58,6 +58,9 @@ class FinalResult:
         patience: the early-stopping patience (epochs); ``None``: no early stopping.
         max_shift: the augmentation's largest shift in pixels; 0: no augmentation.
         baselines: baseline name -> its ``FinalResult`` on the same task and settings.
+        candidates: with ``tasknas final --top K``, every architecture retrained for the
+            task, in the search's order (best first, this one among them); this one is
+            the candidate with the best validation accuracy. Empty otherwise.
         network: the trained network (on the CPU), kept only when asked for
             (``keep_network``); never in ``to_dict``.
         data: the task's splits the network was trained and scored on, kept with
@@ -77,14 +80,20 @@ class FinalResult:
     patience: int | None = None
     max_shift: int = 0
     baselines: Mapping[str, FinalResult] = field(default_factory=dict)
+    candidates: tuple[FinalResult, ...] = ()
     network: Any = field(default=None, repr=False, compare=False)
     data: ImageTask | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The result as JSON-ready plain values (``baselines`` as name -> dict)."""
-        kept = ("baselines", "network", "data")
+        """The result as JSON-ready plain values (``baselines`` as name -> dict,
+        ``candidates`` as a list of dicts without their own baselines and candidates)."""
+        kept = ("baselines", "candidates", "network", "data")
         values = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in kept}
         values["baselines"] = {name: b.to_dict() for name, b in self.baselines.items()}
+        values["candidates"] = [
+            {k: v for k, v in c.to_dict().items() if k not in ("baselines", "candidates")}
+            for c in self.candidates
+        ]
         return values
 
 

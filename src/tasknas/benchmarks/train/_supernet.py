@@ -1,8 +1,9 @@
 """``SupernetEvaluator``: EMT-NAS weight-sharing evaluation, one supernet per task.
 
 Protocol (EMT-NAS / KTNAS on DARTS-like spaces): each task has one supernet whose every edge
-holds every operation (``tasknas.nn.build_supernet``). A generation is one epoch: for each
-task, one pass over its training split where every minibatch trains one genotype, drawn
+holds every operation (``tasknas.nn.build_supernet``). A generation is one epoch
+(``generation_epochs`` epochs where asked): for each task, one pass over its training split
+where every minibatch trains one genotype, drawn
 uniformly from the generation's new individuals of that task or, with probability
 ``parent_prob``, from the ``parents`` fittest genotypes scored on the task so far (EMT-NAS
 samples parents or offspring; generation 0 has no parents, so it trains the initial
@@ -30,6 +31,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +39,14 @@ import numpy as np
 
 from tasknas._seeds import name_key, seed_rng
 from tasknas._torch import resolve_device
-from tasknas._validation import check_int
+from tasknas._validation import check_choice, check_int
 from tasknas.benchmarks.train._image_evaluator import METRIC, ImageEvaluator
 from tasknas.benchmarks.train._supernet_state import EpochPlan, Sampler, TaskSupernet, plan_lr
 from tasknas.errors import InvalidSettingError, TasknasError
 from tasknas.evaluator import GenerationEvaluator
 from tasknas.nn import build_supernet, count_parameters
 from tasknas.spaces import SearchSpace
+from tasknas.tasks import Direction
 from tasknas.training import build_optimizer
 from tasknas.trial import Result, Trial
 
@@ -53,6 +56,14 @@ _log = logging.getLogger(__name__)
 
 # Seed streams of a task's supernet.
 _INIT, _TRAIN, _SAMPLE = 1, 2, 3
+
+#: What a supernet score can be (``fitness``): validation accuracy or validation loss.
+FITNESS = ("accuracy", "loss")
+#: The tasks' metric with ``fitness="loss"``.
+LOSS_METRIC = "val_loss"
+#: Settings left out of the checkpoint digest at these values, so that checkpoints of runs
+#: made before the settings existed still match.
+_DIGEST_DEFAULTS = {"generation_epochs": 1, "fitness": "accuracy"}
 
 #: Fewer generations than this (a budget barely above the initial population) get a warning:
 #: each generation is one epoch of the supernet, so its scores barely rank the architectures.
@@ -65,12 +76,20 @@ class SupernetEvaluator(ImageEvaluator, GenerationEvaluator):
     Args:
         parent_prob: probability that a minibatch trains a parent instead of a new one.
         parents: how many of the task's fittest scored genotypes are parents.
+        generation_epochs: epochs of shared training per generation (1: the EMT-NAS
+            protocol). On small training sets one epoch is a few minibatches (9 on
+            BreastMNIST's 546 images), too few for the shared weights to rank anything.
+        fitness: ``"accuracy"`` (validation accuracy, the EMT-NAS protocol) or ``"loss"``
+            (validation cross-entropy, minimised: the tasks' metric becomes ``val_loss``).
+            Shared weights that predict one class give every such architecture the
+            majority class's accuracy, a tie; their losses still differ.
         budget: evaluations per task over which the learning rate anneals (None: constant).
         **kwargs: see ``ImageEvaluator`` (SGD lr 0.1, momentum 0.9, weight decay 1e-4).
 
-    Results: ``objective`` = validation accuracy (%) with the shared weights; ``metrics`` =
-    ``val_acc``, ``params`` (of the stand-alone network), ``generation`` (index on the task)
-    and ``train_seconds`` (the generation's epoch); ``cost`` = a share of the epoch plus the
+    Results: ``objective`` = validation accuracy (%) with the shared weights (minus the
+    validation loss with ``fitness="loss"``); ``metrics`` = ``val_acc``, ``val_loss``,
+    ``params`` (of the stand-alone network), ``generation`` (index on the task) and
+    ``train_seconds`` (the generation's epochs); ``cost`` = a share of those plus the
     individual's validation seconds.
     """
 
@@ -81,16 +100,26 @@ class SupernetEvaluator(ImageEvaluator, GenerationEvaluator):
         *,
         parent_prob: float = 0.5,
         parents: int = 10,
+        generation_epochs: int = 1,
+        fitness: str = "accuracy",
         budget: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(space, tasks, **kwargs)
+        check_choice("fitness", fitness, FITNESS)
+        self.fitness = fitness
+        if fitness == "loss":
+            self._tasks = {
+                name: replace(task, metric=LOSS_METRIC, direction=Direction.MINIMIZE)
+                for name, task in self._tasks.items()
+            }
         if not 0.0 <= parent_prob <= 1.0:
             raise InvalidSettingError(f"parent_prob must be in [0, 1], got {parent_prob!r}")
         if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int)):
             raise InvalidSettingError(f"budget must be a whole number or None, got {budget!r}")
         self.parent_prob = float(parent_prob)
         self.parents = check_int("parents", parents, 0)
+        self.generation_epochs = check_int("generation_epochs", generation_epochs, 1)
         self.budget = budget if budget is None or budget > 0 else None
         self.checkpoint_dir: Path | None = None
         self._states: dict[str, TaskSupernet] = {}
@@ -208,19 +237,22 @@ class SupernetEvaluator(ImageEvaluator, GenerationEvaluator):
             if result is None:
                 began = time.perf_counter()
                 state.network.select(arch)  # type: ignore[operator]
-                val = 100.0 * trainer.evaluate(state.network, data.val)["accuracy"]
+                scores = trainer.evaluate(state.network, data.val)
+                val = 100.0 * scores["accuracy"]
                 metrics = {
                     METRIC: val,
+                    LOSS_METRIC: scores["loss"],
                     "params": float(count_parameters(self.network(arch, task, seed=0))),
                     "generation": float(plan.generation),
                     "train_seconds": train_seconds,
                 }
                 cost = train_seconds / len(archs) + time.perf_counter() - began
-                result = Result(objective=val, metrics=metrics, cost=cost)
+                objective = val if self.fitness == "accuracy" else -scores["loss"]
+                result = Result(objective=objective, metrics=metrics, cost=cost)
             results.append(result)
         best = max((r.objective for r in results if r.ok), default=float("nan"))
         _log.info(
-            "%s generation %d: %d individuals, lr %.3g, epoch %.1f s, best val %.2f%%",
+            "%s generation %d: %d individuals, lr %.3g, epochs %.1f s, best objective %.4g",
             task,
             plan.generation,
             len(archs),
@@ -244,7 +276,7 @@ class SupernetEvaluator(ImageEvaluator, GenerationEvaluator):
             for group in state.optimizer.param_groups:
                 group["lr"] = plan.lr
             trainer = self.trainer(
-                epochs=1,
+                epochs=self.generation_epochs,
                 seed=self.task_seed(task, _TRAIN, plan.generation),
                 scheduler=None,
                 callbacks=[sampler],
@@ -280,6 +312,9 @@ class SupernetEvaluator(ImageEvaluator, GenerationEvaluator):
         """The digest chain's start: the settings that shape the supernet's training."""
         ignored = ("device", "checkpoint_dir")
         settings = {k: v for k, v in sorted(vars(self).items()) if k[0] != "_" and k not in ignored}
+        for name, default in _DIGEST_DEFAULTS.items():
+            if settings[name] == default:
+                del settings[name]
         return repr((self.space.name, task, settings))
 
     def _checkpoint(self, task: str) -> Path | None:
