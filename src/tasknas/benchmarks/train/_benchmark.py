@@ -10,7 +10,8 @@ Options (all optional; CPU-sized defaults):
 * ``epochs`` (standalone only, default 2), ``channels`` (8), ``layers`` (DARTS 5 cells,
   NB201 1 cell per stage), ``batch_size`` (64), ``lr`` (0.1), ``n_train`` (1,000),
   ``n_val`` (500), ``n_test`` (1,000), ``data_seed`` (0), ``device`` (``cpu``), and for the
-  supernet ``parent_prob`` (0.5), ``parents`` (10) and ``generation_epochs`` (1).
+  supernet ``parent_prob`` (0.5), ``parents`` (10), ``generation_epochs`` (1) and
+  ``fitness`` (``accuracy``; or ``loss``).
 
 The run's seed seeds the networks; its per-task budget anneals the supernet's learning rate.
 """
