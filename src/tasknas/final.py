@@ -25,6 +25,7 @@ from tasknas._validation import positive_int
 from tasknas.benchmarks import TRAINING_BENCHMARKS
 from tasknas.errors import InvalidSettingError
 from tasknas.experiment import RunSettings
+from tasknas.runner import ranked_records
 
 if TYPE_CHECKING:
     from tasknas.benchmarks.train import FinalResult
@@ -144,11 +145,7 @@ def finalize_run(
 def ranked_architectures(records: Iterable[TrialRecord], task: str, top: int) -> list[str]:
     """The ``top`` best distinct architectures of ``task`` among successful ``records``, best
     first, the earliest first on ties (the first is the run's best architecture)."""
-    own = sorted(
-        (r for r in records if r.task == task and r.result.ok),
-        key=lambda r: (-r.result.objective, r.number),
-    )
-    return list(dict.fromkeys(r.arch for r in own))[:top]
+    return list(dict.fromkeys(r.arch for _, r in ranked_records(records, task)))[:top]
 
 
 def _how(results: Sequence[FinalResult]) -> str:

@@ -39,6 +39,7 @@ __all__ = [
     "capped_budget",
     "capped_note",
     "check_budget",
+    "ranked_records",
     "summarize",
 ]
 
@@ -268,6 +269,15 @@ class Runner:
             self.store.add(record)
             records.append(record)
         return sorted(records, key=lambda r: r.number)
+
+
+def ranked_records(records: Iterable[TrialRecord], task: str) -> list[tuple[int, TrialRecord]]:
+    """The successful records of ``task``, best objective first (the earliest first on
+    ties), each with its evaluation number within the task (1 .. the task's evaluations,
+    counting failures too)."""
+    own = [r for r in sorted(records, key=lambda r: r.number) if r.task == task]
+    ranked = [(i, r) for i, r in enumerate(own, start=1) if r.result.ok]
+    return sorted(ranked, key=lambda item: (-item[1].result.objective, item[0]))
 
 
 def summarize(

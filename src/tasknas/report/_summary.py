@@ -24,6 +24,7 @@ def markdown_summary(report: RunReport, *, top: int = 5) -> str:
     from tasknas.report._cells import cells_markdown
     from tasknas.report._pareto import pareto_markdown
     from tasknas.report._run import task_rows
+    from tasknas.runner import ranked_records
 
     s = report.settings
     lines = [
@@ -50,10 +51,8 @@ def markdown_summary(report: RunReport, *, top: int = 5) -> str:
         )
     for name in rows:
         task = report.benchmark.task(name)
-        # records are in trial order; the plot's x axis counts every record of the task
-        mine = [r for r in report.result.records if r.task == name]
-        ranked = [(i, r) for i, r in enumerate(mine, start=1) if r.result.ok]
-        ranked.sort(key=lambda item: (-item[1].result.objective, item[0]))
+        # numbered as on the plot's x axis, which counts every record of the task
+        ranked = ranked_records(report.result.records, name)
         lines += [
             "",
             f"## {name}: top {min(top, len(ranked))}",

@@ -232,6 +232,7 @@ class SupernetEvaluator(ImageEvaluator, GenerationEvaluator):
         train_seconds = time.perf_counter() - start
         data = self.data(task)
         trainer = self.trainer(epochs=1, seed=0, scheduler=None)
+        judged = self.task(task)  # its metric and direction make the objective
         results = []
         for arch, result in zip(archs, stored, strict=True):
             if result is None:
@@ -247,7 +248,7 @@ class SupernetEvaluator(ImageEvaluator, GenerationEvaluator):
                     "train_seconds": train_seconds,
                 }
                 cost = train_seconds / len(archs) + time.perf_counter() - began
-                objective = val if self.fitness == "accuracy" else -scores["loss"]
+                objective = judged.objective(metrics[judged.metric])
                 result = Result(objective=objective, metrics=metrics, cost=cost)
             results.append(result)
         best = max((r.objective for r in results if r.ok), default=float("nan"))
