@@ -118,6 +118,28 @@ def cached_run(
     return run
 
 
+def fuse_overrides(
+    fuse: FuseSettings, pairs: list[str], parser: argparse.ArgumentParser
+) -> FuseSettings:
+    """``fuse`` with ``KEY=VALUE`` pairs applied, each value of its field's current type (an
+    integer where the field is unset)."""
+    current = {f.name: getattr(fuse, f.name) for f in dataclasses.fields(fuse)}
+    fields = {name: int if value is None else type(value) for name, value in current.items()}
+    changes: dict[str, Any] = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        if key not in fields or not value:
+            parser.error(f"bad --fuse-set {pair!r}; valid keys: {', '.join(fields)}")
+        try:
+            changes[key] = fields[key](value)
+        except ValueError:
+            parser.error(f"bad --fuse-set {pair!r}: not a {fields[key].__name__}")
+    try:
+        return dataclasses.replace(fuse, **changes)
+    except Exception as exc:  # the settings' own validation, in one line
+        parser.error(f"bad --fuse-set: {exc}")
+
+
 def centred_name(k: int) -> str:
     return f"FUSE, centred task-aware space (k={k})"
 
@@ -167,6 +189,14 @@ def main() -> None:
         "--baselines", nargs="*", default=[], help="hand-designed networks: cnn resnet"
     )
     parser.add_argument(
+        "--fuse-set",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override fields of the target search's FuseSettings for every method, e.g. "
+        "candidates=6 rounds=8 (random search follows: its compute is FUSE's)",
+    )
+    parser.add_argument(
         "--report-only", action="store_true", help="rewrite OUT/tanas.md from OUT/tanas.json"
     )
     args = parser.parse_args()
@@ -188,6 +218,10 @@ def main() -> None:
     settings = dataclasses.replace(QUICK if args.quick else TANASSettings(), device=args.device)
     if args.k is not None:
         settings = dataclasses.replace(settings, k=args.k)
+    if args.fuse_set:
+        settings = dataclasses.replace(
+            settings, target_fuse=fuse_overrides(settings.target_fuse, args.fuse_set, parser)
+        )
     if args.retrain == "quick":
         settings = quick_retraining(
             settings, settings.target_fuse.final_epochs if args.quick else None

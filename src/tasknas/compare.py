@@ -122,9 +122,11 @@ class CompareResult:
     budget: int
     summaries: dict[str, dict[str, TaskSummary]]
     runs: tuple[SeedRun, ...] = field(repr=False)
+    until_optimum: bool = False
 
     def to_json(self, baseline: str | None = None) -> dict[str, Any]:
-        """``{"benchmark": B, "results": {STRATEGY: {TASK: {...}}}}`` (plus tasks, budget).
+        """``{"benchmark": B, "results": {STRATEGY: {TASK: {...}}}}`` (plus tasks, budget and
+        whether each task stopped at its optimum, ``until_optimum``).
 
         With ``baseline``, also ``"baseline": NAME`` and ``"paired": {STRATEGY: {TASK:
         {MEASURE: {...}}}}``: every other strategy's paired difference against it
@@ -135,6 +137,7 @@ class CompareResult:
             "benchmark": self.benchmark,
             "tasks": list(self.tasks),
             "budget": self.budget,
+            "until_optimum": self.until_optimum,
             "results": {
                 s: {t: v.to_json() for t, v in per.items()} for s, per in self.summaries.items()
             },
@@ -358,5 +361,10 @@ def compare_strategies(
     runs = [done[index] for index in range(len(jobs))]
     runs_t = tuple(runs)
     return CompareResult(
-        benchmark, tasks, budget, summarize_runs(runs_t, bench, tasks, budget), runs_t
+        benchmark,
+        tasks,
+        budget,
+        summarize_runs(runs_t, bench, tasks, budget),
+        runs_t,
+        until_optimum=until_optimum,
     )

@@ -47,6 +47,23 @@ def test_compare_json_contract(cli) -> None:
         assert per_task["room_layout"]["best_objective_mean"] < 0  # a loss, maximised negated
 
 
+def test_compare_until_optimum_stops_each_task_where_it_found_its_optimum(cli) -> None:
+    args = ("compare", "--benchmark", "nb201", "--tasks", "cifar100", "--strategies", "evo")
+    args += ("--seeds", "2", "--budget", "200", "--json")
+    stopped = cli(*args, "--until-optimum")
+    assert stopped.exit_code == 0, stopped.stderr
+    full = cli(*args)
+    data, whole = stopped.json(), full.json()
+    assert data["until_optimum"] is True and whole["until_optimum"] is False
+    row, reference = data["results"]["evo"]["cifar100"], whole["results"]["evo"]["cifar100"]
+    # the same seeds reach the optimum after the same evaluations, with or without the stop
+    assert row["found_optimum"] == reference["found_optimum"] == 2
+    assert row["evals_to_optimum_mean"] == reference["evals_to_optimum_mean"]
+    assert row["percentile_mean"] == 0.0
+    table = cli(*args[:-1], "--until-optimum")
+    assert table.exit_code == 0 and "stopped at its optimum" in table.stdout
+
+
 def test_compare_table_and_figures(cli, tmp_path: Path) -> None:
     outcome = cli(
         "compare",

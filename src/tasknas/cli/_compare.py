@@ -99,6 +99,16 @@ def compare(
             'under "paired" in --json. Added to the run if not among --strategies.'
         ),
     ] = None,
+    until_optimum: Annotated[
+        bool,
+        typer.Option(
+            "--until-optimum",
+            help="Stop each task once its validation optimum is evaluated (--budget is then "
+            "the cap): evaluations to the optimum, at a fraction of the time. Percentiles and "
+            "best values then describe the stopped runs, and a multi-task strategy's other "
+            "tasks get no new results from a stopped task.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -128,6 +138,7 @@ def compare(
             budget=budget,
             progress=report,
             executor=runner,
+            until_optimum=until_optimum,
         )
     written = []
     existed = set() if plots is None else files_in(plots)
@@ -147,7 +158,8 @@ def compare(
         print_json(result.to_json(baseline))
         announce_written(written, existed, as_json=True)
         return
-    table = Table(title=f"{benchmark}: {seeds} seeds, budget {result.budget} per task")
+    stop = ", each task stopped at its optimum" if until_optimum else ""
+    table = Table(title=f"{benchmark}: {seeds} seeds, budget {result.budget} per task{stop}")
     for column in ("strategy", "task"):
         table.add_column(column, no_wrap=True)
     for column in ("evals to optimum", "found", "best value", "test", "percentile (%)"):
