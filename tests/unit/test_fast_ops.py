@@ -40,17 +40,25 @@ def _run(
     return out.detach(), x.grad, _grads(module)
 
 
+def _close(actual: torch.Tensor, expected: torch.Tensor, tol: float, msg: str = "") -> None:
+    """``actual`` equals ``expected`` within ``tol`` relative to the larger of 1 and the
+    largest entry of ``expected``: a weight gradient sums thousands of products, and in
+    float32 its rounding grows with its magnitude (and depends on the CPU's kernels)."""
+    scale = max(1.0, float(expected.abs().max()))
+    torch.testing.assert_close(actual, expected, atol=tol * scale, rtol=tol, msg=msg or None)
+
+
 def _assert_same(module: nn.Module, x: torch.Tensor, *, atol: float) -> None:
     reference = copy.deepcopy(module)
     out_ref, gx_ref, g_ref = _run(reference, x, fast=False)
     for channel_major in (False, True):
         out, gx, g = _run(module, x, fast=True, channel_major=channel_major)
         assert out.shape == out_ref.shape
-        torch.testing.assert_close(out, out_ref, atol=atol, rtol=atol)
-        torch.testing.assert_close(gx, gx_ref, atol=atol, rtol=atol)
+        _close(out, out_ref, atol)
+        _close(gx, gx_ref, atol)
         assert g.keys() == g_ref.keys()
         for key in g:
-            torch.testing.assert_close(g[key], g_ref[key], atol=atol, rtol=atol, msg=key)
+            _close(g[key], g_ref[key], atol, key)
 
 
 @pytest.mark.parametrize("op", DARTS_OPS)
