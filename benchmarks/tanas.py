@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from tasknas.errors import InvalidSettingError
 from tasknas.oneshot import FuseSettings, SearchResult, fuse_search, random_search
 from tasknas.oneshot.fuse import BaselineRecord, retrain_baseline
 from tasknas.spaces import get_space
@@ -133,10 +134,10 @@ def fuse_overrides(
         try:
             changes[key] = fields[key](value)
         except ValueError:
-            parser.error(f"bad --fuse-set {pair!r}: not a {fields[key].__name__}")
+            parser.error(f"bad --fuse-set {pair!r}: {key} takes a {fields[key].__name__}")
     try:
         return dataclasses.replace(fuse, **changes)
-    except Exception as exc:  # the settings' own validation, in one line
+    except InvalidSettingError as exc:  # the settings' own validation, in one line
         parser.error(f"bad --fuse-set: {exc}")
 
 

@@ -25,7 +25,7 @@ def _errors(out: Path, seeds: list[int]) -> dict[str, dict[int, float]]:
     for path in sorted((out / "runs").glob("*-seed*.json")):
         run = json.loads(path.read_text())
         if run["seed"] in seeds:
-            method = path.name.rsplit("-seed", 1)[0].replace("-", " ")
+            method = path.name.rsplit("-seed", 1)[0]  # tanas.py's file name of the method
             found.setdefault(method, {})[run["seed"]] = float(run["test_error"])
     return found
 
