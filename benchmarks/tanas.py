@@ -119,11 +119,14 @@ def cached_run(
     return run
 
 
+_BOOLS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
 def fuse_overrides(
     fuse: FuseSettings, pairs: list[str], parser: argparse.ArgumentParser
 ) -> FuseSettings:
     """``fuse`` with ``KEY=VALUE`` pairs applied, each value of its field's current type (an
-    integer where the field is unset)."""
+    integer where the field is unset; ``1``/``0``, ``true``/``false`` for a flag)."""
     current = {f.name: getattr(fuse, f.name) for f in dataclasses.fields(fuse)}
     fields = {name: int if value is None else type(value) for name, value in current.items()}
     changes: dict[str, Any] = {}
@@ -132,8 +135,8 @@ def fuse_overrides(
         if key not in fields or not value:
             parser.error(f"bad --fuse-set {pair!r}; valid keys: {', '.join(fields)}")
         try:
-            changes[key] = fields[key](value)
-        except ValueError:
+            changes[key] = _BOOLS[value.lower()] if fields[key] is bool else fields[key](value)
+        except (KeyError, ValueError):
             parser.error(f"bad --fuse-set {pair!r}: {key} takes a {fields[key].__name__}")
     try:
         return dataclasses.replace(fuse, **changes)

@@ -5,7 +5,8 @@ Each OUT is a ``benchmarks/tanas.py`` output folder run with one setting (for ex
 kept in ``OUT/runs/`` are read, so a folder filled with ``--run-seeds`` needs no report step.
 For each method it prints every setting's test error (mean [95 % interval]) and the paired
 difference of each later setting against the first (``tasknas.stats.paired_difference``;
-negative: lower error), then the differences between methods within each setting.
+negative: lower error), the same averaged per seed over every method a setting shares with
+the first, then the differences between methods within each setting.
 
     python benchmarks/tanas_variants.py /tmp/tn_def /tmp/tn_c6 --seeds 10
 """
@@ -57,6 +58,15 @@ def main() -> None:
             if out != first and method in errors[first]:
                 versus = paired_difference(values, errors[first][method]).format(2)
             print(f"| {method} | {out.name} | {_interval(values)} | {versus} |")
+    print("\nEvery method a setting shares with the reference, averaged per seed:\n")
+    for out in args.outs[1:]:
+        shared = sorted(set(errors[out]) & set(errors[first]))
+        both = [s for s in seeds if all(s in errors[o][m] for o in (out, first) for m in shared)]
+        if shared and both:
+            mean = {o: {s: sum(errors[o][m][s] for m in shared) / len(shared) for s in both}
+                    for o in (out, first)}  # fmt: skip
+            d = paired_difference(mean[out], mean[first])
+            print(f"- {out.name} − {first.name} over {', '.join(shared)}: {d.format(2)}")
     print("\nBetween methods within one setting (row − column, paired):\n")
     for out in args.outs:
         methods = sorted(errors[out])

@@ -25,7 +25,9 @@ benchmark can be run in pieces (``--phase search``, then ``--phase final``, ...)
 
 ``--final-top K`` retrains each task's K best architectures and keeps the best by validation
 (``tasknas final --top``; the report then adds the search's best alone, ``STRATEGY@1``);
-``--groups breastmnist`` (any task of a group) runs that task alone, and
+``--final-mirror`` adds left-right mirror images to final training where the labels allow
+(``tasknas final --mirror``); ``--groups breastmnist`` (any task of a group) runs that task
+alone, and
 ``--generation-epochs`` and ``--fitness`` set the supernet's epochs per generation and score.
 
     python benchmarks/train_search.py --out benchmarks/results/train_search          # full
@@ -117,6 +119,7 @@ def _final(out: Path, group: str, strategy: str, seed: int, args: argparse.Names
         overrides=args.final,
         tasks=args.final_tasks,
         top=args.final_top,
+        mirror=args.final_mirror,
     )
     seconds = time.perf_counter() - began
     write_final_report(run_dir, stored, results)
@@ -137,7 +140,9 @@ def _baselines(out: Path, group: str, seed: int, args: argparse.Namespace) -> No
             if path.is_file():
                 continue
             settings = {**args.bench_settings, **args.final, "seed": seed}
-            result = train_baseline(name, task, epochs=args.final_epochs, **settings)
+            result = train_baseline(
+                name, task, epochs=args.final_epochs, mirror=args.final_mirror, **settings
+            )
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(result.to_dict()), encoding="utf-8")
             print(f"{group} {name} seed {seed}: {task} {result.test_acc:.2f}%", flush=True)
@@ -234,7 +239,8 @@ def _report(out: Path, args: argparse.Namespace) -> str:
         f"- search: train benchmark options {args.bench_options}; budget {args.budget} "
         f"evaluations per task, population {args.population}",
         f"- final training (searched networks and baselines alike): up to "
-        f"{args.final_epochs} epochs, settings {args.final or 'final defaults'}",
+        f"{args.final_epochs} epochs, settings {args.final or 'final defaults'}"
+        + ("; mirror images where the labels allow (--final-mirror)" if args.final_mirror else ""),
         f"- seeds {', '.join(map(str, args.seeds))}; intervals are 95 % Student t over seeds; "
         "differences are paired by seed (same seed, same data split); * = the interval "
         "excludes 0; 'seeds' = seeds a paired test would need at the observed effect",
@@ -348,6 +354,12 @@ def main() -> None:
         type=int,
         default=1,
         help="retrain each task's K best architectures, keep the best by validation (final --top)",
+    )
+    parser.add_argument(
+        "--final-mirror",
+        action="store_true",
+        help="final training also mirrors images left to right where the labels allow "
+        "(final --mirror; Fashion-MNIST and MedMNIST, not MNIST)",
     )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="tiny settings, one seed")

@@ -7,7 +7,8 @@ strategy and task it prints the final test and validation accuracy of both setti
 and what the searches' scores looked like: the share of evaluations at the task's most
 frequent score (on an imbalanced task, a supernet that predicts the majority class scores
 exactly its share) and the number of architectures per run tied at the run's best score
-(the search's choice among them is the earliest).
+(the search's choice among them is the earliest). ``--baselines`` adds the hand-designed
+networks' rows (``OUT/baselines``).
 
     python benchmarks/train_variants.py /tmp/tsge1 /tmp/tsge5 --group breastmnist --strategies re
 """
@@ -30,6 +31,9 @@ def _finals(out: Path, group: str, strategy: str, seeds: list[int], key: str) ->
         if path.is_file():
             for task, row in json.loads(path.read_text())["tasks"].items():
                 values[(task, seed)] = row[key]
+        for path in (out / "baselines").glob(f"{group}-{strategy}-*-seed{seed}.json"):
+            task = path.name[len(f"{group}-{strategy}-") : -len(f"-seed{seed}.json")]
+            values[(task, seed)] = json.loads(path.read_text())[key]  # a baseline
     return values
 
 
@@ -55,6 +59,7 @@ def main() -> None:
     parser.add_argument("second", type=Path)
     parser.add_argument("--group", required=True)
     parser.add_argument("--strategies", nargs="+", default=["re"])
+    parser.add_argument("--baselines", nargs="*", default=[], help="also these: cnn resnet")
     parser.add_argument("--seeds", type=int, default=10, help="seeds 0 .. N-1")
     args = parser.parse_args()
     seeds = list(range(args.seeds))
@@ -62,7 +67,7 @@ def main() -> None:
     print(f"paired by seed, seeds 0-{args.seeds - 1}; difference = {names[1]} − {names[0]}\n")
     print(f"| strategy | task | split | {names[0]} | {names[1]} | difference |")
     print("|---|---|---|---|---|---|")
-    for strategy in args.strategies:
+    for strategy in [*args.strategies, *args.baselines]:
         for key, split in (("test_acc", "test"), ("val_acc", "validation")):
             a, b = (
                 _finals(out, args.group, strategy, seeds, key) for out in (args.first, args.second)

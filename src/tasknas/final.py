@@ -9,7 +9,9 @@ baselines (``tasknas.nn.BASELINES``) on each task with exactly the same settings
 Final training is longer than a search's scoring: by default on every training image of the
 task (a search caps them at 1,000), for up to ``FINAL_EPOCHS`` epochs with early stopping
 on the validation accuracy (``FINAL_PATIENCE`` epochs; the best epoch's weights are kept),
-and with random ±``FINAL_SHIFT`` pixel shifts of the training images. ``quick=True`` is the
+and with random ±``FINAL_SHIFT`` pixel shifts of the training images (``mirror=True`` adds
+left-right mirror images where a task's labels survive them; off by default: measured no
+better on Fashion-MNIST and the cat, BENCHMARKS.md). ``quick=True`` is the
 old, minutes-long setting: the search's training images, ``QUICK_EPOCHS`` epochs, no early
 stopping, no augmentation.
 """
@@ -64,6 +66,7 @@ def finalize_run(
     tasks: Sequence[str] | None = None,
     keep_networks: bool = False,
     top: int = 1,
+    mirror: bool = False,
 ) -> tuple[RunSettings, list[FinalResult]]:
     """Retrain the best architecture of each task of the run in ``run_dir``.
 
@@ -84,11 +87,16 @@ def finalize_run(
     (``arch`` is the baseline's name for a baseline). Tasks without a successful evaluation
     are skipped. ``tasks`` limits the training to those of the run's tasks; with
     ``keep_networks`` each result holds its trained network and splits
-    (``FinalResult.network``, ``.data``; ``tasknas export``).
+    (``FinalResult.network``, ``.data``; ``tasknas export``). With ``mirror`` (refused
+    with ``quick``, which never augments) each training image is also mirrored left to
+    right with probability one half on the tasks whose labels survive that
+    (``tasknas.tasks.mirror_invariant``: Fashion-MNIST, Quick, Draw!, the MedMNIST sets;
+    not MNIST), for the searched networks and the baselines alike.
 
     Raises:
         RunStoreError: no readable run in ``run_dir``.
-        InvalidSettingError: the run's benchmark does not train networks.
+        InvalidSettingError: the run's benchmark does not train networks; ``mirror`` with
+            ``quick``.
         UnknownNameError: an unknown baseline.
     """
     from dataclasses import replace
@@ -100,6 +108,10 @@ def finalize_run(
 
     names = parse_baselines(baselines)
     top = positive_int("top", top)
+    if quick and mirror:
+        raise InvalidSettingError(
+            "mirror images need the full final training; quick trains without augmentation"
+        )
     report = load_run(run_dir)
     bench = report.benchmark
     if not isinstance(bench, ImageEvaluator):
@@ -116,6 +128,7 @@ def finalize_run(
         "epochs": positive_int("epochs", most),
         "patience": None if quick else FINAL_PATIENCE,
         "augment": not quick,
+        "mirror": mirror,
     }
     results = []
     for task, outcome in report.result.tasks.items():
@@ -159,6 +172,9 @@ def _how(results: Sequence[FinalResult]) -> str:
             f"early stopping on validation accuracy (patience {r.patience}, best epoch kept)"
         )
     parts.append(f"random ±{r.max_shift} px shifts" if r.max_shift else "no augmentation")
+    mirrored = [x.task for x in results if x.mirror]
+    if mirrored:
+        parts.append(f"left-right mirror images on {', '.join(mirrored)}")
     return ", ".join(parts)
 
 

@@ -119,3 +119,28 @@ def test_final_top_retrains_the_best_few_and_lists_them(cli, run_dir: Path) -> N
     cli("final", str(run_dir), "--top", "0").usage_error("top", "got 0")
     cli("final", str(run_dir), "--epochs", "0").usage_error("epochs", "got 0")
     assert sorted(p.name for p in run_dir.iterdir()) == before
+
+
+def test_final_mirror_mirrors_where_the_labels_allow(cli, run_dir: Path, tmp_path: Path) -> None:
+    shapes = cli("final", str(run_dir), "--epochs", "1", "--mirror", "--json")
+    assert shapes.exit_code == 0, shapes.stderr
+    (row,) = shapes.json()["tasks"].values()
+    assert row["mirror"] is False  # a user's .npz file: tasknas cannot know, so never
+    run = tmp_path / "clothes"
+    made = cli(
+        "search", "--benchmark", "train", "--tasks", "fashion_mnist", "--strategy", "random",
+        "--budget", "1", "--evaluator", "standalone", "--epochs", "1", "--n-train", "32",
+        *TINY, "--out", str(run), "--json",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    args = ("final", str(run), "--epochs", "1", "--n-train", "32", "--baselines", "cnn")
+    mirrored = cli(*args, "--mirror", "--json")
+    assert mirrored.exit_code == 0, mirrored.stderr
+    (row,) = mirrored.json()["tasks"].values()
+    assert row["mirror"] is True and row["baselines"]["cnn"]["mirror"] is True
+    assert "left-right mirror images on fashion_mnist" in (run / "final.md").read_text()
+    (plain,) = cli(*args, "--json").json()["tasks"].values()
+    assert plain["mirror"] is False
+    before = sorted(p.name for p in run.iterdir())
+    cli("final", str(run), "--quick", "--mirror").usage_error("mirror", "quick")
+    assert sorted(p.name for p in run.iterdir()) == before

@@ -65,3 +65,16 @@ def test_quick_retrains_as_the_published_fuse(
     assert (fast.final_epochs, fast.final_patience, fast.final_shift) == (2, None, 0)
     assert n_fast == TINY.n_train
     assert quick.json()["arch"] == plain.json()["arch"]  # the search itself is unchanged
+
+
+def test_mirror_reaches_the_retraining_and_is_refused_with_quick(
+    cli, long_dictionary: Path, retrainings: list[tuple[FuseSettings, int]]
+) -> None:
+    args = ("fuse", "--target", "quickdraw4:cat", "--dir", str(long_dictionary), "--json")
+    mirrored = cli(*args, "--rounds", "1", "--mirror")
+    assert mirrored.exit_code == 0, mirrored.stderr
+    ((stored, _),) = retrainings
+    assert stored.final_mirror and (stored.final_shift, stored.final_patience) == (1, 1)
+    assert list(mirrored.json()) == ["target", "closest", "arch", "test_error", "params"]
+    cli(*args, "--mirror", "--quick").usage_error("--mirror", "--quick")
+    assert len(retrainings) == 1  # refused before any search

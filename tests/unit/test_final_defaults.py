@@ -193,3 +193,29 @@ def test_finalize_run_top_keeps_the_best_validation_candidate(
     assert "## Candidates" in text and "best by validation accuracy of the search's 3" in text
     with pytest.raises(InvalidSettingError, match="top must be an integer >= 1, got 0"):
         final.finalize_run(run, quick=True, top=0)
+
+
+def test_mirror_images_only_on_tasks_whose_labels_survive_them() -> None:
+    import torch
+
+    from tasknas.spaces import get_space
+
+    genotype = get_space("darts-emtnas").sample(np.random.default_rng(0))
+    settings = {**TINY, "epochs": 1, "patience": None, "n_train": 64, "seed": 2}
+
+    def trained(task: str, **kwargs: bool) -> tuple[FinalResult, torch.Tensor]:
+        result = final_train(genotype, task, keep_network=True, **kwargs, **settings)
+        weights = torch.cat([p.detach().flatten() for p in result.network.parameters()])
+        return result, weights
+
+    clothes, mirrored = trained("fashion_mnist", mirror=True)
+    plain, unmirrored = trained("fashion_mnist")
+    assert clothes.mirror and not plain.mirror and clothes.to_dict()["mirror"] is True
+    assert not torch.equal(mirrored, unmirrored)
+    assert torch.equal(mirrored, trained("fashion_mnist", mirror=True)[1])  # seeded
+    digits, digit_weights = trained("mnist", mirror=True)
+    assert not digits.mirror  # a mirrored digit is another symbol: never mirrored
+    assert torch.equal(digit_weights, trained("mnist")[1])
+    quick, _ = trained("fashion_mnist", mirror=True, augment=False)
+    assert not quick.mirror  # no augmentation at all without augment
+    assert train_baseline("cnn", "fashion_mnist", mirror=True, **settings).mirror

@@ -129,3 +129,23 @@ def test_defaults_are_the_published_retraining() -> None:
     settings = FuseSettings()
     assert (settings.final_patience, settings.final_shift) == (None, 0)
     assert FuseSettings(final_patience=None, final_shift=0) == settings
+
+
+def test_mirror_images_change_the_retraining_only_where_the_labels_allow(
+    task: ImageTask,
+) -> None:
+    mirrored = dataclasses.replace(TINY, final_mirror=True)
+    # MNIST digits do not survive a mirror image: the flag changes nothing on them
+    digits = weights(retrain_network(GOOD, task, settings=TINY)[3])
+    assert torch.equal(digits, weights(retrain_network(GOOD, task, settings=mirrored)[3]))
+    cats = load_image_task("quickdraw4:cat", seed=0, n_train=128, n_val=64, n_test=128)
+    plain = weights(retrain_network(GOOD, cats, settings=TINY)[3])
+    first = weights(retrain_network(GOOD, cats, settings=mirrored)[3])
+    assert not torch.equal(plain, first)
+    assert torch.equal(first, weights(retrain_network(GOOD, cats, settings=mirrored)[3]))
+
+
+@pytest.mark.parametrize("value", [1, "yes", None])
+def test_final_mirror_must_be_a_flag(value: object) -> None:
+    with pytest.raises(InvalidSettingError, match="final_mirror"):
+        FuseSettings(final_mirror=value)  # type: ignore[arg-type]

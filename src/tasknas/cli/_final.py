@@ -82,6 +82,16 @@ def final(
             metavar="K",
         ),
     ] = 1,
+    mirror: Annotated[
+        bool,
+        typer.Option(
+            "--mirror",
+            help="Also mirror training images left to right (each with probability one half) "
+            "on tasks whose labels survive it: fashion_mnist, quickdraw4 and the MedMNIST "
+            "sets, not mnist, omniglot or .npz files; searched networks and baselines alike. "
+            "Refused with --quick.",
+        ),
+    ] = False,
     threads: ThreadsOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of a table.")
@@ -92,7 +102,8 @@ def final(
 
     Uses the run's network settings and data split (flags override them), every training
     image, up to 30 epochs with early stopping on the validation accuracy (patience 10, best
-    epoch kept) and random ±2 pixel shifts; --quick is the short setting. With --top K,
+    epoch kept) and random ±2 pixel shifts (--mirror adds mirror images where the labels
+    allow); --quick is the short setting. With --top K,
     the K best architectures of each task are retrained and the best by validation
     accuracy is kept. Writes final.md and final.json into RUN_DIR.
     """
@@ -121,6 +132,7 @@ def final(
         overrides=overrides,
         on_task=on_task,
         top=top,
+        mirror=mirror,
     )
     existed = files_in(run_dir)
     paths = write_final_report(run_dir, settings, results)

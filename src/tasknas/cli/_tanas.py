@@ -69,7 +69,9 @@ SeedOption = Annotated[int, typer.Option(help="Seed of the FUSE search.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
-def _settings(dictionary: TaskDictionary, device: str | None, **fuse: int | None) -> TANASSettings:
+def _settings(
+    dictionary: TaskDictionary, device: str | None, **fuse: int | bool | None
+) -> TANASSettings:
     """The dictionary's settings (defaults for a new one) with the flags given applied."""
     settings = dictionary.resolve_settings()
     changes = {k: v for k, v in fuse.items() if v is not None}
@@ -376,6 +378,15 @@ def fuse(
             "cnn, resnet. [default: none]",
         ),
     ] = None,
+    mirror: Annotated[
+        bool,
+        typer.Option(
+            "--mirror",
+            help="Retrain the winner and the baselines also on left-right mirror images "
+            "(each with probability one half) where the target's labels survive it "
+            "(quickdraw4, fashion_mnist, the MedMNIST sets). Refused with --quick.",
+        ),
+    ] = False,
     out_dir: Annotated[
         Path | None,
         typer.Option(
@@ -394,6 +405,10 @@ def fuse(
     set_threads(threads)
     name = parse_task_spec(target).name
     names = parse_baselines(baselines)  # an unknown name fails before any training
+    if quick and mirror:
+        raise InvalidSettingError(
+            "--mirror needs the full retraining; --quick retrains without augmentation"
+        )
     check_seed(seed)
     if space not in SEARCH_SPACE_NAMES:  # fail before training anything
         raise UnknownNameError("search space", space, SEARCH_SPACE_NAMES)
@@ -401,7 +416,10 @@ def fuse(
 
     dictionary = TaskDictionary(dir_)
     dictionary.require_entries()
-    settings = _settings(dictionary, device, rounds=rounds, final_epochs=final_epochs)
+    mirrored = mirror or None  # None: the dictionary's setting
+    settings = _settings(
+        dictionary, device, rounds=rounds, final_epochs=final_epochs, final_mirror=mirrored
+    )
     settings = dataclasses.replace(settings, k=k or settings.k, centre=centre or settings.centre)
     if quick:
         from tasknas.tanas._settings import quick_retraining

@@ -186,11 +186,13 @@ class TANASSettings:
 def quick_retraining(settings: TANASSettings, final_epochs: int | None = None) -> TANASSettings:
     """``settings`` with the target's retraining of the published FUSE (``tasknas fuse
     --quick``): on the search's ``n_train`` images, ``final_epochs`` epochs (default
-    ``QUICK_FINAL_EPOCHS``), the last epoch scored, no augmentation."""
+    ``QUICK_FINAL_EPOCHS``), the last epoch scored, no augmentation (no shifts, no mirror
+    images)."""
     fuse = dataclasses.replace(
         settings.target_fuse,
         final_epochs=QUICK_FINAL_EPOCHS if final_epochs is None else final_epochs,
         final_patience=None,
         final_shift=0,
+        final_mirror=False,
     )
     return dataclasses.replace(settings, final_n_train=settings.n_train, target_fuse=fuse)

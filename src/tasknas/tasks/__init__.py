@@ -13,7 +13,12 @@ from tasknas.tasks._task import Direction, Task
 
 if TYPE_CHECKING:
     from tasknas.tasks._images import ImageTask, load_image_task
-    from tasknas.tasks._imagespec import ImageTaskSpec, image_datasets, parse_task_spec
+    from tasknas.tasks._imagespec import (
+        ImageTaskSpec,
+        image_datasets,
+        mirror_invariant,
+        parse_task_spec,
+    )
     from tasknas.tasks._multimnist import multimnist
     from tasknas.tasks._multitask import load_multitask_set, multitask_from_npz, omniglot_multitask
     from tasknas.tasks._multitask_names import multitask_datasets
@@ -33,6 +38,7 @@ __all__ = [
     "load_image_file",
     "load_image_task",
     "load_multitask_set",
+    "mirror_invariant",
     "multimnist",
     "multitask_datasets",
     "multitask_from_npz",
@@ -48,6 +54,7 @@ _LAZY = {
     "image_datasets": "tasknas.tasks._imagespec",
     "load_image_file": "tasknas.tasks._npz",
     "load_image_task": "tasknas.tasks._images",
+    "mirror_invariant": "tasknas.tasks._imagespec",
     "MultiTaskSet": "tasknas.tasks._multitaskset",
     "load_multitask_set": "tasknas.tasks._multitask",
     "multimnist": "tasknas.tasks._multimnist",

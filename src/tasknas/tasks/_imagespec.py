@@ -29,7 +29,13 @@ from tasknas._validation import check_length
 from tasknas.errors import DataFileError, InvalidSettingError, UnknownNameError
 from tasknas.tasks._npz import ImageFile, load_image_file
 
-__all__ = ["ImageTaskSpec", "image_datasets", "parse_task_spec", "resolve_dataset"]
+__all__ = [
+    "ImageTaskSpec",
+    "image_datasets",
+    "mirror_invariant",
+    "parse_task_spec",
+    "resolve_dataset",
+]
 
 _SHIPPED = {
     "mnist": "mnist_test.npz",
@@ -40,6 +46,12 @@ _SHIPPED = {
     "pathmnist": "pathmnist_train1000.npz",
     "omniglot": "omniglot_mt8.npz",
 }
+#: Shipped data sets whose labels survive a left-right mirror image: clothing, sketches and
+#: medical images whose class does not depend on the side (a mirrored chest X-ray with
+#: pneumonia still has pneumonia). Not digits (MNIST) or characters (Omniglot).
+_MIRROR_INVARIANT = frozenset(
+    {"fashion_mnist", "quickdraw4", "pneumoniamnist", "breastmnist", "pathmnist"}
+)
 _LABEL_SET = re.compile(r"^(.+)@(\w+)$")
 
 
@@ -56,6 +68,15 @@ def existing_file(text: str) -> Path | None:
 def image_datasets() -> tuple[str, ...]:
     """Names of the image data sets shipped with tasknas."""
     return tuple(_SHIPPED)
+
+
+def mirror_invariant(task: str) -> bool:
+    """Whether the labels of ``task`` (a task spec or a data set name) survive a left-right
+    mirror image, so that mirrored training images are a fair augmentation: true for the
+    shipped ``fashion_mnist``, ``quickdraw4`` and MedMNIST sets, false for ``mnist``,
+    ``omniglot`` and any ``.npz`` file (tasknas cannot know what a file's labels mean)."""
+    head, _ = _split_classes(str(task).strip())
+    return _split_label_set(head)[0] in _MIRROR_INVARIANT
 
 
 def resolve_dataset(dataset: str | os.PathLike[str]) -> Path:

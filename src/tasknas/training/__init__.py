@@ -1,6 +1,7 @@
 """Training engine: the one ``Trainer`` (fit / evaluate / predict), its callbacks, history,
-optimisers and batch augmentations (``RandomShift``), and ``train_from_scratch`` (build an
-architecture's or a hand-designed baseline's network, train it, score it).
+optimisers and batch augmentations (``RandomShift``, ``RandomMirror``, ``final_augmentation``),
+and ``train_from_scratch`` (build an architecture's or a hand-designed baseline's network,
+train it, score it).
 
 ``seeded`` and ``resolve_device`` are re-exported from ``tasknas._torch`` for convenience.
 The evaluators that train networks for a search (``TrainingEvaluator``, ``SupernetEvaluator``,
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
         TrainingEvaluator,
         final_train,
     )
-    from tasknas.training._augment import RandomShift
+    from tasknas.training._augment import Compose, RandomMirror, RandomShift, final_augmentation
     from tasknas.training._callbacks import (
         Callback,
         EarlyStopping,
@@ -41,6 +42,7 @@ __all__ = [
     "SCHEDULERS",
     "AugmentFn",
     "Callback",
+    "Compose",
     "EarlyStopping",
     "FinalResult",
     "FitInfo",
@@ -50,6 +52,7 @@ __all__ = [
     "LossFn",
     "MetricFn",
     "ProgressCallback",
+    "RandomMirror",
     "RandomShift",
     "Retrained",
     "SupernetEvaluator",
@@ -58,6 +61,7 @@ __all__ = [
     "accuracy",
     "build_optimizer",
     "build_scheduler",
+    "final_augmentation",
     "final_train",
     "resolve_device",
     "seeded",
@@ -69,7 +73,10 @@ __getattr__, __dir__ = lazy_exports(
     {
         "resolve_device": "tasknas._torch",
         "seeded": "tasknas._torch",
+        "Compose": "tasknas.training._augment",
+        "RandomMirror": "tasknas.training._augment",
         "RandomShift": "tasknas.training._augment",
+        "final_augmentation": "tasknas.training._augment",
         "Callback": "tasknas.training._callbacks",
         "EarlyStopping": "tasknas.training._callbacks",
         "LoggingCallback": "tasknas.training._callbacks",

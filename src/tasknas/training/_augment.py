@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from tasknas._validation import non_negative
 from tasknas.errors import InvalidSettingError
 
-__all__ = ["RandomShift"]
+__all__ = ["Compose", "RandomMirror", "RandomShift", "final_augmentation"]
 
 
 class RandomShift:
@@ -49,3 +49,56 @@ class RandomShift:
         batch = torch.arange(n, device=x.device)[:, None, None, None]
         channel = torch.arange(x.shape[1], device=x.device)[None, :, None, None]
         return padded[batch, channel, rows[:, None, :, None], cols[:, None, None, :]]
+
+
+class RandomMirror:
+    """Mirror each image left to right with probability ``p`` (independently per image).
+
+    Only for data whose labels survive a mirror image (clothing, sketches, tissue); a
+    digit or a letter does not (``tasknas.tasks.mirror_invariant`` says which shipped data
+    sets do).
+    """
+
+    def __init__(self, p: float = 0.5) -> None:
+        if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
+            raise InvalidSettingError(f"p must be a probability in [0, 1], got {p!r}")
+        self.p = float(p)
+
+    def __repr__(self) -> str:
+        return f"RandomMirror(p={self.p})"
+
+    def chosen(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """``(n,)`` booleans: which images of a batch of ``n`` are mirrored."""
+        return torch.rand(n, generator=generator) < self.p
+
+    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        if self.p == 0 or len(x) == 0:
+            return x
+        flip = self.chosen(len(x), generator).to(x.device)[:, None, None, None]
+        return torch.where(flip, x.flip(-1), x)
+
+
+class Compose:
+    """Apply ``augmentations`` in order, each drawing from the same generator."""
+
+    def __init__(self, *augmentations: RandomShift | RandomMirror) -> None:
+        self.augmentations = augmentations
+
+    def __repr__(self) -> str:
+        return f"Compose({', '.join(map(repr, self.augmentations))})"
+
+    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        for augment in self.augmentations:
+            x = augment(x, generator)
+        return x
+
+
+def final_augmentation(max_shift: int, mirror: bool) -> RandomShift | Compose | None:
+    """The augmentation of a retraining: random ±``max_shift`` pixel shifts, then, with
+    ``mirror``, left-right mirror images of half the images; ``None`` when neither. Without
+    ``mirror`` it is ``RandomShift(max_shift)`` itself, so the shifts drawn are those of
+    trainings before mirror images existed."""
+    shift = RandomShift(max_shift)
+    if not mirror:
+        return shift if shift.max_shift else None
+    return Compose(shift, RandomMirror()) if shift.max_shift else Compose(RandomMirror())

@@ -28,7 +28,7 @@ from tasknas.benchmarks.train._image_evaluator import DEFAULT_SIZES
 from tasknas.final import FINAL_EPOCHS, FINAL_PATIENCE, FINAL_SHIFT
 from tasknas.nn import Baseline, get_baseline
 from tasknas.spaces import SearchSpace, get_space
-from tasknas.training import EarlyStopping, RandomShift, train_from_scratch
+from tasknas.training import EarlyStopping, final_augmentation, train_from_scratch
 
 if TYPE_CHECKING:
     from tasknas.tasks import ImageTask
@@ -38,7 +38,7 @@ __all__ = ["FinalResult", "check_final_data", "final_train", "train_baseline"]
 _log = logging.getLogger(__name__)
 
 # Keywords of ``final_train`` that are not evaluator settings.
-_FIT_KEYS = ("epochs", "patience", "augment")
+_FIT_KEYS = ("epochs", "patience", "augment", "mirror")
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,9 @@ class FinalResult:
             stopping (the last epoch's).
         patience: the early-stopping patience (epochs); ``None``: no early stopping.
         max_shift: the augmentation's largest shift in pixels; 0: no augmentation.
+        mirror: whether each training image was also mirrored left to right with
+            probability one half (asked for with ``mirror``, and done only on a task whose
+            labels survive it: ``tasknas.tasks.mirror_invariant``).
         baselines: baseline name -> its ``FinalResult`` on the same task and settings.
         candidates: with ``tasknas final --top K``, every architecture retrained for the
             task, in the search's order (best first, this one among them); this one is
@@ -79,6 +82,7 @@ class FinalResult:
     best_epoch: int | None = None
     patience: int | None = None
     max_shift: int = 0
+    mirror: bool = False
     baselines: Mapping[str, FinalResult] = field(default_factory=dict)
     candidates: tuple[FinalResult, ...] = ()
     network: Any = field(default=None, repr=False, compare=False)
@@ -141,10 +145,13 @@ def _final_fit(
     epochs: int,
     patience: int | None,
     augment: bool,
+    mirror: bool = False,
     keep_network: bool = False,
 ) -> FinalResult:
     """Train ``arch`` (a genotype or a ``Baseline``) with the final-training settings; with
     ``keep_network`` the result holds the trained network and the task's splits."""
+    from tasknas.tasks import mirror_invariant
+
     epochs = positive_int("epochs", epochs)
     patience = optional_positive_int("patience", patience)
     name = evaluator.task(task).name
@@ -155,12 +162,13 @@ def _final_fit(
         else EarlyStopping("val_accuracy", patience=patience, mode="max", restore_best=True)
     )
     shift = FINAL_SHIFT if augment else 0
+    mirror = bool(augment and mirror and mirror_invariant(name))
     trainer = evaluator.trainer(
         epochs=epochs,
         seed=evaluator.task_seed(name, _TRAIN),
         scheduler="cosine",
         callbacks=() if stopper is None else (stopper,),
-        augment=RandomShift(shift) if shift else None,
+        augment=final_augmentation(shift, mirror),
     )
     start = time.perf_counter()
     trained = train_from_scratch(
@@ -188,6 +196,7 @@ def _final_fit(
         best_epoch=best,
         patience=patience,
         max_shift=shift,
+        mirror=mirror,
         network=trained.network if keep_network else None,
         data=data if keep_network else None,
     )
@@ -211,6 +220,7 @@ def final_train(
     epochs: int = FINAL_EPOCHS,
     patience: int | None = FINAL_PATIENCE,
     augment: bool = True,
+    mirror: bool = False,
     n_train: int | None = None,
     keep_network: bool = False,
     **settings: Any,
@@ -224,7 +234,10 @@ def final_train(
     ``epochs``; with ``patience`` it is validated after every epoch and training stops when
     the validation accuracy has not improved for ``patience`` epochs, keeping the best
     epoch's weights; with ``augment`` every training batch is randomly shifted by up to
-    ``FINAL_SHIFT`` pixels. It is then scored on the validation and test splits.
+    ``FINAL_SHIFT`` pixels, and with ``augment`` and ``mirror`` each image is also mirrored
+    left to right with probability one half when the task's labels survive that
+    (``tasknas.tasks.mirror_invariant``; on other tasks ``mirror`` changes nothing). It is
+    then scored on the validation and test splits.
     ``epochs=5, patience=None, augment=False, n_train=<the search's>`` is the quick
     setting (``tasknas final --quick``). With ``keep_network`` the result also holds the
     trained network and the task's splits (``FinalResult.network``, ``.data``).
@@ -243,6 +256,7 @@ def final_train(
         epochs=epochs,
         patience=patience,
         augment=augment,
+        mirror=mirror,
         keep_network=keep_network,
     )
 
@@ -254,6 +268,7 @@ def train_baseline(
     epochs: int = FINAL_EPOCHS,
     patience: int | None = FINAL_PATIENCE,
     augment: bool = True,
+    mirror: bool = False,
     n_train: int | None = None,
     **settings: Any,
 ) -> FinalResult:
@@ -276,4 +291,5 @@ def train_baseline(
         epochs=epochs,
         patience=patience,
         augment=augment,
+        mirror=mirror,
     )

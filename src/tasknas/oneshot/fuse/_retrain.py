@@ -16,12 +16,13 @@ from tasknas.oneshot.fuse._networks import as_genotype
 from tasknas.oneshot.fuse._result import BaselineRecord
 from tasknas.oneshot.fuse._seeds import INIT, RETRAIN
 from tasknas.oneshot.fuse._settings import FuseSettings
+from tasknas.tasks import mirror_invariant
 from tasknas.training import (
     Callback,
     EarlyStopping,
     ProgressCallback,
-    RandomShift,
     Trainer,
+    final_augmentation,
     train_from_scratch,
 )
 
@@ -138,7 +139,9 @@ def _retrain(
         device=settings.device,
         seed=derive(seed, RETRAIN),
         callbacks=callbacks,
-        augment=RandomShift(settings.final_shift) if settings.final_shift else None,
+        augment=final_augmentation(
+            settings.final_shift, settings.final_mirror and mirror_invariant(task.name)
+        ),
     )
     trained = train_from_scratch(
         arch,

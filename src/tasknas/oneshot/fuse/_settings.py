@@ -16,6 +16,7 @@ _MINIMUM = {"candidates": 2, "final_shift": 0, "warmup_epochs": 0}
 _RATES = ("lr", "alpha_lr")
 #: Integer fields that may also be ``None`` (``final_patience``: no early stopping).
 _OPTIONAL = ("final_patience",)
+_FLAGS = ("final_mirror",)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class FuseSettings:
             early stopping, the last epoch's weights are scored (the published FUSE).
         final_shift: random ±``final_shift`` pixel shifts of the retraining images
             (``RandomShift``); 0: no augmentation. The search itself never augments.
+        final_mirror: also mirror each retraining image left to right with probability one
+            half, on a task whose labels survive that (``tasknas.tasks.mirror_invariant``;
+            elsewhere it changes nothing). Off by default.
         device: ``cpu``, ``cuda``, ``mps`` or ``auto``.
 
     Raises:
@@ -71,6 +75,7 @@ class FuseSettings:
     final_channels: int = 16
     final_patience: int | None = None
     final_shift: int = 0
+    final_mirror: bool = False
     device: str = "cpu"
 
     def __post_init__(self) -> None:
@@ -81,6 +86,9 @@ class FuseSettings:
                     raise InvalidSettingError(
                         f"unknown device {value!r}; valid choices: {', '.join(DEVICES)}"
                     )
+            elif field.name in _FLAGS:
+                if not isinstance(value, bool):
+                    raise InvalidSettingError(f"{field.name} must be true or false, got {value!r}")
             elif field.name in _OPTIONAL:
                 optional_positive_int(field.name, value)
             elif field.name in _RATES:
