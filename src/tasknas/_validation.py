@@ -65,6 +65,13 @@ def optional_positive_int(name: str, value: object) -> int | None:
     return number
 
 
+def check_flag(name: str, value: object) -> bool:
+    """``value`` if it is a ``bool``, else an error (``1`` or ``"yes"`` are not flags)."""
+    if not isinstance(value, bool):
+        raise InvalidSettingError(f"{name} must be true or false, got {value!r}")
+    return value
+
+
 def check_seed(seed: object, name: str = "seed") -> int:
     """``seed`` as an ``int`` if it is an integer >= 0; a ``bool`` or a float is refused."""
     return check_int(name, seed, 0)

@@ -44,7 +44,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tasknas._seeds import spawned_rng
-from tasknas._validation import positive_int
+from tasknas._validation import check_flag, positive_int
 from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.proxies import proxy_table
 from tasknas.spaces import SearchSpace
@@ -191,8 +191,7 @@ class MultiTaskBO(Strategy):
             raise UnknownNameError("acquisition function", acquisition, ACQUISITIONS)
         if not beta >= 0:
             raise InvalidSettingError(f"beta must be >= 0, got {beta!r}")
-        if not isinstance(prune, bool):
-            raise InvalidSettingError(f"prune must be true or false, got {prune!r}")
+        check_flag("prune", prune)
         has_proxy = _proxy_function(space, proxy) is not None  # fails now on an unknown name
         if design in ("proxy", "diverse") and not (has_proxy and self._finite(space)):
             raise InvalidSettingError(

@@ -93,12 +93,11 @@ class Compose:
         return x
 
 
-def final_augmentation(max_shift: int, mirror: bool) -> RandomShift | Compose | None:
+def final_augmentation(max_shift: int, mirror: bool) -> RandomShift | RandomMirror | Compose | None:
     """The augmentation of a retraining: random ±``max_shift`` pixel shifts, then, with
-    ``mirror``, left-right mirror images of half the images; ``None`` when neither. Without
-    ``mirror`` it is ``RandomShift(max_shift)`` itself, so the shifts drawn are those of
-    trainings before mirror images existed."""
+    ``mirror``, each image mirrored left to right with probability one half; ``None`` when
+    neither. Without ``mirror`` it is ``RandomShift(max_shift)`` itself, so the shifts drawn
+    are those of trainings before mirror images existed."""
     shift = RandomShift(max_shift)
-    if not mirror:
-        return shift if shift.max_shift else None
-    return Compose(shift, RandomMirror()) if shift.max_shift else Compose(RandomMirror())
+    parts = [*([shift] if shift.max_shift else []), *([RandomMirror()] if mirror else [])]
+    return Compose(*parts) if len(parts) > 1 else (parts[0] if parts else None)

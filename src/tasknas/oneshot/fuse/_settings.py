@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from tasknas._torch import DEVICES
-from tasknas._validation import check_int, non_negative, optional_positive_int
+from tasknas._validation import check_flag, check_int, non_negative, optional_positive_int
 from tasknas.errors import InvalidSettingError
 
 __all__ = ["FuseSettings"]
@@ -87,8 +87,7 @@ class FuseSettings:
                         f"unknown device {value!r}; valid choices: {', '.join(DEVICES)}"
                     )
             elif field.name in _FLAGS:
-                if not isinstance(value, bool):
-                    raise InvalidSettingError(f"{field.name} must be true or false, got {value!r}")
+                check_flag(field.name, value)
             elif field.name in _OPTIONAL:
                 optional_positive_int(field.name, value)
             elif field.name in _RATES:
