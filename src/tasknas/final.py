@@ -11,9 +11,10 @@ task (a search caps them at 1,000), for up to ``FINAL_EPOCHS`` epochs with early
 on the validation accuracy (``FINAL_PATIENCE`` epochs; the best epoch's weights are kept),
 and with random ±``FINAL_SHIFT`` pixel shifts of the training images (``mirror=True`` adds
 left-right mirror images where a task's labels survive them; off by default: measured no
-better on Fashion-MNIST and the cat, BENCHMARKS.md). ``quick=True`` is the
-old, minutes-long setting: the search's training images, ``QUICK_EPOCHS`` epochs, no early
-stopping, no augmentation.
+better on Fashion-MNIST and the cat, BENCHMARKS.md); the test accuracy is measured on the
+task's whole test split (a search caps it at 1,000 images). ``quick=True`` is the
+old, minutes-long setting: the search's training and test images, ``QUICK_EPOCHS`` epochs,
+no early stopping, no augmentation.
 """
 
 from __future__ import annotations
@@ -77,21 +78,20 @@ def finalize_run(
     split plays no part in the choice. This costs ``top`` final trainings per task: worth
     it where the search's scores rank architectures poorly, as on small training sets.
 
-    ``epochs`` defaults to ``FINAL_EPOCHS`` (``QUICK_EPOCHS`` with ``quick``). Without
-    ``quick`` every training image is used, with early stopping and augmentation (see the
-    module); with ``quick`` the run's own training images, no early stopping, no
-    augmentation. ``overrides`` replace the run's network and data settings (``channels``,
-    ``n_train``, ``device``, ...). Each name of ``baselines`` (``tasknas.nn.BASELINES``) is
-    trained on each task with the same settings and lands in the task's
-    ``FinalResult.baselines``. ``on_task(task, arch)`` is called before each training
-    (``arch`` is the baseline's name for a baseline). Tasks without a successful evaluation
-    are skipped. ``tasks`` limits the training to those of the run's tasks; with
-    ``keep_networks`` each result holds its trained network and splits
-    (``FinalResult.network``, ``.data``; ``tasknas export``). With ``mirror`` (refused
-    with ``quick``, which never augments) each training image is also mirrored left to
-    right with probability one half on the tasks whose labels survive that
-    (``tasknas.tasks.mirror_invariant``: Fashion-MNIST, Quick, Draw!, the MedMNIST sets;
-    not MNIST), for the searched networks and the baselines alike.
+    ``epochs`` defaults to ``FINAL_EPOCHS`` (``QUICK_EPOCHS`` with ``quick``). Without ``quick``
+    every training image is used, with early stopping and augmentation, and every test image
+    scores the network (see the module); with ``quick`` the run's own training and test images,
+    no early stopping, no augmentation. ``overrides`` replace the run's network and data
+    settings (``channels``, ``n_train``, ``device``, ...). Each name of ``baselines``
+    (``tasknas.nn.BASELINES``) is trained on each task with the same settings and lands in the
+    task's ``FinalResult.baselines``. ``on_task(task, arch)`` is called before each training
+    (``arch`` is the baseline's name for a baseline). Tasks without a successful evaluation are
+    skipped. ``tasks`` limits the training to those of the run's tasks; with ``keep_networks``
+    each result holds its trained network and splits (``FinalResult.network``, ``.data``;
+    ``tasknas export``). With ``mirror`` (refused with ``quick``, which never augments) each
+    training image is also mirrored left to right with probability one half on the tasks whose
+    labels survive that (``tasknas.tasks.mirror_invariant``: Fashion-MNIST, Quick, Draw!, the
+    MedMNIST sets; not MNIST), for the searched networks and the baselines alike.
 
     Raises:
         RunStoreError: no readable run in ``run_dir``.
@@ -123,6 +123,9 @@ def finalize_run(
     settings.update(overrides or {})
     chosen = list(report.result.tasks) if tasks is None else list(tasks)
     check_final_data(chosen, space=bench.space, **settings)  # before training
+    per_task = {task: settings for task in chosen}
+    if quick:  # the search's own splits: its sizes, default caps included
+        per_task = {task: _search_sizes(bench.space, task, settings) for task in chosen}
     most = (QUICK_EPOCHS if quick else FINAL_EPOCHS) if epochs is None else epochs
     fit = {
         "epochs": positive_int("epochs", most),
@@ -140,7 +143,12 @@ def finalize_run(
                 on_task(task, arch)
             candidates.append(
                 final_train(
-                    arch, task, space=bench.space, keep_network=keep_networks, **fit, **settings
+                    arch,
+                    task,
+                    space=bench.space,
+                    keep_network=keep_networks,
+                    **fit,
+                    **per_task[task],
                 )
             )
         result = max(candidates, key=lambda r: r.val_acc)  # the first of the best
@@ -150,9 +158,21 @@ def finalize_run(
         for name in names:
             if on_task is not None:
                 on_task(task, name)
-            trained[name] = train_baseline(name, task, **fit, **settings)
+            trained[name] = train_baseline(name, task, **fit, **per_task[task])
         results.append(replace(result, baselines=trained))
     return report.settings, results
+
+
+def _search_sizes(space: Any, task: str, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """``settings`` with the training and test sizes a search with them uses on ``task``
+    where they are left out (a search caps a split left out; a final training takes all)."""
+    from tasknas.benchmarks.train import TrainingEvaluator
+
+    if settings["n_train"] is not None and settings["n_test"] is not None:
+        return dict(settings)
+    data = TrainingEvaluator(space, [task], **settings).data(task)
+    sizes = {"n_train": len(data.train), "n_test": len(data.test)}
+    return {**settings, **{k: n for k, n in sizes.items() if settings[k] is None}}
 
 
 def ranked_architectures(records: Iterable[TrialRecord], task: str, top: int) -> list[str]:
@@ -191,14 +211,14 @@ def final_markdown(run_dir: Path, settings: RunSettings, results: Sequence[Final
         f"- each task's best architecture retrained from scratch: {_how(results)}"
         + _choice(results),
         "",
-        "| task | architecture | training images | validation (%) | test (%) | parameters "
-        "| epochs | seconds |",
-        "|---|---|---|---|---|---|---|---|",
+        "| task | architecture | training images | validation (%) | test (%) | test images "
+        "| parameters | epochs | seconds |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {markdown_cell(r.task)} | {markdown_cell(r.arch, code=True)} | {r.n_train:,} | "
-            f"{r.val_acc:.2f} | {r.test_acc:.2f} | {r.params:,} | {_epochs(r)} | "
+            f"{r.val_acc:.2f} | {r.test_acc:.2f} | {r.n_test:,} | {r.params:,} | {_epochs(r)} | "
             f"{r.seconds:.1f} |"
         )
     if any(r.candidates for r in results):

@@ -219,3 +219,59 @@ def test_mirror_images_only_on_tasks_whose_labels_survive_them() -> None:
     quick, _ = trained("fashion_mnist", mirror=True, augment=False)
     assert not quick.mirror  # no augmentation at all without augment
     assert train_baseline("cnn", "fashion_mnist", mirror=True, **settings).mirror
+
+
+@pytest.fixture(scope="module")
+def large_test_npz(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """1,300 training and 1,100 test images of 2 classes: both above a search's caps."""
+    path = tmp_path_factory.mktemp("data") / "large.npz"
+    rng = np.random.default_rng(1)
+
+    def images(n: int) -> tuple[np.ndarray, np.ndarray]:
+        y = np.arange(n) % 2
+        x = rng.integers(0, 120, (n, 8, 8), dtype=np.uint8)
+        x[y == 1, 2:6, 2:6] += 100
+        return x, y
+
+    (x, y), (xt, yt) = images(1300), images(1100)
+    np.savez(path, x_train=x, y_train=y, x_test=xt, y_test=yt, classes=np.array(["a", "b"]))
+    return path
+
+
+def test_final_training_scores_on_the_whole_test_split(large_test_npz: Path) -> None:
+    from tasknas.spaces import get_space
+
+    genotype = get_space("darts-emtnas").sample(np.random.default_rng(0))
+    fit = {"epochs": 1, "patience": None, "augment": False, "channels": 4, "layers": 1}
+    whole = final_train(genotype, str(large_test_npz), n_train=64, n_val=30, **fit)
+    assert whole.n_test == 1100 and whole.to_dict()["n_test"] == 1100  # not a search's 1,000
+    capped = final_train(genotype, str(large_test_npz), n_train=64, n_val=30, n_test=50, **fit)
+    assert capped.n_test == 50
+    # the test split plays no part in training: the same weights, the same validation score
+    assert capped.val_acc == whole.val_acc
+    base = train_baseline("cnn", str(large_test_npz), n_train=64, n_val=30, **fit)
+    assert base.n_test == 1100
+
+
+def test_quick_final_uses_the_searchs_own_splits_and_full_final_all_images(
+    large_test_npz: Path, tmp_path: Path
+) -> None:
+    # no n_train or n_test in the search's options: its defaults cap both splits at 1,000
+    options = {"evaluator": "standalone", "epochs": 1, "channels": 4, "layers": 1, "n_val": 30}
+    settings = RunSettings(
+        benchmark="train",
+        strategy="random",
+        budget=1,
+        seed=0,
+        tasks=(str(large_test_npz),),
+        benchmark_options=options,
+    )
+    run = tmp_path / "run"
+    run_experiment(settings, run_dir=run)
+    _, (quick,) = final.finalize_run(run, quick=True, epochs=1, baselines=["cnn"])
+    assert (quick.n_train, quick.n_test) == (1000, 1000)
+    assert (quick.baselines["cnn"].n_train, quick.baselines["cnn"].n_test) == (1000, 1000)
+    _, (full,) = final.finalize_run(run, epochs=1)
+    assert full.n_train > 1000 and full.n_test == 1100
+    text = final.write_final_report(run, settings, [full])[0].read_text(encoding="utf-8")
+    assert "| test images |" in text and "| 1,100 |" in text

@@ -57,8 +57,8 @@ def final(
         bool,
         typer.Option(
             "--quick",
-            help=f"The search's training images, {QUICK_EPOCHS} epochs, no early stopping, "
-            "no augmentation: minutes, for tests and CI, not for results.",
+            help=f"The search's training and test images, {QUICK_EPOCHS} epochs, no early "
+            "stopping, no augmentation: minutes, for tests and CI, not for results.",
         ),
     ] = False,
     baselines: BaselinesOpt = None,
