@@ -177,6 +177,27 @@ def _load(
     return acc
 
 
+def _test_images(out: Path, args: argparse.Namespace) -> str:
+    """The test images each reported task was scored on, as found in the stored results (a
+    result stored before ``n_test`` was recorded was scored on at most the search's 1,000)."""
+    sizes: dict[str, set[int]] = {}
+    rows: list[dict[str, Any]] = []
+    for group in args.groups:
+        for seed in args.seeds:
+            for strategy in args.strategies:
+                final = _run_dir(out, group, strategy, seed) / "final.json"
+                if final.is_file():
+                    rows += json.loads(final.read_text())["tasks"].values()
+    rows += [json.loads(path.read_text()) for path in sorted(out.glob("baselines/*.json"))]
+    for row in rows:
+        sizes.setdefault(row["task"], set()).add(row.get("n_test", 0))
+    cells = [
+        f"{task} {'/'.join(f'{n:,}' if n else '≤ 1,000 (not recorded)' for n in sorted(ns))}"
+        for task, ns in sorted(sizes.items())
+    ]
+    return ", ".join(cells) or "–"
+
+
 def _seconds(out: Path, group: str, strategy: str, args: argparse.Namespace, key: str) -> str:
     name = "search.json" if key == "search_seconds" else "final_timing.json"
     values = [
@@ -241,6 +262,7 @@ def _report(out: Path, args: argparse.Namespace) -> str:
         f"- final training (searched networks and baselines alike): up to "
         f"{args.final_epochs} epochs, settings {args.final or 'final defaults'}"
         + ("; mirror images where the labels allow (--final-mirror)" if args.final_mirror else ""),
+        f"- test images the final accuracies were measured on: {_test_images(out, args)}",
         f"- seeds {', '.join(map(str, args.seeds))}; intervals are 95 % Student t over seeds; "
         "differences are paired by seed (same seed, same data split); * = the interval "
         "excludes 0; 'seeds' = seeds a paired test would need at the observed effect",
