@@ -246,8 +246,8 @@ def final_train(
     then scored on the validation split (``n_val``; left out, a cap of 500 images) and the
     test split (``n_test``; left out, all of it).
     ``epochs=5, patience=None, augment=False, n_train=<the search's>, n_test=<the search's>``
-    is the quick setting (``tasknas final --quick``). With ``keep_network`` the result also holds the
-    trained network and the task's splits (``FinalResult.network``, ``.data``).
+    is the quick setting (``tasknas final --quick``). With ``keep_network`` the result also
+    holds the trained network and the task's splits (``FinalResult.network``, ``.data``).
 
     Raises:
         InvalidArchitectureError: ``arch`` is not in ``space``.
