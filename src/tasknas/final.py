@@ -7,14 +7,14 @@ baselines (``tasknas.nn.BASELINES``) on each task with exactly the same settings
 ``write_final_report`` writes ``final.md`` and ``final.json`` into the run directory.
 
 Final training is longer than a search's scoring: by default on every training image of the
-task (a search caps them at 1,000), for up to ``FINAL_EPOCHS`` epochs with early stopping
-on the validation accuracy (``FINAL_PATIENCE`` epochs; the best epoch's weights are kept),
-and with random ±``FINAL_SHIFT`` pixel shifts of the training images (``mirror=True`` adds
-left-right mirror images where a task's labels survive them; off by default: measured no
-better on Fashion-MNIST and the cat, BENCHMARKS.md); the test accuracy is measured on the
-task's whole test split (a search caps it at 1,000 images). ``quick=True`` is the
-old, minutes-long setting: the search's training and test images, ``QUICK_EPOCHS`` epochs,
-no early stopping, no augmentation.
+task (a search caps them at 1,000), for up to ``FINAL_EPOCHS`` epochs with early stopping on
+the validation accuracy (``FINAL_PATIENCE`` epochs; the best epoch's weights are kept, the
+last of epochs tied at the best), and with random ±``FINAL_SHIFT`` pixel shifts of the
+training images (``mirror=True`` adds left-right mirror images where a task's labels survive
+them; off by default: measured no better on Fashion-MNIST and the cat, BENCHMARKS.md); the
+test accuracy is measured on the task's whole test split (a search caps it at 1,000 images).
+``quick=True`` is the old, minutes-long setting: the search's training and test images,
+``QUICK_EPOCHS`` epochs, no early stopping, no augmentation.
 """
 
 from __future__ import annotations

@@ -275,3 +275,22 @@ def test_quick_final_uses_the_searchs_own_splits_and_full_final_all_images(
     assert full.n_train > 1000 and full.n_test == 1100
     text = final.write_final_report(run, settings, [full])[0].read_text(encoding="utf-8")
     assert "| test images |" in text and "| 1,100 |" in text
+
+
+def test_final_early_stopping_keeps_the_later_of_tied_epochs(
+    shapes_npz: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tasknas.benchmarks.train import _final
+
+    made: list[EarlyStopping] = []
+
+    class Spy(EarlyStopping):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            made.append(self)
+
+    monkeypatch.setattr(_final, "EarlyStopping", Spy)
+    result = train_baseline("cnn", str(shapes_npz), epochs=2, patience=1, n_train=40, **TINY)
+    (stopper,) = made
+    assert (stopper.monitor, stopper.mode, stopper.ties) == ("val_accuracy", "max", "last")
+    assert result.best_epoch == stopper.best_epoch + 1

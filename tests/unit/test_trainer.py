@@ -346,3 +346,34 @@ def test_bad_fit_arguments(is_three) -> None:
         EarlyStopping(mode="best")
     with pytest.raises(InvalidSettingError, match="got 0"):
         EarlyStopping(patience=0)
+
+
+@pytest.mark.parametrize(
+    ("ties", "best_epoch", "stopped_epoch"),
+    [("first", 1, 3), ("last", 4, 6)],
+)
+def test_early_stopping_ties_keep_the_first_or_the_last_best_epoch(
+    ties: str, best_epoch: int, stopped_epoch: int
+) -> None:
+    from types import SimpleNamespace
+
+    trainer = SimpleNamespace(stop=False)
+    values = [0.90, 0.95, 0.95, 0.94, 0.95, 0.93, 0.93, 0.99]
+    stopper = EarlyStopping("val_accuracy", patience=2, mode="max", restore_best=False, ties=ties)
+    stopper.on_fit_start(trainer, None)  # type: ignore[arg-type]
+    for epoch, value in enumerate(values):
+        stopper.on_epoch_end(epoch, {"val_accuracy": value})
+        if trainer.stop:
+            break
+    assert (stopper.best, stopper.best_epoch, stopper.stopped_epoch) == (
+        0.95,
+        best_epoch,
+        stopped_epoch,
+    )
+    losses = EarlyStopping("val_loss", patience=5, ties="last", restore_best=False)
+    losses.on_fit_start(SimpleNamespace(stop=False), None)  # type: ignore[arg-type]
+    for epoch, value in enumerate([0.5, 0.4, 0.45, 0.4, 0.41]):
+        losses.on_epoch_end(epoch, {"val_loss": value})
+    assert (losses.best, losses.best_epoch) == (0.4, 3)
+    with pytest.raises(InvalidSettingError, match="ties"):
+        EarlyStopping(ties="middle")

@@ -27,6 +27,8 @@ __all__ = ["Callback", "EarlyStopping", "LoggingCallback", "ProgressCallback"]
 
 _log = logging.getLogger(__name__)
 _MODES = ("min", "max")
+#: Which of two epochs with the best value ``EarlyStopping`` keeps.
+_TIES = ("first", "last")
 _UNITS = ("batch", "epoch")
 
 
@@ -55,6 +57,11 @@ class EarlyStopping(Callback):
     With ``restore_best`` the model's ``state_dict`` from the best epoch is loaded back at the
     end of the fit (whether or not training stopped early). Improvement means beating the best
     value so far by more than ``min_delta`` in the direction ``mode``; NaN never improves.
+    With ``ties="last"`` an epoch that equals the best value also counts: its weights are
+    kept and the patience starts again. That is the choice for a
+    schedule that anneals the learning rate (cosine): on a validation split small enough
+    for its accuracy to repeat, the later of two equal epochs is the one trained at the
+    lower rate; ``"first"`` (the default) keeps the earliest best epoch.
     Only the model's own state is restored, not tensors optimised from outside it.
     """
 
@@ -65,8 +72,10 @@ class EarlyStopping(Callback):
         mode: str = "min",
         restore_best: bool = True,
         min_delta: float = 0.0,
+        ties: str = "first",
     ) -> None:
         check_choice("mode", mode, _MODES)
+        check_choice("ties", ties, _TIES)
         positive_int("patience", patience)
         if min_delta < 0:
             raise InvalidSettingError(f"min_delta must be >= 0, got {min_delta!r}")
@@ -75,6 +84,7 @@ class EarlyStopping(Callback):
         self.mode = mode
         self.restore_best = restore_best
         self.min_delta = min_delta
+        self.ties = ties
         self._reset()
 
     def _reset(self) -> None:
@@ -94,6 +104,8 @@ class EarlyStopping(Callback):
     def _improved(self, value: float) -> bool:
         if self.best is None:
             return value == value  # not NaN
+        if self.ties == "last" and value == self.best:
+            return True
         if self.mode == "min":
             return value < self.best - self.min_delta
         return value > self.best + self.min_delta

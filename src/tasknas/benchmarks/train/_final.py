@@ -9,7 +9,8 @@ augmentation and seeds, so the two test accuracies compare like with like.
 
 Final-training defaults (``tasknas.final``): every training image of the task (``n_train``
 left out), up to ``FINAL_EPOCHS`` epochs with early stopping on the validation accuracy
-(``FINAL_PATIENCE``; the best epoch's weights are kept) and random ±``FINAL_SHIFT`` pixel
+(``FINAL_PATIENCE``; the best epoch's weights are kept, the last of epochs tied at the best
+validation accuracy) and random ±``FINAL_SHIFT`` pixel
 shifts of the training images; the test accuracy is measured on every image of the task's
 test split (``n_test`` left out; a search's default caps it at 1,000, whose binomial
 standard error is three times the whole 10,000-image split's on MNIST and Fashion-MNIST).
@@ -164,7 +165,9 @@ def _final_fit(
     stopper = (
         None
         if patience is None
-        else EarlyStopping("val_accuracy", patience=patience, mode="max", restore_best=True)
+        else EarlyStopping(
+            "val_accuracy", patience=patience, mode="max", restore_best=True, ties="last"
+        )
     )
     shift = FINAL_SHIFT if augment else 0
     mirror = bool(augment and mirror and mirror_invariant(name))
@@ -235,19 +238,19 @@ def final_train(
 
     ``settings`` are ``TrainingEvaluator`` settings (``channels``, ``layers``, ``n_val``,
     ``seed``, ``device``, ...); with the same settings as a standalone search, the network,
-    initialisation and data order are the search's. The network is trained on ``n_train``
-    images of the training split (``None``: all of them) with SGD and a cosine schedule over
-    ``epochs``; with ``patience`` it is validated after every epoch and training stops when
-    the validation accuracy has not improved for ``patience`` epochs, keeping the best
-    epoch's weights; with ``augment`` every training batch is randomly shifted by up to
-    ``FINAL_SHIFT`` pixels, and with ``augment`` and ``mirror`` each image is also mirrored
-    left to right with probability one half when the task's labels survive that
-    (``tasknas.tasks.mirror_invariant``; on other tasks ``mirror`` changes nothing). It is
-    then scored on the validation split (``n_val``; left out, a cap of 500 images) and the
-    test split (``n_test``; left out, all of it).
-    ``epochs=5, patience=None, augment=False, n_train=<the search's>, n_test=<the search's>``
-    is the quick setting (``tasknas final --quick``). With ``keep_network`` the result also
-    holds the trained network and the task's splits (``FinalResult.network``, ``.data``).
+    initialisation and data order are the search's. The network is trained on ``n_train`` images
+    of the training split (``None``: all of them) with SGD and a cosine schedule over
+    ``epochs``; with ``patience`` it is validated after every epoch and training stops when the
+    validation accuracy has not improved for ``patience`` epochs, keeping the best epoch's
+    weights (the last of tied epochs: ``EarlyStopping(ties="last")``); with ``augment`` every
+    training batch is randomly shifted by up to ``FINAL_SHIFT`` pixels, and with ``augment`` and
+    ``mirror`` each image is also mirrored left to right with probability one half when the
+    task's labels survive that (``tasknas.tasks.mirror_invariant``; on other tasks ``mirror``
+    changes nothing). It is then scored on the validation split (``n_val``; left out, a cap of
+    500 images) and the test split (``n_test``; left out, all of it). ``epochs=5, patience=None,
+    augment=False, n_train=<the search's>, n_test=<the search's>`` is the quick setting
+    (``tasknas final --quick``). With ``keep_network`` the result also holds the trained network
+    and the task's splits (``FinalResult.network``, ``.data``).
 
     Raises:
         InvalidArchitectureError: ``arch`` is not in ``space``.
