@@ -13,7 +13,7 @@ left out), up to ``FINAL_EPOCHS`` epochs with early stopping on the validation a
 validation accuracy) and random ±``FINAL_SHIFT`` pixel
 shifts of the training images; the test accuracy is measured on every image of the task's
 test split (``n_test`` left out; a search's default caps it at 1,000, whose binomial
-standard error is three times the whole 10,000-image split's on MNIST and Fashion-MNIST).
+standard error is three times that of Fashion-MNIST's whole 10,000-image test split).
 """
 
 from __future__ import annotations
