@@ -157,8 +157,9 @@ def _final_tasks(group: str, args: argparse.Namespace) -> tuple[str, ...]:
 def _load(
     out: Path, args: argparse.Namespace, key: str = "test_acc"
 ) -> dict[tuple[str, str, str, int], float]:
-    """``(group, method, task, seed) -> accuracy`` (``key``: ``test_acc`` or ``val_acc``) of
-    every finished piece of work."""
+    """``(group, method, task, seed) -> accuracy`` (``key``: ``test_acc`` or ``val_acc``; or
+    another number of the stored rows, 0 where a row lacks it) of every finished piece of
+    work."""
     acc: dict[tuple[str, str, str, int], float] = {}
     for group in args.groups:
         for seed in args.seeds:
@@ -166,14 +167,15 @@ def _load(
                 final = _run_dir(out, group, strategy, seed) / "final.json"
                 if final.is_file():
                     for task, row in json.loads(final.read_text())["tasks"].items():
-                        acc[(group, strategy, task, seed)] = row[key]
-                        if len(row.get("candidates", [])) > 1:  # --final-top: the search's best
-                            acc[(group, f"{strategy}@1", task, seed)] = row["candidates"][0][key]
+                        acc[(group, strategy, task, seed)] = row.get(key, 0)
+                        first = row.get("candidates", [])
+                        if len(first) > 1:  # --final-top: the search's best
+                            acc[(group, f"{strategy}@1", task, seed)] = first[0].get(key, 0)
             for name in args.baselines:
                 for task in _group_tasks(group):
                     path = out / "baselines" / f"{group}-{name}-{task}-seed{seed}.json"
                     if path.is_file():
-                        acc[(group, name, task, seed)] = json.loads(path.read_text())[key]
+                        acc[(group, name, task, seed)] = json.loads(path.read_text()).get(key, 0)
     return acc
 
 
@@ -181,16 +183,8 @@ def _test_images(out: Path, args: argparse.Namespace) -> str:
     """The test images each reported task was scored on, as found in the stored results (a
     result stored before ``n_test`` was recorded was scored on at most the search's 1,000)."""
     sizes: dict[str, set[int]] = {}
-    rows: list[dict[str, Any]] = []
-    for group in args.groups:
-        for seed in args.seeds:
-            for strategy in args.strategies:
-                final = _run_dir(out, group, strategy, seed) / "final.json"
-                if final.is_file():
-                    rows += json.loads(final.read_text())["tasks"].values()
-    rows += [json.loads(path.read_text()) for path in sorted(out.glob("baselines/*.json"))]
-    for row in rows:
-        sizes.setdefault(row["task"], set()).add(row.get("n_test", 0))
+    for (_, _, task, _), n in _load(out, args, "n_test").items():
+        sizes.setdefault(task, set()).add(int(n))
     cells = [
         f"{task} {'/'.join(f'{n:,}' if n else '≤ 1,000 (not recorded)' for n in sorted(ns))}"
         for task, ns in sorted(sizes.items())
