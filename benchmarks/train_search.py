@@ -5,8 +5,9 @@ each strategy (``ktnas``, ``emtnas``, ``re`` = regularized evolution on each tas
 each seed, one search on the ``train`` benchmark with the same budget (distinct evaluations
 per task); the best architecture of each task is then retrained from scratch with the final
 training settings (``tasknas final``) and scored on the test split. The hand-designed
-baselines (``cnn``, ``resnet``; ``tasknas.nn.BASELINES``) are trained once per seed and task
-with exactly the same final-training settings, data split and seed.
+baselines (``cnn``, ``resnet``, or ``NAME:WIDTH`` such as ``resnet:14``;
+``tasknas.nn.BASELINES``) are trained once per seed and task with exactly the same
+final-training settings, data split and seed.
 
 Reported per task: each method's mean test accuracy with its 95 % interval over seeds, and
 the paired differences (same seed, same data split; ``tasknas.stats.paired_difference``) of
@@ -26,7 +27,9 @@ benchmark can be run in pieces (``--phase search``, then ``--phase final``, ...)
 ``--final-top K`` retrains each task's K best architectures and keeps the best by validation
 (``tasknas final --top``; the report then adds the search's best alone, ``STRATEGY@1``);
 ``--final-mirror`` adds left-right mirror images to final training where the labels allow
-(``tasknas final --mirror``); ``--groups breastmnist`` (any task of a group) runs that task
+(``tasknas final --mirror``); ``--final-channels C`` retrains the searched networks at width
+``C`` (``tasknas final --channels``; DARTS evaluates a cell wider than it searched it), the
+baselines unchanged; ``--groups breastmnist`` (any task of a group) runs that task
 alone, and
 ``--generation-epochs`` and ``--fitness`` set the supernet's epochs per generation and score.
 
@@ -46,8 +49,10 @@ from typing import Any
 import torch
 
 import tasknas
+from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.experiment import RunSettings, run_experiment
 from tasknas.final import finalize_run, write_final_report
+from tasknas.nn import parse_baselines
 from tasknas.stats import mean_interval, paired_difference
 
 GROUPS = {
@@ -136,7 +141,7 @@ def _baselines(out: Path, group: str, seed: int, args: argparse.Namespace) -> No
 
     for task in _final_tasks(group, args):
         for name in args.baselines:
-            path = out / "baselines" / f"{group}-{name}-{task}-seed{seed}.json"
+            path = _baseline_path(out, group, name, task, seed)
             if path.is_file():
                 continue
             settings = {**args.bench_settings, **args.final, "seed": seed}
@@ -146,6 +151,11 @@ def _baselines(out: Path, group: str, seed: int, args: argparse.Namespace) -> No
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(result.to_dict()), encoding="utf-8")
             print(f"{group} {name} seed {seed}: {task} {result.test_acc:.2f}%", flush=True)
+
+
+def _baseline_path(out: Path, group: str, name: str, task: str, seed: int) -> Path:
+    """Where a baseline's result is kept (``resnet:14`` -> ``...-resnet-w14-...``)."""
+    return out / "baselines" / f"{group}-{name.replace(':', '-w')}-{task}-seed{seed}.json"
 
 
 def _final_tasks(group: str, args: argparse.Namespace) -> tuple[str, ...]:
@@ -173,7 +183,7 @@ def _load(
                             acc[(group, f"{strategy}@1", task, seed)] = first[0].get(key, 0)
             for name in args.baselines:
                 for task in _group_tasks(group):
-                    path = out / "baselines" / f"{group}-{name}-{task}-seed{seed}.json"
+                    path = _baseline_path(out, group, name, task, seed)
                     if path.is_file():
                         acc[(group, name, task, seed)] = json.loads(path.read_text()).get(key, 0)
     return acc
@@ -336,7 +346,10 @@ def main() -> None:
     parser.add_argument("--groups", nargs="+", default=list(GROUPS), choices=[*GROUPS, *singles])
     parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES), choices=STRATEGIES)
     parser.add_argument(
-        "--baselines", nargs="*", default=list(BASELINE_NAMES), choices=BASELINE_NAMES
+        "--baselines",
+        nargs="*",
+        default=list(BASELINE_NAMES),
+        help="hand-designed networks: cnn, resnet, or NAME:WIDTH (resnet:14) for another width",
     )
     parser.add_argument("--seeds", type=_seed_list, default=list(range(10)), help="0-9 or 0,3")
     parser.add_argument("--phase", nargs="+", default=list(PHASES), choices=PHASES)
@@ -360,6 +373,13 @@ def main() -> None:
         "--final-n-train", type=int, default=None, help="final training images (default all)"
     )
     parser.add_argument(
+        "--final-channels",
+        type=int,
+        default=None,
+        help="width of the searched networks in final training (final --channels; default "
+        "the search's); the baselines keep their own",
+    )
+    parser.add_argument(
         "--final-tasks",
         type=lambda text: text.split(","),
         default=None,
@@ -380,6 +400,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="tiny settings, one seed")
     args = parser.parse_args()
+    try:
+        args.baselines = list(parse_baselines(args.baselines))
+    except (UnknownNameError, InvalidSettingError) as error:
+        parser.error(str(error))
     known = {t for g in args.groups for t in _group_tasks(g)}
     for task in args.final_tasks or ():
         if task not in known:
@@ -392,6 +416,8 @@ def main() -> None:
         args.bench_options["fitness"] = args.fitness
     args.bench_settings = {}
     args.final = {} if args.final_n_train is None else {"n_train": args.final_n_train}
+    if args.final_channels is not None:
+        args.final["channels"] = args.final_channels
     if args.quick:
         args.seeds, args.budget, args.population, args.final_epochs = [0], 6, 4, 3
         small = {"channels": 4, "layers": 2, "n_val": 128, "n_test": 256}

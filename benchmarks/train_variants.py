@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -31,8 +32,11 @@ def _finals(out: Path, group: str, strategy: str, seeds: list[int], key: str) ->
         if path.is_file():
             for task, row in json.loads(path.read_text())["tasks"].items():
                 values[(task, seed)] = row[key]
-        for path in (out / "baselines").glob(f"{group}-{strategy}-*-seed{seed}.json"):
-            task = path.name[len(f"{group}-{strategy}-") : -len(f"-seed{seed}.json")]
+        stem = strategy.replace(":", "-w")  # resnet:14 is kept as ...-resnet-w14-...
+        for path in (out / "baselines").glob(f"{group}-{stem}-*-seed{seed}.json"):
+            task = path.name[len(f"{group}-{stem}-") : -len(f"-seed{seed}.json")]
+            if ":" not in strategy and re.match(r"w\d+-", task):
+                continue  # the same family at another width
             values[(task, seed)] = json.loads(path.read_text())[key]  # a baseline
     return values
 
@@ -59,7 +63,9 @@ def main() -> None:
     parser.add_argument("second", type=Path)
     parser.add_argument("--group", required=True)
     parser.add_argument("--strategies", nargs="+", default=["re"])
-    parser.add_argument("--baselines", nargs="*", default=[], help="also these: cnn resnet")
+    parser.add_argument(
+        "--baselines", nargs="*", default=[], help="also these: cnn resnet resnet:14"
+    )
     parser.add_argument("--seeds", type=int, default=10, help="seeds 0 .. N-1")
     args = parser.parse_args()
     seeds = list(range(args.seeds))

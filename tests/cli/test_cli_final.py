@@ -88,7 +88,19 @@ def test_final_table_lists_the_baselines(cli, run_dir: Path) -> None:
 def test_an_unknown_baseline_is_refused_before_training(cli, run_dir: Path) -> None:
     before = sorted(p.name for p in run_dir.iterdir())
     cli("final", str(run_dir), "--baselines", "cnn,vgg").usage_error("'vgg'", "cnn, resnet")
+    cli("final", str(run_dir), "--baselines", "resnet:0").usage_error("'resnet:0'", "positive")
     assert sorted(p.name for p in run_dir.iterdir()) == before
+
+
+def test_final_trains_a_baseline_at_another_width(cli, run_dir: Path) -> None:
+    args = ("final", str(run_dir), "--quick", "--epochs", "1", "--json")
+    outcome = cli(*args, "--baselines", "resnet:4,resnet")
+    assert outcome.exit_code == 0, outcome.stderr
+    (row,) = outcome.json()["tasks"].values()
+    assert list(row["baselines"]) == ["resnet:4", "resnet"]
+    narrow, full = row["baselines"]["resnet:4"], row["baselines"]["resnet"]
+    assert narrow["arch"] == "resnet:4" and 0 <= narrow["test_acc"] <= 100
+    assert narrow["params"] < full["params"] / 10  # about (4/16)² of the width-16 network
 
 
 def test_fuse_retrains_the_baselines_beside_the_winner(

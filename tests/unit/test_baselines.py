@@ -60,6 +60,37 @@ def test_parse_baselines() -> None:
         parse_baselines("cnn,vgg")
 
 
+def test_a_width_rescales_a_baseline_and_its_default_width_is_the_registered_network() -> None:
+    sizes = {
+        name: count_parameters(get_baseline(name).network(in_channels=1, num_classes=10))
+        for name in ("resnet:14", "resnet:12", "cnn:8")
+    }
+    assert sizes == {"resnet:14": 59_692, "resnet:12": 44_014, "cnn:8": 51_802}
+    narrow = get_baseline("resnet:14")
+    assert (narrow.name, narrow.width, str(narrow)) == ("resnet:14", 14, "resnet:14")
+    assert "14/28/56 channels" in narrow.description
+    for family in BASELINES:  # FAMILY:16 is FAMILY, weight for weight
+        same = get_baseline(f"{family}:16").network(in_channels=1, num_classes=3, seed=2)
+        registered = BASELINES[family].network(in_channels=1, num_classes=3, seed=2)
+        pairs = zip(same.state_dict().values(), registered.state_dict().values(), strict=True)
+        assert all(torch.equal(a, b) for a, b in pairs)
+    out = narrow.network(in_channels=3, num_classes=4, image_size=(20, 16), seed=0)
+    assert out(torch.rand(2, 3, 20, 16)).shape == (2, 4)
+
+
+@pytest.mark.parametrize("bad", ["resnet:0", "resnet:x", "resnet:", "cnn:-3", "resnet:1.5"])
+def test_a_bad_width_is_refused_in_one_line(bad: str) -> None:
+    with pytest.raises(InvalidSettingError, match="width must be a positive integer") as caught:
+        get_baseline(bad)
+    assert "\n" not in str(caught.value) and repr(bad) in str(caught.value)
+
+
+def test_parse_baselines_names_widths_canonically() -> None:
+    assert parse_baselines("resnet:014, resnet:14,resnet,cnn:8") == ("resnet:14", "resnet", "cnn:8")
+    with pytest.raises(UnknownNameError, match="resnet:WIDTH"):
+        parse_baselines("vgg:8")
+
+
 @pytest.mark.parametrize("name", sorted(BASELINES))
 def test_baselines_train_through_train_from_scratch(name: str) -> None:
     task = load_image_task("mnist", n_train=96, n_val=64, n_test=64)

@@ -36,7 +36,8 @@ BaselinesOpt = Annotated[
         "--baselines",
         help="Hand-designed networks to train beside the searched ones with the same data, "
         "schedule, epochs and seed, comma-separated: cnn (~100k parameters), resnet "
-        "(ResNet-8, ~78k). [default: none]",
+        "(ResNet-8, ~78k); NAME:WIDTH sets another width (resnet:14, ~60k, about a default "
+        "searched network's size). [default: none]",
     ),
 ]
 

@@ -375,7 +375,7 @@ def fuse(
             "--baselines",
             help="Hand-designed networks to retrain like the winner on the target (same "
             "data, schedule, epochs, early stopping, augmentation, seed), comma-separated: "
-            "cnn, resnet. [default: none]",
+            "cnn, resnet, or NAME:WIDTH for another width (resnet:14). [default: none]",
         ),
     ] = None,
     mirror: Annotated[

@@ -12,12 +12,19 @@ networks.
 - ``resnet``: ResNet-8, a 3×3 stem and three stages of one basic block each (16, 32 and 64
   channels, the last two at stride 2, batch norm, 1×1 projection shortcuts), global average
   pooling and a linear head: 77,754 parameters on 28×28×1 images and 10 classes.
+
+``NAME:WIDTH`` (``get_baseline("resnet:14")``) is the same network at another width: the
+``cnn``'s filters, the ``resnet``'s first stage (then ``2·WIDTH`` and ``4·WIDTH``). The
+parameters grow with about the square of the width (``resnet:14``: 59,692 on 28×28×1 images
+and 10 classes, ``resnet:12`` 44,014): the way to set a baseline beside a searched network
+of about the same size.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 from torch import nn
@@ -83,19 +90,29 @@ class ResNet8(nn.Module):
         return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
 
 
-def _cnn(in_channels: int, num_classes: int, image_size: tuple[int, int]) -> nn.Module:
-    height, width = image_size
-    if height != width:
+#: The width of each baseline family as registered (``cnn``: filters; ``resnet``: first stage).
+_WIDTH = 16
+
+
+def _cnn(
+    in_channels: int, num_classes: int, image_size: tuple[int, int], *, width: int = _WIDTH
+) -> nn.Module:
+    height, side = image_size
+    if height != side:
         raise InvalidSettingError(
-            f"baseline 'cnn' needs square images, got {height}x{width}; use 'resnet'"
+            f"baseline 'cnn' needs square images, got {height}x{side}; use 'resnet'"
         )
     pool = next(p for p in (4, 2, 1) if height % p == 0)
-    return SmallCNN(in_channels, num_classes, image_size=height, channels=16, hidden=128, pool=pool)
+    return SmallCNN(
+        in_channels, num_classes, image_size=height, channels=width, hidden=128, pool=pool
+    )
 
 
-def _resnet(in_channels: int, num_classes: int, image_size: tuple[int, int]) -> nn.Module:
+def _resnet(
+    in_channels: int, num_classes: int, image_size: tuple[int, int], *, width: int = _WIDTH
+) -> nn.Module:
     del image_size  # global pooling: any size
-    return ResNet8(in_channels, num_classes, width=16)
+    return ResNet8(in_channels, num_classes, width=width)
 
 
 @dataclass(frozen=True)
@@ -107,11 +124,14 @@ class Baseline:
             reports.
         description: one line for tables and help texts.
         factory: ``factory(in_channels, num_classes, (height, width))`` -> the network.
+        width: the network's width (``cnn``: filters; ``resnet``: channels of its first
+            stage); ``None`` for a baseline built elsewhere that has none.
     """
 
     name: str
     description: str
     factory: Callable[[int, int, tuple[int, int]], nn.Module]
+    width: int | None = None
 
     def __str__(self) -> str:
         return self.name
@@ -148,30 +168,62 @@ BASELINES: dict[str, Baseline] = {
         "cnn",
         "plain CNN of the ε-network family: conv 5x5 (16) → max-pool 4 → FC 128 → FC",
         _cnn,
+        _WIDTH,
     ),
     "resnet": Baseline(
-        "resnet", "ResNet-8: 3x3 stem, 3 stages of one basic block (16/32/64 channels)", _resnet
+        "resnet",
+        "ResNet-8: 3x3 stem, 3 stages of one basic block (16/32/64 channels)",
+        _resnet,
+        _WIDTH,
+    ),
+}
+
+_FACTORIES: dict[str, Callable[..., nn.Module]] = {"cnn": _cnn, "resnet": _resnet}
+_DESCRIPTIONS: dict[str, Callable[[int], str]] = {
+    "cnn": lambda w: (
+        f"plain CNN of the ε-network family: conv 5x5 ({w}) → max-pool 4 → FC 128 → FC"
+    ),
+    "resnet": lambda w: (
+        f"ResNet-8: 3x3 stem, 3 stages of one basic block ({w}/{2 * w}/{4 * w} channels)"
     ),
 }
 
 
 def get_baseline(name: str) -> Baseline:
-    """The baseline called ``name``.
+    """The baseline called ``name``: a ``BASELINES`` key, or ``KEY:WIDTH`` for that network
+    at another width (``"resnet:14"``; see the module).
 
     Raises:
         UnknownNameError: no such baseline (the message lists them).
+        InvalidSettingError: a width that is not a positive integer.
     """
-    if name not in BASELINES:
-        raise UnknownNameError("baseline", name, BASELINES)
-    return BASELINES[name]
+    family, colon, text = str(name).partition(":")
+    if family not in BASELINES:
+        raise UnknownNameError("baseline", name, [*BASELINES, *(f"{b}:WIDTH" for b in BASELINES)])
+    if not colon:
+        return BASELINES[family]
+    if not text.strip().isdigit() or int(text) < 1:
+        raise InvalidSettingError(
+            f"baseline width must be a positive integer, got {text!r} in {name!r} "
+            f"(e.g. '{family}:12'; '{family}' is width {_WIDTH})"
+        )
+    width = int(text)
+    return Baseline(
+        f"{family}:{width}",
+        _DESCRIPTIONS[family](width),
+        partial(_FACTORIES[family], width=width),
+        width,
+    )
 
 
 def parse_baselines(names: str | Iterable[str] | None) -> tuple[str, ...]:
-    """Baseline names from a comma-separated string or an iterable, in order, without
-    repeats; ``None``, ``""`` and ``"none"`` give no baseline.
+    """Baseline names (``BASELINES`` keys or ``KEY:WIDTH``) from a comma-separated string or
+    an iterable, in order, without repeats, each as ``get_baseline`` names it
+    (``"resnet:08"`` -> ``"resnet:8"``); ``None``, ``""`` and ``"none"`` give no baseline.
 
     Raises:
         UnknownNameError: an unknown name (the message lists the valid ones).
+        InvalidSettingError: a width that is not a positive integer.
     """
     if names is None:
         return ()
@@ -179,6 +231,4 @@ def parse_baselines(names: str | Iterable[str] | None) -> tuple[str, ...]:
     chosen = [str(item).strip() for item in items if str(item).strip()]
     if chosen == ["none"]:
         return ()
-    for name in chosen:
-        get_baseline(name)
-    return tuple(dict.fromkeys(chosen))
+    return tuple(dict.fromkeys(get_baseline(name).name for name in chosen))
