@@ -68,6 +68,15 @@ def test_early_stopping_ends_the_retraining_when_validation_stops_improving(
     assert epochs_run(CONSTANT, task, dataclasses.replace(long, final_patience=1)) == 2
 
 
+def test_final_ties_last_counts_a_tied_epoch_as_the_best(task: ImageTask) -> None:
+    # the constant network ties at 0.5 after every epoch: with "first" the patience of 1 ends
+    # the retraining after epoch 2; with "last" every tied epoch restarts it, so all 5 run
+    stopping = dataclasses.replace(TINY, final_epochs=5, final_patience=1)
+    assert stopping.final_ties == "first"
+    assert epochs_run(CONSTANT, task, stopping) == 2
+    assert epochs_run(CONSTANT, task, dataclasses.replace(stopping, final_ties="last")) == 5
+
+
 def test_early_stopping_scores_the_best_epochs_weights(
     task: ImageTask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -118,7 +127,14 @@ def test_baselines_get_the_same_retraining_options(task: ImageTask) -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("final_patience", 0), ("final_patience", 1.5), ("final_shift", -1), ("final_shift", None)],
+    [
+        ("final_patience", 0),
+        ("final_patience", 1.5),
+        ("final_shift", -1),
+        ("final_shift", None),
+        ("final_ties", "middle"),
+        ("final_ties", None),
+    ],
 )
 def test_bad_retraining_settings_are_rejected_by_name(field: str, value: object) -> None:
     with pytest.raises(InvalidSettingError, match=field):
@@ -127,7 +143,8 @@ def test_bad_retraining_settings_are_rejected_by_name(field: str, value: object)
 
 def test_defaults_are_the_published_retraining() -> None:
     settings = FuseSettings()
-    assert (settings.final_patience, settings.final_shift) == (None, 0)
+    published = (settings.final_patience, settings.final_shift, settings.final_ties)
+    assert published == (None, 0, "first")
     assert FuseSettings(final_patience=None, final_shift=0) == settings
 
 

@@ -312,6 +312,7 @@ def test_default_target_retraining_uses_every_image_with_early_stopping() -> Non
     fuse = settings.target_fuse
     assert settings.final_n_train is None
     assert (fuse.final_epochs, fuse.final_patience, fuse.final_shift) == (20, 5, 2)
+    assert fuse.final_ties == "last"  # as tasknas final
     # the dictionary's own cell searches keep the short published retraining
     assert (settings.dictionary_fuse.final_patience, settings.dictionary_fuse.final_shift) == (
         None,
@@ -320,8 +321,9 @@ def test_default_target_retraining_uses_every_image_with_early_stopping() -> Non
     # an index written before these fields existed reads back as its old retraining
     old = settings.to_dict()
     del old["final_n_train"]
-    for name in ("final_patience", "final_shift"):
+    for name in ("final_patience", "final_shift", "final_ties"):
         del old["target_fuse"][name]
     restored = TANASSettings.from_dict(old)
     assert restored.final_n_train == settings.n_train
     assert (restored.target_fuse.final_patience, restored.target_fuse.final_shift) == (None, 0)
+    assert restored.target_fuse.final_ties == "first"

@@ -51,7 +51,8 @@ def retrain(
     ``settings.layers``, trained for ``settings.final_epochs`` epochs with Adam
     (``settings.lr``) and a cosine schedule; the last epoch's weights are scored. With
     ``settings.final_patience`` it is validated after every epoch, stopped early and the
-    best epoch's weights are scored; with ``settings.final_shift`` the training images are
+    best epoch's weights are scored (of tied epochs, ``settings.final_ties``); with
+    ``settings.final_shift`` the training images are
     randomly shifted (the ``tasknas final`` recipe, applied with FUSE's optimiser).
     ``task.train`` is all the retraining sees: pass a task with more training images
     (same validation and test splits) to retrain on them. ``progress`` is called after
@@ -128,7 +129,11 @@ def _retrain(
     stopper = None
     if settings.final_patience is not None:
         stopper = EarlyStopping(
-            "val_accuracy", patience=settings.final_patience, mode="max", restore_best=True
+            "val_accuracy",
+            patience=settings.final_patience,
+            mode="max",
+            restore_best=True,
+            ties=settings.final_ties,
         )
         callbacks.append(stopper)
     trainer = Trainer(

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from tasknas._torch import DEVICES
-from tasknas._validation import check_flag, check_int, non_negative, optional_positive_int
+from tasknas._validation import (
+    check_choice,
+    check_flag,
+    check_int,
+    non_negative,
+    optional_positive_int,
+)
 from tasknas.errors import InvalidSettingError
 
 __all__ = ["FuseSettings"]
@@ -17,6 +23,8 @@ _RATES = ("lr", "alpha_lr")
 #: Integer fields that may also be ``None`` (``final_patience``: no early stopping).
 _OPTIONAL = ("final_patience",)
 _FLAGS = ("final_mirror",)
+#: ``EarlyStopping``'s tie rules (kept here too: this module must not import torch).
+_TIES = ("first", "last")
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,9 @@ class FuseSettings:
             and stops when the validation accuracy has not improved for this many epochs,
             keeping the best epoch's weights (as ``tasknas final`` does). ``None``: no
             early stopping, the last epoch's weights are scored (the published FUSE).
+        final_ties: which of the epochs tied at the best validation accuracy early stopping
+            keeps: ``"first"`` (the default) or ``"last"`` (later weights, trained at a lower
+            cosine rate; ``tasknas final``'s rule, ``EarlyStopping(ties=...)``).
         final_shift: random ±``final_shift`` pixel shifts of the retraining images
             (``RandomShift``); 0: no augmentation. The search itself never augments.
         final_mirror: also mirror each retraining image left to right with probability one
@@ -74,6 +85,7 @@ class FuseSettings:
     final_epochs: int = 10
     final_channels: int = 16
     final_patience: int | None = None
+    final_ties: str = "first"
     final_shift: int = 0
     final_mirror: bool = False
     device: str = "cpu"
@@ -86,6 +98,8 @@ class FuseSettings:
                     raise InvalidSettingError(
                         f"unknown device {value!r}; valid choices: {', '.join(DEVICES)}"
                     )
+            elif field.name == "final_ties":
+                check_choice("final_ties", value, _TIES)
             elif field.name in _FLAGS:
                 check_flag(field.name, value)
             elif field.name in _OPTIONAL:
