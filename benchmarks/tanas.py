@@ -317,6 +317,7 @@ def main() -> None:
         "edges_space_size": edges_size,
         "retrain": args.retrain,
         "n_train_retrain": len(retrain_on.train),
+        "n_test_retrain": len(retrain_on.test),
         "runs": runs,
         "stage_seconds": stages,
         "machine": {
@@ -370,9 +371,11 @@ def dataset_blocks(names: tuple[str, ...], values: np.ndarray) -> list[str]:
 
 
 def retraining(data: dict[str, Any]) -> str:
-    """How the winners were retrained (older ``tanas.json`` files: 10 epochs, search data)."""
+    """How the winners were retrained and scored (older ``tanas.json`` files: 10 epochs,
+    search data, the search's test images)."""
     fuse, n_train = data["settings"]["target_fuse"], data["settings"]["n_train"]
     images = data.get("n_train_retrain", n_train)
+    tested = data.get("n_test_retrain", data["settings"]["n_test"])
     if fuse.get("final_patience") is None:
         epochs = f"{fuse['final_epochs']} epochs"
     else:
@@ -381,7 +384,10 @@ def retraining(data: dict[str, Any]) -> str:
             f"{fuse['final_patience']}, best epoch kept)"
         )
     shift = fuse.get("final_shift", 0)
-    return f"{epochs} on {images:,} images" + (f", ±{shift} px shifts" if shift else "")
+    shifts = f", ±{shift} px shifts" if shift else ""
+    width = fuse["final_channels"]
+    scored = f"scored on {tested:,} test images"
+    return f"{epochs} on {images:,} images{shifts} at {width} channels, {scored}"
 
 
 def paired_lines(runs: dict[str, list[dict[str, Any]]]) -> list[str]:
@@ -418,7 +424,7 @@ def report(data: dict[str, Any], names: tuple[str, ...], values: np.ndarray) -> 
         f"{data['settings']['n_val']} val, {data['settings']['n_test']} test images per task. "
         f"Target search: FUSE {fuse['rounds']} rounds × {fuse['stages']} stages × "
         f"{fuse['candidates']} candidates ({fuse['channels']} channels, {fuse['layers']} cells), "
-        f"winner retrained {retraining(data)} at {fuse['final_channels']} channels"
+        f"winner retrained {retraining(data)}"
         + (
             " (baselines the same way). "
             if any(n.startswith("baseline") for n in data["runs"])

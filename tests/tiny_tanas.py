@@ -19,6 +19,7 @@ TINY = TANASSettings(
     fisher_samples=64,
     k=2,
     final_n_train=128,  # the winner is retrained on the search's images, as small
+    final_n_test=128,  # and scored on the search's test images
     dictionary_fuse=TINY_FUSE,
     target_fuse=TINY_FUSE,
 )

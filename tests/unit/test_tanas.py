@@ -270,6 +270,29 @@ def test_final_n_train_round_trips_and_old_dictionaries_keep_their_retraining() 
         TANASSettings(final_n_train=0)
 
 
+def test_final_n_test_round_trips_and_old_dictionaries_keep_their_scoring() -> None:
+    whole = dataclasses.replace(TINY, final_n_test=None)
+    assert TANASSettings.from_dict(json.loads(json.dumps(whole.to_dict()))) == whole
+    old = {k: v for k, v in TINY.to_dict().items() if k != "final_n_test"}
+    assert TANASSettings.from_dict({**old, "n_test": 77}).final_n_test == 77
+    for bad in (0, -3, 2.5, "all"):
+        with pytest.raises(InvalidSettingError, match=rf"final_n_test.*{bad!r}"):
+            TANASSettings(final_n_test=bad)  # type: ignore[arg-type]
+
+
+def test_retrain_task_is_scored_on_the_whole_test_split_by_default() -> None:
+    search = load_task("quickdraw4:cat", TINY)
+    whole = load_retrain_task("quickdraw4:cat", dataclasses.replace(TINY, final_n_test=None))
+    assert (len(search.test), len(whole.test)) == (128, 1200)  # every cat and as many others
+    assert torch.equal(search.val.x, whole.val.x)  # early stopping sees the same images
+    assert torch.equal(search.train.x, whole.train.x)
+    # the search's test images are a subsample of the whole split
+    rows = {bytes(x.numpy().tobytes()) for x in whole.test.x}
+    assert all(bytes(x.numpy().tobytes()) in rows for x in search.test.x)
+    assert whole.test.y.float().mean().item() == 0.5  # balanced, as the search's
+    assert TANASSettings().final_n_test is None
+
+
 def test_retrain_task_has_more_training_images_and_the_same_other_splits() -> None:
     search = load_task("quickdraw4:cat", TINY)
     wider = load_retrain_task("quickdraw4:cat", dataclasses.replace(TINY, final_n_train=300))
@@ -288,8 +311,8 @@ def test_quick_retraining_is_the_published_recipe() -> None:
             TINY.target_fuse, final_epochs=30, final_patience=10, final_shift=2
         ),
     )
-    quick = quick_retraining(final)
-    assert quick.final_n_train == TINY.n_train
+    quick = quick_retraining(dataclasses.replace(final, final_n_test=None))
+    assert (quick.final_n_train, quick.final_n_test) == (TINY.n_train, TINY.n_test)
     fuse = quick.target_fuse
     assert (fuse.final_epochs, fuse.final_patience, fuse.final_shift) == (10, None, 0)
     assert quick_retraining(final, 3).target_fuse.final_epochs == 3
@@ -305,6 +328,22 @@ def test_run_fuse_retrains_on_final_n_train_images(built: TaskDictionary) -> Non
     same = run_fuse("quickdraw4:cat", dictionary=built, seed=1)
     assert same["n_train_retrain"] == TINY.n_train
     assert same["arch"] == result["arch"]  # the search saw the same data
+    assert result["n_test"] == same["n_test"] == TINY.n_test
+
+
+def test_run_fuse_scores_the_same_network_on_final_n_test_images(built: TaskDictionary) -> None:
+    whole = run_fuse(
+        "quickdraw4:cat",
+        dictionary=built,
+        seed=1,
+        settings=dataclasses.replace(TINY, final_n_test=None),
+    )
+    same = run_fuse("quickdraw4:cat", dictionary=built, seed=1)
+    assert (whole["n_test"], same["n_test"]) == (1200, TINY.n_test)
+    # one search, one retraining (the validation split and its early stopping are the same);
+    # only the images of the test score differ
+    assert whole["arch"] == same["arch"]
+    assert whole["val_accuracy"] == same["val_accuracy"]
 
 
 def test_default_target_retraining_uses_every_image_with_early_stopping() -> None:
@@ -320,10 +359,11 @@ def test_default_target_retraining_uses_every_image_with_early_stopping() -> Non
     )
     # an index written before these fields existed reads back as its old retraining
     old = settings.to_dict()
-    del old["final_n_train"]
+    del old["final_n_train"], old["final_n_test"]
     for name in ("final_patience", "final_shift", "final_ties"):
         del old["target_fuse"][name]
     restored = TANASSettings.from_dict(old)
     assert restored.final_n_train == settings.n_train
+    assert restored.final_n_test == settings.n_test
     assert (restored.target_fuse.final_patience, restored.target_fuse.final_shift) == (None, 0)
     assert restored.target_fuse.final_ties == "first"

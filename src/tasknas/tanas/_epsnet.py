@@ -22,14 +22,18 @@ _log = logging.getLogger(__name__)
 
 def load_task(spec: str | ImageTask, settings: TANASSettings) -> ImageTask:
     """The task ``spec`` with the settings' split sizes and data seed (a task passes through)."""
-    return load_task_sized(spec, settings, settings.n_train)
+    return load_task_sized(spec, settings, settings.n_train, settings.n_test)
 
 
 def load_task_sized(
-    spec: str | ImageTask, settings: TANASSettings, n_train: int | None
+    spec: str | ImageTask,
+    settings: TANASSettings,
+    n_train: int | None,
+    n_test: int | None,
 ) -> ImageTask:
-    """``load_task`` with ``n_train`` training images (``None``: all of them); the
-    validation and test splits do not depend on the training cap."""
+    """``load_task`` with ``n_train`` training and ``n_test`` test images (``None``: all
+    of them). Each split is drawn apart from the others, so the validation split depends on
+    neither cap; a cap takes a stratified subsample of its split."""
     if isinstance(spec, ImageTask):
         return spec
     return load_image_task(
@@ -37,7 +41,7 @@ def load_task_sized(
         seed=settings.data_seed,
         n_train=n_train,
         n_val=settings.n_val,
-        n_test=settings.n_test,
+        n_test=n_test,
     )
 
 

@@ -51,11 +51,11 @@ def closest_tasks(distances: dict[str, float], k: int) -> list[str]:
 
 
 def load_retrain_task(spec: str | ImageTask, settings: TANASSettings) -> ImageTask:
-    """The target task the winner and the baselines are retrained on: ``spec`` with
-    ``settings.final_n_train`` training images (``None``: all of them) and the validation
-    and test splits of ``load_task(spec, settings)`` (the splits do not depend on the
-    training cap). A task passes through (its training split cannot grow)."""
-    return load_task_sized(spec, settings, settings.final_n_train)
+    """The target task the winner and the baselines are retrained on and scored on:
+    ``spec`` with ``settings.final_n_train`` training and ``settings.final_n_test`` test
+    images (``None``: all of them) and the validation split of ``load_task(spec, settings)``
+    (it depends on neither cap). A task passes through (its splits cannot grow)."""
+    return load_task_sized(spec, settings, settings.final_n_train, settings.final_n_test)
 
 
 def run_fuse(
@@ -77,7 +77,8 @@ def run_fuse(
     all the same; ``"task-aware-edges"``: per edge, only the operations and inputs the
     closest tasks' cells have there, FUSE starting from their cells), runs ``fuse_search``
     with ``settings.target_fuse`` and retrains the winner on ``load_retrain_task``
-    (``settings.final_n_train`` training images).
+    (``settings.final_n_train`` training images; scored on ``settings.final_n_test`` test
+    images).
 
     Returns:
         ``{"target", "closest", "arch", "test_error" (%), "params"}`` plus ``"space"``,
@@ -85,6 +86,7 @@ def run_fuse(
         starting cells), ``"distances"``, ``"centred"``
         (``settings.centre``), ``"num_classes"``, ``"val_accuracy"``, ``"seed"``,
         ``"candidate_epochs"``, ``"n_train_retrain"`` (training images of the retraining),
+        ``"n_test"`` (test images the winner was scored on),
         ``"seconds"`` (total) and ``"stage_seconds"`` (``distances``, ``search``). With
         ``keep_network`` also ``"network"`` (the retrained winner), ``"input_shape"`` and
         ``"classes"``.
@@ -149,6 +151,7 @@ def run_fuse(
         "seed": seed,
         "candidate_epochs": result.candidate_epochs,
         "n_train_retrain": len(retrain_on.train),
+        "n_test": len(retrain_on.test),
         "seconds": end - start,
         "stage_seconds": {"distances": middle - start, "search": end - middle},
     }

@@ -107,6 +107,11 @@ class TANASSettings:
             ``n_train`` = 1,000 images the retrained cells overfit (BENCHMARKS.md, TA-NAS).
             Dictionaries saved before this field existed read back as ``n_train`` (their
             old retraining).
+        final_n_test: test images the retrained target networks are scored on; ``None``:
+            the target's whole test split (1,200 images for ``quickdraw4:cat``), as ``tasknas
+            final`` scores. The search, the ε-networks and the dictionary's tasks keep
+            ``n_test``; the training and validation splits do not depend on it. Dictionaries
+            saved before this field existed read back as ``n_test`` (their old scoring).
         k: how many closest dictionary tasks build the task-aware space.
         centre: rank the dictionary tasks by centred distances (``target_distances(...,
             centre=True)``: each base task's mean distance to the other dictionary tasks
@@ -139,6 +144,7 @@ class TANASSettings:
     k: int = 3
     centre: bool = False
     final_n_train: int | None = None
+    final_n_test: int | None = None
     dictionary_fuse: FuseSettings = field(default_factory=_dictionary_fuse)
     target_fuse: FuseSettings = field(default_factory=_target_fuse)
     device: str = "cpu"
@@ -147,6 +153,7 @@ class TANASSettings:
         for name in _COUNTS:
             check_int(name, getattr(self, name), 0 if name.endswith("seed") else 1)
         optional_positive_int("final_n_train", self.final_n_train)
+        optional_positive_int("final_n_test", self.final_n_test)
         if not isinstance(self.centre, bool):
             raise InvalidSettingError(f"centre must be True or False, got {self.centre!r}")
         if not (isinstance(self.cnn_lr, int | float) and self.cnn_lr > 0):
@@ -183,6 +190,9 @@ class TANASSettings:
         if "n_train" in values and "final_n_train" not in values:
             # saved before the field existed: the winner was retrained on the search's images
             values["final_n_train"] = values["n_train"]
+        if "n_test" in values and "final_n_test" not in values:
+            # saved before the field existed: the winner was scored on the search's test split
+            values["final_n_test"] = values["n_test"]
         for name in _FUSE_FIELDS:
             if isinstance(values.get(name), Mapping):
                 values[name] = FuseSettings(**values[name])
@@ -192,8 +202,8 @@ class TANASSettings:
 def quick_retraining(settings: TANASSettings, final_epochs: int | None = None) -> TANASSettings:
     """``settings`` with the target's retraining of the published FUSE (``tasknas fuse
     --quick``): on the search's ``n_train`` images, ``final_epochs`` epochs (default
-    ``QUICK_FINAL_EPOCHS``), the last epoch scored, no augmentation (no shifts, no mirror
-    images)."""
+    ``QUICK_FINAL_EPOCHS``), the last epoch scored on the search's ``n_test`` test images,
+    no augmentation (no shifts, no mirror images)."""
     fuse = dataclasses.replace(
         settings.target_fuse,
         final_epochs=QUICK_FINAL_EPOCHS if final_epochs is None else final_epochs,
@@ -201,4 +211,6 @@ def quick_retraining(settings: TANASSettings, final_epochs: int | None = None) -
         final_shift=0,
         final_mirror=False,
     )
-    return dataclasses.replace(settings, final_n_train=settings.n_train, target_fuse=fuse)
+    return dataclasses.replace(
+        settings, final_n_train=settings.n_train, final_n_test=settings.n_test, target_fuse=fuse
+    )
