@@ -201,6 +201,12 @@ def main() -> None:
         "candidates=6 rounds=8 (random search follows: its compute is FUSE's)",
     )
     parser.add_argument(
+        "--final-all-val",
+        action="store_true",
+        help="early stopping of the retraining on every validation image of the target "
+        "(TANASSettings.final_all_val) instead of the search's n_val",
+    )
+    parser.add_argument(
         "--report-only", action="store_true", help="rewrite OUT/tanas.md from OUT/tanas.json"
     )
     args = parser.parse_args()
@@ -222,6 +228,8 @@ def main() -> None:
     settings = dataclasses.replace(QUICK if args.quick else TANASSettings(), device=args.device)
     if args.k is not None:
         settings = dataclasses.replace(settings, k=args.k)
+    if args.final_all_val:
+        settings = dataclasses.replace(settings, final_all_val=True)
     if args.fuse_set:
         settings = dataclasses.replace(
             settings, target_fuse=fuse_overrides(settings.target_fuse, args.fuse_set, parser)
@@ -318,6 +326,7 @@ def main() -> None:
         "retrain": args.retrain,
         "n_train_retrain": len(retrain_on.train),
         "n_test_retrain": len(retrain_on.test),
+        "n_val_retrain": len(retrain_on.val),
         "runs": runs,
         "stage_seconds": stages,
         "machine": {
@@ -376,12 +385,13 @@ def retraining(data: dict[str, Any]) -> str:
     fuse, n_train = data["settings"]["target_fuse"], data["settings"]["n_train"]
     images = data.get("n_train_retrain", n_train)
     tested = data.get("n_test_retrain", data["settings"]["n_test"])
+    checked = data.get("n_val_retrain", data["settings"]["n_val"])
     if fuse.get("final_patience") is None:
         epochs = f"{fuse['final_epochs']} epochs"
     else:
         epochs = (
-            f"up to {fuse['final_epochs']} epochs (early stopping, patience "
-            f"{fuse['final_patience']}, best epoch kept)"
+            f"up to {fuse['final_epochs']} epochs (early stopping on {checked:,} validation "
+            f"images, patience {fuse['final_patience']}, best epoch kept)"
         )
     shift = fuse.get("final_shift", 0)
     shifts = f", ±{shift} px shifts" if shift else ""

@@ -65,7 +65,7 @@ def test_settings_round_trip_and_checks() -> None:
         TANASSettings(device="gpu")
     with pytest.raises(InvalidSettingError, match=r"\['bogus'\]"):
         TANASSettings.from_dict({"bogus": 1})
-    with pytest.raises(InvalidSettingError, match="centre must be True or False, got 1"):
+    with pytest.raises(InvalidSettingError, match="centre must be true or false, got 1"):
         TANASSettings(centre=1)  # type: ignore[arg-type]
     # dictionaries saved before the field existed read back uncentred
     assert TANASSettings.from_dict({"k": 2}).centre is False
@@ -291,6 +291,17 @@ def test_retrain_task_is_scored_on_the_whole_test_split_by_default() -> None:
     assert all(bytes(x.numpy().tobytes()) in rows for x in search.test.x)
     assert whole.test.y.float().mean().item() == 0.5  # balanced, as the search's
     assert TANASSettings().final_n_test is None
+
+
+def test_final_all_val_gives_the_retraining_every_validation_image() -> None:
+    search = load_task("quickdraw4:cat", TINY)
+    wide = load_retrain_task("quickdraw4:cat", dataclasses.replace(TINY, final_all_val=True))
+    assert (len(search.val), len(wide.val)) == (TINY.n_val, 720)
+    assert torch.equal(search.test.x, wide.test.x) and torch.equal(search.train.x, wide.train.x)
+    assert TANASSettings().final_all_val is False
+    assert quick_retraining(dataclasses.replace(TINY, final_all_val=True)).final_all_val is False
+    with pytest.raises(InvalidSettingError, match=r"final_all_val.*'yes'"):
+        TANASSettings(final_all_val="yes")  # type: ignore[arg-type]
 
 
 def test_retrain_task_has_more_training_images_and_the_same_other_splits() -> None:

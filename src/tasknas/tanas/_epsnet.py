@@ -30,17 +30,20 @@ def load_task_sized(
     settings: TANASSettings,
     n_train: int | None,
     n_test: int | None,
+    *,
+    all_val: bool = False,
 ) -> ImageTask:
     """``load_task`` with ``n_train`` training and ``n_test`` test images (``None``: all
-    of them). Each split is drawn apart from the others, so the validation split depends on
-    neither cap; a cap takes a stratified subsample of its split."""
+    of them) and ``settings.n_val`` validation images (with ``all_val`` all of them). Each
+    split is drawn apart from the others, so no split depends on another's cap; a cap takes
+    a stratified subsample of its split."""
     if isinstance(spec, ImageTask):
         return spec
     return load_image_task(
         spec,
         seed=settings.data_seed,
         n_train=n_train,
-        n_val=settings.n_val,
+        n_val=None if all_val else settings.n_val,
         n_test=n_test,
     )
 

@@ -54,8 +54,15 @@ def load_retrain_task(spec: str | ImageTask, settings: TANASSettings) -> ImageTa
     """The target task the winner and the baselines are retrained on and scored on:
     ``spec`` with ``settings.final_n_train`` training and ``settings.final_n_test`` test
     images (``None``: all of them) and the validation split of ``load_task(spec, settings)``
-    (it depends on neither cap). A task passes through (its splits cannot grow)."""
-    return load_task_sized(spec, settings, settings.final_n_train, settings.final_n_test)
+    (every validation image with ``settings.final_all_val``). A task passes through (its
+    splits cannot grow)."""
+    return load_task_sized(
+        spec,
+        settings,
+        settings.final_n_train,
+        settings.final_n_test,
+        all_val=settings.final_all_val,
+    )
 
 
 def run_fuse(
@@ -86,7 +93,8 @@ def run_fuse(
         starting cells), ``"distances"``, ``"centred"``
         (``settings.centre``), ``"num_classes"``, ``"val_accuracy"``, ``"seed"``,
         ``"candidate_epochs"``, ``"n_train_retrain"`` (training images of the retraining),
-        ``"n_test"`` (test images the winner was scored on),
+        ``"n_test"`` (test images the winner was scored on), ``"n_val_retrain"``
+        (validation images of the retraining's early stopping),
         ``"seconds"`` (total) and ``"stage_seconds"`` (``distances``, ``search``). With
         ``keep_network`` also ``"network"`` (the retrained winner), ``"input_shape"`` and
         ``"classes"``.
@@ -152,6 +160,7 @@ def run_fuse(
         "candidate_epochs": result.candidate_epochs,
         "n_train_retrain": len(retrain_on.train),
         "n_test": len(retrain_on.test),
+        "n_val_retrain": len(retrain_on.val),
         "seconds": end - start,
         "stage_seconds": {"distances": middle - start, "search": end - middle},
     }

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasknas._torch import DEVICES
-from tasknas._validation import check_int, check_seed, optional_positive_int
+from tasknas._validation import check_flag, check_int, check_seed, optional_positive_int
 from tasknas.errors import InvalidSettingError
 from tasknas.oneshot import FuseSettings
 
@@ -102,9 +102,10 @@ class TANASSettings:
         final_n_train: training images of the target's retraining (FUSE's and random
             search's winners, the ``--baselines``); ``None``: every training image the task
             has (4,080 for ``quickdraw4:cat``). The search itself and the ε-networks use
-            ``n_train``; validation and test splits are the same (``n_val``, ``n_test``).
-            A deviation from the paper's FUSE, which retrains on its search data: on
-            ``n_train`` = 1,000 images the retrained cells overfit (BENCHMARKS.md, TA-NAS).
+            ``n_train``; the validation split is the same (``n_val``; see
+            ``final_all_val``). A deviation from the paper's FUSE, which retrains on its
+            search data: on ``n_train`` = 1,000 images the retrained cells overfit
+            (BENCHMARKS.md, TA-NAS).
             Dictionaries saved before this field existed read back as ``n_train`` (their
             old retraining).
         final_n_test: test images the retrained target networks are scored on; ``None``:
@@ -112,6 +113,8 @@ class TANASSettings:
             final`` scores. The search, the ε-networks and the dictionary's tasks keep
             ``n_test``; the training and validation splits do not depend on it. Dictionaries
             saved before this field existed read back as ``n_test`` (their old scoring).
+        final_all_val: early stopping of the target's retraining on every validation image
+            of the target (720 for ``quickdraw4:cat``) instead of the search's ``n_val``.
         k: how many closest dictionary tasks build the task-aware space.
         centre: rank the dictionary tasks by centred distances (``target_distances(...,
             centre=True)``: each base task's mean distance to the other dictionary tasks
@@ -145,6 +148,7 @@ class TANASSettings:
     centre: bool = False
     final_n_train: int | None = None
     final_n_test: int | None = None
+    final_all_val: bool = False
     dictionary_fuse: FuseSettings = field(default_factory=_dictionary_fuse)
     target_fuse: FuseSettings = field(default_factory=_target_fuse)
     device: str = "cpu"
@@ -154,8 +158,8 @@ class TANASSettings:
             check_int(name, getattr(self, name), 0 if name.endswith("seed") else 1)
         optional_positive_int("final_n_train", self.final_n_train)
         optional_positive_int("final_n_test", self.final_n_test)
-        if not isinstance(self.centre, bool):
-            raise InvalidSettingError(f"centre must be True or False, got {self.centre!r}")
+        for name in ("centre", "final_all_val"):
+            check_flag(name, getattr(self, name))
         if not (isinstance(self.cnn_lr, int | float) and self.cnn_lr > 0):
             raise InvalidSettingError(f"cnn_lr must be a number > 0, got {self.cnn_lr!r}")
         if self.device not in DEVICES:
@@ -202,8 +206,8 @@ class TANASSettings:
 def quick_retraining(settings: TANASSettings, final_epochs: int | None = None) -> TANASSettings:
     """``settings`` with the target's retraining of the published FUSE (``tasknas fuse
     --quick``): on the search's ``n_train`` images, ``final_epochs`` epochs (default
-    ``QUICK_FINAL_EPOCHS``), the last epoch scored on the search's ``n_test`` test images,
-    no augmentation (no shifts, no mirror images)."""
+    ``QUICK_FINAL_EPOCHS``), the last epoch scored on the search's ``n_test`` test images
+    (validation images: the search's), no augmentation (no shifts, no mirror images)."""
     fuse = dataclasses.replace(
         settings.target_fuse,
         final_epochs=QUICK_FINAL_EPOCHS if final_epochs is None else final_epochs,
@@ -212,5 +216,9 @@ def quick_retraining(settings: TANASSettings, final_epochs: int | None = None) -
         final_mirror=False,
     )
     return dataclasses.replace(
-        settings, final_n_train=settings.n_train, final_n_test=settings.n_test, target_fuse=fuse
+        settings,
+        final_n_train=settings.n_train,
+        final_n_test=settings.n_test,
+        final_all_val=False,
+        target_fuse=fuse,
     )
