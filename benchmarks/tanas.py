@@ -201,6 +201,12 @@ def main() -> None:
         "candidates=6 rounds=8 (random search follows: its compute is FUSE's)",
     )
     parser.add_argument(
+        "--final-n-test",
+        type=int,
+        help="test images the retrained networks are scored on (TANASSettings.final_n_test) "
+        "[default: the target's whole test split]",
+    )
+    parser.add_argument(
         "--final-all-val",
         action="store_true",
         help="early stopping of the retraining on every validation image of the target "
@@ -230,6 +236,8 @@ def main() -> None:
         settings = dataclasses.replace(settings, k=args.k)
     if args.final_all_val:
         settings = dataclasses.replace(settings, final_all_val=True)
+    if args.final_n_test is not None:
+        settings = dataclasses.replace(settings, final_n_test=args.final_n_test)
     if args.fuse_set:
         settings = dataclasses.replace(
             settings, target_fuse=fuse_overrides(settings.target_fuse, args.fuse_set, parser)
