@@ -232,12 +232,14 @@ def main() -> None:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     settings = dataclasses.replace(QUICK if args.quick else TANASSettings(), device=args.device)
-    if args.k is not None:
-        settings = dataclasses.replace(settings, k=args.k)
+    given = {"k": args.k, "final_n_test": args.final_n_test}
+    changes = {k: v for k, v in given.items() if v is not None}
     if args.final_all_val:
-        settings = dataclasses.replace(settings, final_all_val=True)
-    if args.final_n_test is not None:
-        settings = dataclasses.replace(settings, final_n_test=args.final_n_test)
+        changes["final_all_val"] = True
+    try:
+        settings = dataclasses.replace(settings, **changes)
+    except InvalidSettingError as exc:  # the settings' own validation, in one line
+        parser.error(str(exc))
     if args.fuse_set:
         settings = dataclasses.replace(
             settings, target_fuse=fuse_overrides(settings.target_fuse, args.fuse_set, parser)

@@ -57,6 +57,10 @@ _FUSE_FIELDS = ("dictionary_fuse", "target_fuse")
 #: Retraining epochs of the published FUSE recipe (``quick_retraining``, ``tasknas fuse
 #: --quick``).
 QUICK_FINAL_EPOCHS = 10
+#: Split sizes of the target's retraining and the search's split each defaults to in a
+#: dictionary saved before the field existed (its winner was retrained on the search's
+#: training images and scored on its test images).
+_RETRAIN_SPLITS = {"final_n_train": "n_train", "final_n_test": "n_test"}
 _COUNTS = (*(f for f in EPSNET_FIELDS if f != "cnn_lr"), "fisher_samples", "k")
 
 
@@ -191,12 +195,9 @@ class TANASSettings:
                 f"unknown TA-NAS settings {unknown}; valid choices: {', '.join(sorted(known))}"
             )
         values = dict(data)
-        if "n_train" in values and "final_n_train" not in values:
-            # saved before the field existed: the winner was retrained on the search's images
-            values["final_n_train"] = values["n_train"]
-        if "n_test" in values and "final_n_test" not in values:
-            # saved before the field existed: the winner was scored on the search's test split
-            values["final_n_test"] = values["n_test"]
+        for final, search in _RETRAIN_SPLITS.items():
+            if search in values and final not in values:
+                values[final] = values[search]
         for name in _FUSE_FIELDS:
             if isinstance(values.get(name), Mapping):
                 values[name] = FuseSettings(**values[name])
