@@ -26,6 +26,8 @@ benchmark can be run in pieces (``--phase search``, then ``--phase final``, ...)
 
 ``--final-top K`` retrains each task's K best architectures and keeps the best by validation
 (``tasknas final --top``; the report then adds the search's best alone, ``STRATEGY@1``);
+``--final-patience P`` sets final training's early-stopping patience (``tasknas final
+--patience``; at least ``--final-epochs``: train every epoch, keep the best);
 ``--final-mirror`` adds left-right mirror images to final training where the labels allow
 (``tasknas final --mirror``); ``--final-channels C`` retrains the searched networks at width
 ``C`` (``tasknas final --channels``; DARTS evaluates a cell wider than it searched it), the
@@ -51,7 +53,7 @@ import torch
 import tasknas
 from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.experiment import RunSettings, run_experiment
-from tasknas.final import finalize_run, write_final_report
+from tasknas.final import FINAL_PATIENCE, finalize_run, write_final_report
 from tasknas.nn import parse_baselines
 from tasknas.stats import mean_interval, paired_difference
 
@@ -125,6 +127,7 @@ def _final(out: Path, group: str, strategy: str, seed: int, args: argparse.Names
         tasks=args.final_tasks,
         top=args.final_top,
         mirror=args.final_mirror,
+        patience=args.final_patience,
     )
     seconds = time.perf_counter() - began
     write_final_report(run_dir, stored, results)
@@ -146,7 +149,12 @@ def _baselines(out: Path, group: str, seed: int, args: argparse.Namespace) -> No
                 continue
             settings = {**args.bench_settings, **args.final, "seed": seed}
             result = train_baseline(
-                name, task, epochs=args.final_epochs, mirror=args.final_mirror, **settings
+                name,
+                task,
+                epochs=args.final_epochs,
+                mirror=args.final_mirror,
+                patience=args.final_patience or FINAL_PATIENCE,
+                **settings,
             )
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(result.to_dict()), encoding="utf-8")
@@ -265,7 +273,8 @@ def _report(out: Path, args: argparse.Namespace) -> str:
         f"evaluations per task, population {args.population}",
         f"- final training (searched networks and baselines alike): up to "
         f"{args.final_epochs} epochs, settings {args.final or 'final defaults'}"
-        + ("; mirror images where the labels allow (--final-mirror)" if args.final_mirror else ""),
+        + ("; mirror images where the labels allow (--final-mirror)" if args.final_mirror else "")
+        + (f"; early-stopping patience {args.final_patience}" if args.final_patience else ""),
         f"- test images the final accuracies were measured on: {_test_images(out, args)}",
         f"- seeds {', '.join(map(str, args.seeds))}; intervals are 95 % Student t over seeds; "
         "differences are paired by seed (same seed, same data split); * = the interval "
@@ -397,6 +406,14 @@ def main() -> None:
         help="final training also mirrors images left to right where the labels allow "
         "(final --mirror; Fashion-MNIST and MedMNIST, not MNIST)",
     )
+    parser.add_argument(
+        "--final-patience",
+        type=int,
+        default=None,
+        help=f"early-stopping patience of final training, searched networks and baselines "
+        f"alike (final --patience; default {FINAL_PATIENCE}; at least --final-epochs: "
+        f"never stop, keep the best epoch)",
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="tiny settings, one seed")
     args = parser.parse_args()
@@ -408,6 +425,8 @@ def main() -> None:
     for task in args.final_tasks or ():
         if task not in known:
             parser.error(f"unknown --final-tasks entry {task!r}; choose from {sorted(known)}")
+    if args.final_patience is not None and args.final_patience < 1:
+        parser.error(f"--final-patience must be a positive integer, got {args.final_patience}")
     torch.set_num_threads(args.threads)
     args.bench_options = {"evaluator": args.evaluator}
     if args.generation_epochs is not None:

@@ -68,6 +68,7 @@ def finalize_run(
     keep_networks: bool = False,
     top: int = 1,
     mirror: bool = False,
+    patience: int | None = None,
 ) -> tuple[RunSettings, list[FinalResult]]:
     """Retrain the best architecture of each task of the run in ``run_dir``.
 
@@ -92,11 +93,16 @@ def finalize_run(
     training image is also mirrored left to right with probability one half on the tasks whose
     labels survive that (``tasknas.tasks.mirror_invariant``: Fashion-MNIST, Quick, Draw!, the
     MedMNIST sets; not MNIST), for the searched networks and the baselines alike.
+    ``patience`` replaces ``FINAL_PATIENCE``, the epochs without a better validation accuracy
+    after which a training stops (refused with ``quick``, which never stops early); a
+    patience of at least ``epochs`` never stops a training but still keeps its best epoch.
+    With a cosine schedule longer than the default, the default patience can stop a network
+    whose validation accuracy stalls mid-schedule, at a high learning rate (BENCHMARKS.md).
 
     Raises:
         RunStoreError: no readable run in ``run_dir``.
-        InvalidSettingError: the run's benchmark does not train networks; ``mirror`` with
-            ``quick``.
+        InvalidSettingError: the run's benchmark does not train networks; ``mirror`` or
+            ``patience`` with ``quick``; a patience below 1.
         UnknownNameError: an unknown baseline.
     """
     from dataclasses import replace
@@ -112,6 +118,12 @@ def finalize_run(
         raise InvalidSettingError(
             "mirror images need the full final training; quick trains without augmentation"
         )
+    if patience is not None:
+        patience = positive_int("patience", patience)
+        if quick:
+            raise InvalidSettingError(
+                "patience needs the full final training; quick never stops early"
+            )
     report = load_run(run_dir)
     bench = report.benchmark
     if not isinstance(bench, ImageEvaluator):
@@ -129,7 +141,7 @@ def finalize_run(
     most = (QUICK_EPOCHS if quick else FINAL_EPOCHS) if epochs is None else epochs
     fit = {
         "epochs": positive_int("epochs", most),
-        "patience": None if quick else FINAL_PATIENCE,
+        "patience": None if quick else (patience or FINAL_PATIENCE),
         "augment": not quick,
         "mirror": mirror,
     }

@@ -156,3 +156,15 @@ def test_final_mirror_mirrors_where_the_labels_allow(cli, run_dir: Path, tmp_pat
     before = sorted(p.name for p in run.iterdir())
     cli("final", str(run), "--quick", "--mirror").usage_error("mirror", "quick")
     assert sorted(p.name for p in run.iterdir()) == before
+
+
+def test_final_patience_sets_early_stopping_and_refuses_bad_values(cli, run_dir: Path) -> None:
+    outcome = cli("final", str(run_dir), "--epochs", "2", "--patience", "2", "--json")
+    assert outcome.exit_code == 0, outcome.stderr
+    (row,) = outcome.json()["tasks"].values()
+    assert (row["patience"], row["epochs_run"]) == (2, 2)  # a patience of --epochs: every epoch
+    assert "patience 2" in (run_dir / "final.md").read_text()
+    before = sorted(p.name for p in run_dir.iterdir())
+    cli("final", str(run_dir), "--patience", "0").usage_error("patience", "got 0")
+    cli("final", str(run_dir), "--quick", "--patience", "3").usage_error("patience", "quick")
+    assert sorted(p.name for p in run_dir.iterdir()) == before

@@ -294,3 +294,38 @@ def test_final_early_stopping_keeps_the_later_of_tied_epochs(
     (stopper,) = made
     assert (stopper.monitor, stopper.mode, stopper.ties) == ("val_accuracy", "max", "last")
     assert result.best_epoch == stopper.best_epoch + 1
+
+
+def test_finalize_run_patience_reaches_searched_networks_and_baselines(
+    shapes_npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tasknas.benchmarks.train import _final
+
+    made: list[EarlyStopping] = []
+
+    class Spy(EarlyStopping):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            made.append(self)
+
+    monkeypatch.setattr(_final, "EarlyStopping", Spy)
+    run = _random_run(shapes_npz, tmp_path / "run", budget=1, seed=0)
+    _, (default,) = final.finalize_run(run, epochs=3, overrides={"n_train": 40})
+    assert default.patience == final.FINAL_PATIENCE == made[-1].patience
+    _, (never,) = final.finalize_run(
+        run, epochs=3, overrides={"n_train": 40}, patience=3, baselines=["cnn"]
+    )
+    # a patience of the schedule's length cannot stop a training: every epoch runs
+    assert [s.patience for s in made[-2:]] == [3, 3] and [s.stopped_epoch for s in made[-2:]] == [
+        None,
+        None,
+    ]
+    assert (never.patience, never.epochs_run, never.baselines["cnn"].patience) == (3, 3, 3)
+    assert never.best_epoch == made[-2].best_epoch + 1  # the best epoch is still kept
+    _, (short,) = final.finalize_run(run, epochs=3, overrides={"n_train": 40}, patience=1)
+    assert short.patience == 1 and made[-1].patience == 1
+    assert short.epochs_run == (made[-1].stopped_epoch or 2) + 1
+    with pytest.raises(InvalidSettingError, match="patience must be an integer >= 1, got 0"):
+        final.finalize_run(run, epochs=3, patience=0)
+    with pytest.raises(InvalidSettingError, match="patience needs the full final training"):
+        final.finalize_run(run, quick=True, patience=5)

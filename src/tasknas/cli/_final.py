@@ -23,6 +23,7 @@ from tasknas.cli._train_options import ChannelsOpt, DeviceOpt
 from tasknas.errors import RunStoreError
 from tasknas.final import (
     FINAL_EPOCHS,
+    FINAL_PATIENCE,
     QUICK_EPOCHS,
     final_json,
     finalize_run,
@@ -93,6 +94,16 @@ def final(
             "Refused with --quick.",
         ),
     ] = False,
+    patience: Annotated[
+        int | None,
+        typer.Option(
+            "--patience",
+            help="Epochs without a better validation accuracy after which a training stops "
+            "(searched networks and baselines alike; the best epoch is kept). A patience of "
+            "at least --epochs trains every epoch of the schedule. Refused with --quick. "
+            f"[default: {FINAL_PATIENCE}]",
+        ),
+    ] = None,
     threads: ThreadsOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of a table.")
@@ -102,8 +113,8 @@ def final(
     """Retrain the best architecture of each task of a run; report test accuracy.
 
     Uses the run's network settings and data split (flags override them), every training
-    image, up to 30 epochs with early stopping on the validation accuracy (patience 10, best
-    epoch kept) and random ±2 pixel shifts (--mirror adds mirror images where the labels
+    image, up to 30 epochs with early stopping on the validation accuracy (patience 10,
+    --patience; best epoch kept) and random ±2 pixel shifts (--mirror adds mirror images where the labels
     allow); --quick is the short setting. With --top K,
     the K best architectures of each task are retrained and the best by validation
     accuracy is kept. Writes final.md and final.json into RUN_DIR.
@@ -134,6 +145,7 @@ def final(
         on_task=on_task,
         top=top,
         mirror=mirror,
+        patience=patience,
     )
     existed = files_in(run_dir)
     paths = write_final_report(run_dir, settings, results)
