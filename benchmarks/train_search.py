@@ -33,6 +33,7 @@ benchmark can be run in pieces (``--phase search``, then ``--phase final``, ...)
 ``C`` (``tasknas final --channels``; DARTS evaluates a cell wider than it searched it), the
 baselines unchanged; ``--groups breastmnist`` (any task of a group) runs that task
 alone, and
+``--space darts-emtnas-conv`` searches EMT-NAS's space with a dense 3x3 convolution added, and
 ``--generation-epochs`` and ``--fitness`` set the supernet's epochs per generation and score.
 
     python benchmarks/train_search.py --out benchmarks/results/train_search          # full
@@ -366,6 +367,12 @@ def main() -> None:
     parser.add_argument("--population", type=int, default=10)
     parser.add_argument("--evaluator", default="supernet", choices=["supernet", "standalone"])
     parser.add_argument(
+        "--space",
+        default=None,
+        choices=["darts-emtnas", "darts-emtnas-conv"],
+        help="search space of the searches (search --space; default the benchmark's, darts-emtnas)",
+    )
+    parser.add_argument(
         "--generation-epochs",
         type=int,
         default=None,
@@ -433,6 +440,8 @@ def main() -> None:
         args.bench_options["generation_epochs"] = args.generation_epochs
     if args.fitness is not None:
         args.bench_options["fitness"] = args.fitness
+    if args.space is not None:
+        args.bench_options["space"] = args.space
     args.bench_settings = {}
     args.final = {} if args.final_n_train is None else {"n_train": args.final_n_train}
     if args.final_channels is not None:

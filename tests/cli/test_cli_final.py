@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tasknas.spaces import get_space
+from tasknas.storage import STORE_FILE, SQLiteStore
 from tasknas.tanas import TaskDictionary
 
 #: CPU-tiny network and split sizes of the search.
@@ -168,3 +170,23 @@ def test_final_patience_sets_early_stopping_and_refuses_bad_values(cli, run_dir:
     cli("final", str(run_dir), "--patience", "0").usage_error("patience", "got 0")
     cli("final", str(run_dir), "--quick", "--patience", "3").usage_error("patience", "quick")
     assert sorted(p.name for p in run_dir.iterdir()) == before
+
+
+def test_a_search_in_the_dense_conv_space_is_retrained_with_its_dense_convs(
+    cli, shapes_npz: Path, tmp_path: Path
+) -> None:
+    run = tmp_path / "conv"
+    made = cli(
+        "search", "--benchmark", "train", "--tasks", str(shapes_npz), "--strategy", "random",
+        "--budget", "4", "--evaluator", "standalone", "--epochs", "1", "--n-train", "32",
+        "--space", "darts-emtnas-conv", *TINY, "--out", str(run), "--json",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    with SQLiteStore(run / STORE_FILE) as store:
+        archs = [record.arch for record in store.records()]
+    assert len(archs) == 4 and any("nor_conv_3x3" in a for a in archs)
+    outcome = cli("final", str(run), "--quick", "--json")
+    assert outcome.exit_code == 0, outcome.stderr
+    (row,) = outcome.json()["tasks"].values()
+    assert row["arch"] in archs
+    get_space("darts-emtnas-conv").parse(row["arch"])

@@ -95,6 +95,16 @@ def test_darts_emtnas_graph_has_a_normal_and_a_reduction_cell():
     assert ("n3", "n4", "dil_conv_3x3") in reduce
 
 
+def test_a_dense_conv_names_the_conv_space_and_plain_emtnas_strings_keep_theirs():
+    # Every darts-emtnas string also parses in darts-emtnas-conv: the smaller space names it.
+    assert parse_any(EMTNAS)[0].name == "darts-emtnas"
+    text = EMTNAS.replace("dil_conv_5x5~2", "nor_conv_3x3~2", 1)
+    space, arch = parse_any(text)
+    assert space.name == "darts-emtnas-conv"
+    assert ("n0", "n1", "nor_conv_3x3") in _edges(cell_graphs(space, arch)["normal"])
+    assert parse_any(EMTNAS, "darts-emtnas-conv")[0].name == "darts-emtnas-conv"
+
+
 def test_darts_same_input_twice_gives_two_parallel_edges():
     space = get_space("darts-tanas")
     arch = space.parse(
@@ -127,7 +137,7 @@ def test_every_space_is_drawn_to_a_png(text: str, tmp_path: Path):
 
 def test_random_darts_cells_are_drawn_as_svg(tmp_path: Path):
     rng = np.random.default_rng(0)
-    for name in ("darts-emtnas", "darts-tanas"):
+    for name in ("darts-emtnas", "darts-emtnas-conv", "darts-tanas"):
         space = get_space(name)
         path = draw_cells(space, space.sample(rng), tmp_path / f"{name}.svg")
         assert path.read_text(encoding="utf-8").lstrip().startswith("<?xml")

@@ -40,6 +40,7 @@ NUM_CLASSES = 3
 SMALL: dict[str, dict[str, int]] = {
     "darts-tanas": {"channels": 8, "layers": 3},
     "darts-emtnas": {"channels": 8, "layers": 3},
+    "darts-emtnas-conv": {"channels": 8, "layers": 3},
     "nb201": {"channels": 8, "layers": 1},
     "transnas-micro": {"channels": 8, "layers": 1},
 }
@@ -368,3 +369,53 @@ def test_edges_that_pruning_removes_do_not_change_the_output(cell_type: type) ->
         for param in cell.ops[live[0]].parameters():
             param.add_(torch.randn_like(param) * 10)
     assert not torch.equal(model(x), before)
+
+
+# -- EMT-NAS's space with a dense convolution ----------------------------------------------
+
+
+def test_emtnas_conv_space_adds_a_dense_3x3_conv_to_emtnas_ops() -> None:
+    conv, plain = get_space("darts-emtnas-conv"), get_space("darts-emtnas")
+    assert conv.ops == (*plain.ops, "nor_conv_3x3")
+    assert (conv.nodes, conv.reduction) == (plain.nodes, plain.reduction)
+    dense = [m for m in OPS["nor_conv_3x3"](8, 1).modules() if isinstance(m, nn.Conv2d)]
+    assert [(m.groups, m.kernel_size, m.in_channels) for m in dense] == [(1, (3, 3), 8)]
+
+
+def test_a_dense_conv_edge_trains_and_costs_a_dense_convs_parameters() -> None:
+    space = get_space("darts-emtnas-conv")
+    text = (
+        "normal=dw_conv_3x3~0,skip_connect~1|dw_conv_3x3~2,skip_connect~0|skip_connect~3,"
+        "skip_connect~0|skip_connect~4,skip_connect~0|skip_connect~5,skip_connect~0;"
+        "reduce=max_pool_3x3~0,max_pool_3x3~1|skip_connect~2,skip_connect~0|skip_connect~3,"
+        "skip_connect~0|skip_connect~4,skip_connect~0|skip_connect~5,skip_connect~0"
+    )
+    with_dw = space.parse(text)
+    with_conv = space.parse(text.replace("dw_conv_3x3~2", "nor_conv_3x3~2", 1))
+    nets = [
+        build_network(a, in_channels=1, num_classes=2, channels=8, layers=3, seed=0)
+        for a in (with_dw, with_conv)
+    ]
+    # Each normal cell swaps one depthwise-separable conv for a dense one at its width.
+    dense = [
+        m
+        for m in nets[1].cells.modules()
+        if isinstance(m, nn.Conv2d) and m.kernel_size == (3, 3) and m.groups == 1
+    ]
+    widths = [m.in_channels for m in dense]
+    assert widths and all(w in (8, 16, 32) for w in widths)
+    added = sum(9 * w * w - (9 * w + w * w) for w in widths)
+    assert count_parameters(nets[1]) - count_parameters(nets[0]) == added
+    y = nets[1](torch.randn(2, 1, 28, 28))
+    nn.functional.cross_entropy(y, torch.tensor([0, 1])).backward()
+    assert all(m.weight.grad is not None and m.weight.grad.abs().sum() > 0 for m in dense)
+
+
+def test_the_emtnas_conv_supernet_runs_a_dense_conv_path() -> None:
+    space = get_space("darts-emtnas-conv")
+    supernet = build_supernet(space, in_channels=1, num_classes=2, channels=4, layers=2, seed=0)
+    rng = np.random.default_rng(3)
+    arch = next(a for a in (space.sample(rng) for _ in range(50)) if "nor_conv_3x3" in str(a))
+    supernet.select(arch)
+    y = supernet(torch.randn(2, 1, 28, 28))
+    assert y.shape == (2, 2) and torch.isfinite(y).all()

@@ -53,7 +53,8 @@ def draw(
     space: Annotated[
         str | None,
         typer.Option(
-            help="Space of ARCH: nb201, transnas-micro, darts-tanas or darts-emtnas. "
+            help="Space of ARCH: nb201, transnas-micro, darts-tanas, darts-emtnas or "
+            "darts-emtnas-conv. "
             "[default: the one space that parses ARCH]"
         ),
     ] = None,

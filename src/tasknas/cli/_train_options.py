@@ -18,7 +18,10 @@ _HELP = "[--benchmark train]"
 
 SpaceOpt = Annotated[
     str | None,
-    typer.Option(help=f"Search space: darts-emtnas or nb201. {_HELP} [default: {DEFAULT_SPACE}]"),
+    typer.Option(
+        help="Search space: darts-emtnas, darts-emtnas-conv (EMT-NAS's operations and a dense "
+        f"3x3 convolution) or nb201. {_HELP} [default: {DEFAULT_SPACE}]"
+    ),
 ]
 EvaluatorOpt = Annotated[
     str | None,

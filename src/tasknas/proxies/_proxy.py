@@ -63,6 +63,7 @@ PROXY_NETWORKS: dict[str, SynflowProxy] = {
     "transnas-micro": NB201_SYNFLOW,
     "darts-tanas": SynflowProxy(in_channels=1, network={"channels": 8, "layers": 3}),
     "darts-emtnas": SynflowProxy(in_channels=1, network={"channels": 8, "layers": 3}),
+    "darts-emtnas-conv": SynflowProxy(in_channels=1, network={"channels": 8, "layers": 3}),
 }
 
 #: Shipped tables of ``PROXY_NETWORKS[space]`` over every cell of the space (package data,

@@ -91,6 +91,7 @@ def parse_any(text: str, space: str | None = None) -> tuple[SearchSpace[Any], An
             found.append((candidate, candidate.parse(text)))
         except InvalidArchitectureError as error:
             errors[name] = str(error)
+    found = [pair for pair in found if not _extends_another(pair[0], found)]
     if len(found) == 1:
         return found[0]
     if found:
@@ -105,6 +106,19 @@ def parse_any(text: str, space: str | None = None) -> tuple[SearchSpace[Any], An
         f"{text!r} is neither a run directory nor an architecture of any space "
         f"({', '.join(names)}); e.g. |nor_conv_3x3~0|+|none~0|skip_connect~1|+"
         "|none~0|none~1|avg_pool_3x3~2|"
+    )
+
+
+def _extends_another(space: SearchSpace[Any], found: list[tuple[SearchSpace[Any], Any]]) -> bool:
+    """Whether ``space`` adds operations to another space in ``found`` of the same kind (a
+    ``darts-emtnas`` string also parses in ``darts-emtnas-conv``; the smaller space names it)."""
+    if not isinstance(space, DartsSpace):
+        return False
+    return any(
+        isinstance(other, DartsSpace)
+        and (other.nodes, other.reduction) == (space.nodes, space.reduction)
+        and set(other.ops) < set(space.ops)
+        for other, _ in found
     )
 
 

@@ -6,9 +6,11 @@ from tasknas._registry import Registry
 from tasknas.spaces._base import SearchSpace
 from tasknas.spaces._cell import EDGES, CellSpace, EdgeCell
 from tasknas.spaces._darts import (
+    EMTNAS_CONV_OPS,
     EMTNAS_OPS,
     TANAS_OPS,
     DartsCell,
+    DartsEMTNASConvSpace,
     DartsEMTNASSpace,
     DartsGenotype,
     DartsSpace,
@@ -20,11 +22,13 @@ from tasknas.spaces._transnas import TransNASMicroCell, TransNASMicroSpace
 
 __all__ = [
     "EDGES",
+    "EMTNAS_CONV_OPS",
     "EMTNAS_OPS",
     "SPACES",
     "TANAS_OPS",
     "CellSpace",
     "DartsCell",
+    "DartsEMTNASConvSpace",
     "DartsEMTNASSpace",
     "DartsGenotype",
     "DartsSpace",
@@ -46,6 +50,7 @@ SPACES: Registry[type[SearchSpace]] = Registry(
         "transnas-micro": "tasknas.spaces._transnas:TransNASMicroSpace",
         "darts-tanas": "tasknas.spaces._darts:DartsTANASSpace",
         "darts-emtnas": "tasknas.spaces._darts:DartsEMTNASSpace",
+        "darts-emtnas-conv": "tasknas.spaces._darts:DartsEMTNASConvSpace",
     },
 )
 

@@ -31,9 +31,11 @@ if TYPE_CHECKING:
     import networkx as nx
 
 __all__ = [
+    "EMTNAS_CONV_OPS",
     "EMTNAS_OPS",
     "TANAS_OPS",
     "DartsCell",
+    "DartsEMTNASConvSpace",
     "DartsEMTNASSpace",
     "DartsGenotype",
     "DartsSpace",
@@ -63,6 +65,9 @@ EMTNAS_OPS: tuple[str, ...] = (
     "max_pool_3x3",
     "avg_pool_3x3",
 )
+#: EMT-NAS's pool and a dense 3x3 convolution (ReLU, conv, BN: the operation of a ResNet's
+#: basic block, which the depthwise-separable pool does not contain).
+EMTNAS_CONV_OPS: tuple[str, ...] = (*EMTNAS_OPS, "nor_conv_3x3")
 
 #: The two input slots of a node.
 SLOTS = 2
@@ -554,3 +559,12 @@ class DartsEMTNASSpace(DartsSpace):
 
     def __init__(self) -> None:
         super().__init__(EMTNAS_OPS, nodes=5, reduction=True, name="darts-emtnas")
+
+
+class DartsEMTNASConvSpace(DartsSpace):
+    """EMT-NAS's space with a dense 3x3 convolution added to its 9 operations (10 in all)."""
+
+    name: ClassVar[str] = "darts-emtnas-conv"
+
+    def __init__(self) -> None:
+        super().__init__(EMTNAS_CONV_OPS, nodes=5, reduction=True, name="darts-emtnas-conv")

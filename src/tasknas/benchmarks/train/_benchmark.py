@@ -6,7 +6,8 @@ Options (all optional; CPU-sized defaults):
 * ``evaluator``: ``supernet`` (default; EMT-NAS weight sharing, one epoch per generation,
   ``SupernetEvaluator``) or ``standalone`` (each architecture trained from scratch for
   ``epochs`` epochs, ``TrainingEvaluator``);
-* ``space``: ``darts-emtnas`` (default) or ``nb201`` (any space with networks);
+* ``space``: ``darts-emtnas`` (default), ``darts-emtnas-conv`` (with a dense 3x3 conv) or
+  ``nb201`` (any space with networks);
 * ``epochs`` (standalone only, default 2), ``channels`` (8), ``layers`` (DARTS 5 cells,
   NB201 1 cell per stage), ``batch_size`` (64), ``lr`` (0.1), ``n_train`` (1,000),
   ``n_val`` (500), ``n_test`` (1,000), ``data_seed`` (0), ``device`` (``cpu``), and for the
