@@ -257,7 +257,8 @@ def _difference_rows(
             second = {s: acc.get((group, b, t, s)) for s in seeds}
             d = paired_difference(first, second, lower_is_better=False)
             needed = f"; seeds {d.seeds_needed}" if d.seeds_needed else ""
-            cells.append(f"{d.format(2)} (n={d.n}{needed})")
+            # format() already says (n=1) for a single pair
+            cells.append(d.format(2) if d.n < 2 else f"{d.format(2)} (n={d.n}{needed})")
         lines.append(f"| {a} − {b} | {' | '.join(cells)} |")
     return lines
 

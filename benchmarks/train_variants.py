@@ -86,7 +86,7 @@ def main() -> None:
                     f"| {strategy} | {task} | {split} | "
                     f"{_interval([v for v in first.values() if v is not None])} | "
                     f"{_interval([v for v in second.values() if v is not None])} | "
-                    f"{d.format(2)} (n={d.n}) |"
+                    f"{d.format(2) if d.n < 2 else f'{d.format(2)} (n={d.n})'} |"
                 )
     print(
         "\n| strategy | task | setting | most frequent score: value, share | tied at best per run |"
