@@ -1,7 +1,8 @@
 """KTNAS vs EMT-NAS vs single-task RE with real training, against hand-designed networks.
 
 For each group of image tasks (MNIST + Fashion-MNIST; MedMNIST: pneumonia, breast, path),
-each strategy (``ktnas``, ``emtnas``, ``re`` = regularized evolution on each task alone) and
+each strategy (``ktnas``, ``emtnas``, ``re`` = regularized evolution on each task alone,
+``random`` = uniform sampling, the search's best of the cells drawn) and
 each seed, one search on the ``train`` benchmark with the same budget (distinct evaluations
 per task); the best architecture of each task is then retrained from scratch with the final
 training settings (``tasknas final``) and scored on the test split. The hand-designed
@@ -18,7 +19,9 @@ Fairness: every strategy gets the same population size and evaluations per task;
 weight-sharing evaluator (the default, EMT-NAS protocol: one supernet epoch per generation)
 ``re`` asks 2 children per generation, as many as the GA strategies' offspring, so that its
 supernets are not trained for more epochs (KTNAS adds up to ``n`` = 4 immigrants to a
-generation, so it may train fewer epochs for the same budget).
+generation, so it may train fewer epochs for the same budget); ``random`` asks 4 per
+generation: 5 supernet epochs for a budget of 20, against 6 for the GA (its initial
+population, then 5 generations of 2), so a tie with the GA is not bought with more training.
 
 Every run is a folder under ``OUT/runs`` (``OUT/baselines`` for the baselines); finished
 work is reused and an interrupted search resumes when the script is started again, so a long
@@ -62,7 +65,7 @@ GROUPS = {
     "mnist": ("mnist", "fashion_mnist"),
     "medmnist": ("pneumoniamnist", "breastmnist", "pathmnist"),
 }
-STRATEGIES = ("ktnas", "emtnas", "re")
+STRATEGIES = ("ktnas", "emtnas", "re", "random")
 BASELINE_NAMES = ("cnn", "resnet")
 PHASES = ("search", "final", "baselines", "report")
 
@@ -77,6 +80,9 @@ def _strategy_options(strategy: str, population: int, quick: bool) -> dict[str, 
             "sample_size": min(5, population),
             "batch_size": offspring,
         },
+        # No selection at all: the search's best of uniformly drawn cells, 2x the GA's
+        # offspring per generation, so its supernets train fewer epochs than the GA's.
+        "random": {"batch_size": 2 * offspring},
     }
     if quick:
         for name in ("ktnas", "emtnas"):
