@@ -35,9 +35,10 @@ benchmark can be run in pieces (``--phase search``, then ``--phase final``, ...)
 (``tasknas final --mirror``); ``--final-channels C`` retrains the searched networks at width
 ``C`` (``tasknas final --channels``; DARTS evaluates a cell wider than it searched it), the
 baselines unchanged; ``--groups breastmnist`` (any task of a group) runs that task
-alone, and
-``--space darts-emtnas-conv`` searches EMT-NAS's space with a dense 3x3 convolution added, and
-``--generation-epochs`` and ``--fitness`` set the supernet's epochs per generation and score.
+alone; ``--reference FILE`` pairs the report with an earlier one's per-seed test accuracies
+(``train_search.json``; rows ``ref:METHOD``); ``--space darts-emtnas-conv`` searches
+EMT-NAS's space with a dense 3x3 convolution added; and ``--generation-epochs`` and
+``--fitness`` set the supernet's epochs per generation and score.
 
     python benchmarks/train_search.py --out benchmarks/results/train_search          # full
     python benchmarks/train_search.py --out /tmp/train-search-quick --quick         # minutes
@@ -204,6 +205,20 @@ def _load(
     return acc
 
 
+def _reference(args: argparse.Namespace) -> dict[tuple[str, str, str, int], float]:
+    """``--reference FILE``: the per-seed test accuracies of an earlier report
+    (``train_search.json``), each method renamed ``ref:METHOD``, for this run's groups, tasks
+    and seeds."""
+    if args.reference is None:
+        return {}
+    acc: dict[tuple[str, str, str, int], float] = {}
+    for key, value in json.loads(args.reference.read_text(encoding="utf-8")).items():
+        group, method, task, seed = key.rsplit("/", 3)
+        if group in args.groups and task in _final_tasks(group, args) and int(seed) in args.seeds:
+            acc[(group, f"ref:{method}", task, int(seed))] = value
+    return acc
+
+
 def _test_images(out: Path, args: argparse.Namespace) -> str:
     """The test images each reported task was scored on, as found in the stored results (a
     result stored before ``n_test`` was recorded was scored on at most the search's 1,000)."""
@@ -271,7 +286,10 @@ def _difference_rows(
 
 def _report(out: Path, args: argparse.Namespace) -> str:
     acc = _load(out, args)
-    methods = [*args.strategies, *args.baselines]
+    reference = _reference(args)
+    acc.update(reference)
+    ref_methods = sorted({method for _, method, _, _ in reference})
+    methods = [*args.strategies, *args.baselines, *ref_methods]
     lines = [
         "# Real-training search: KTNAS vs EMT-NAS vs single-task RE vs hand-designed networks",
         "",
@@ -284,6 +302,14 @@ def _report(out: Path, args: argparse.Namespace) -> str:
         + ("; mirror images where the labels allow (--final-mirror)" if args.final_mirror else "")
         + (f"; early-stopping patience {args.final_patience}" if args.final_patience else ""),
         f"- test images the final accuracies were measured on: {_test_images(out, args)}",
+        *(
+            [
+                f"- `ref:` rows: the per-seed test accuracies stored in {args.reference} "
+                "(same seeds and data splits; paired with this run's strategies)"
+            ]
+            if reference
+            else []
+        ),
         f"- seeds {', '.join(map(str, args.seeds))}; intervals are 95 % Student t over seeds; "
         "differences are paired by seed (same seed, same data split); * = the interval "
         "excludes 0; 'seeds' = seeds a paired test would need at the observed effect",
@@ -303,10 +329,12 @@ def _report(out: Path, args: argparse.Namespace) -> str:
             done = sum(all((group, method, t, s) in acc for t in tasks) for s in args.seeds)
             search = _seconds(out, group, method, args, "search_seconds")
             final = _seconds(out, group, method, args, "final_seconds")
-            if method in args.baselines:
+            if method in args.baselines or method in ref_methods:
                 search = "–"
+            if method in ref_methods:
+                final = "–"
             lines.append(f"| {method} | {' | '.join(cells)} | {done} | {search} | {final} |")
-        baseline_pairs = [(s, b) for s in args.strategies for b in args.baselines]
+        baseline_pairs = [(s, b) for s in args.strategies for b in [*args.baselines, *ref_methods]]
         pairs = baseline_pairs + [
             (a, b) for i, a in enumerate(args.strategies) for b in args.strategies[i + 1 :]
         ]
@@ -323,11 +351,12 @@ def _report(out: Path, args: argparse.Namespace) -> str:
             f"| method | {' | '.join(tasks)} |",
             f"|---|{'---|' * len(tasks)}",
         ]
-        for method in methods:
+        for method in [*args.strategies, *args.baselines]:
             cells = _mean_cells(validation, group, method, tasks, args.seeds)
             lines.append(f"| {method} | {' | '.join(cells)} |")
         lines += ["", "Paired differences on validation (percentage points):", ""]
-        lines += _difference_rows(validation, group, baseline_pairs, tasks, args.seeds)
+        val_pairs = [(s, b) for s in args.strategies for b in args.baselines]
+        lines += _difference_rows(validation, group, val_pairs, tasks, args.seeds)
         alone = [s for s in args.strategies if any(k[:2] == (group, f"{s}@1") for k in acc)]
         if alone:
             lines += [
@@ -428,6 +457,13 @@ def main() -> None:
         f"alike (final --patience; default {FINAL_PATIENCE}; at least --final-epochs: "
         f"never stop, keep the best epoch)",
     )
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        default=None,
+        help="an earlier report's train_search.json: its per-seed test accuracies join the "
+        "report as ref:METHOD rows, paired with this run's strategies (same seeds and splits)",
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="tiny settings, one seed")
     args = parser.parse_args()
@@ -439,6 +475,8 @@ def main() -> None:
     for task in args.final_tasks or ():
         if task not in known:
             parser.error(f"unknown --final-tasks entry {task!r}; choose from {sorted(known)}")
+    if args.reference is not None and not args.reference.is_file():
+        parser.error(f"--reference {args.reference}: no such file")
     if args.final_patience is not None and args.final_patience < 1:
         parser.error(f"--final-patience must be a positive integer, got {args.final_patience}")
     torch.set_num_threads(args.threads)
