@@ -60,6 +60,7 @@ from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.experiment import RunSettings, run_experiment
 from tasknas.final import FINAL_PATIENCE, finalize_run, write_final_report
 from tasknas.nn import parse_baselines
+from tasknas.spaces import SPACES
 from tasknas.stats import mean_interval, paired_difference
 
 GROUPS = {
@@ -207,13 +208,20 @@ def _load(
 
 def _reference(args: argparse.Namespace) -> dict[tuple[str, str, str, int], float]:
     """``--reference FILE``: the per-seed test accuracies of an earlier report
-    (``train_search.json``), each method renamed ``ref:METHOD``, for this run's groups, tasks
-    and seeds."""
+    (``train_search.json``, keys ``GROUP/METHOD/TASK/SEED``), each method renamed
+    ``ref:METHOD``, for this run's groups, tasks and seeds.
+
+    Raises:
+        ValueError: the file is not such a report (names the first bad entry).
+    """
     if args.reference is None:
         return {}
     acc: dict[tuple[str, str, str, int], float] = {}
     for key, value in json.loads(args.reference.read_text(encoding="utf-8")).items():
-        group, method, task, seed = key.rsplit("/", 3)
+        parts = key.rsplit("/", 3)
+        if len(parts) != 4 or not parts[3].isdigit() or not isinstance(value, int | float):
+            raise ValueError(f"entry {key!r}: {value!r} is not GROUP/METHOD/TASK/SEED: accuracy")
+        group, method, task, seed = parts
         if group in args.groups and task in _final_tasks(group, args) and int(seed) in args.seeds:
             acc[(group, f"ref:{method}", task, int(seed))] = value
     return acc
@@ -327,12 +335,11 @@ def _report(out: Path, args: argparse.Namespace) -> str:
         for method in methods:
             cells = _mean_cells(acc, group, method, tasks, args.seeds)
             done = sum(all((group, method, t, s) in acc for t in tasks) for s in args.seeds)
-            search = _seconds(out, group, method, args, "search_seconds")
-            final = _seconds(out, group, method, args, "final_seconds")
-            if method in args.baselines or method in ref_methods:
-                search = "–"
-            if method in ref_methods:
-                final = "–"
+            search = final = "–"  # stored accuracies (ref:) have no times here
+            if method not in ref_methods:
+                final = _seconds(out, group, method, args, "final_seconds")
+            if method in args.strategies:
+                search = _seconds(out, group, method, args, "search_seconds")
             lines.append(f"| {method} | {' | '.join(cells)} | {done} | {search} | {final} |")
         baseline_pairs = [(s, b) for s in args.strategies for b in [*args.baselines, *ref_methods]]
         pairs = baseline_pairs + [
@@ -405,8 +412,9 @@ def main() -> None:
     parser.add_argument(
         "--space",
         default=None,
-        choices=["darts-emtnas", "darts-emtnas-conv"],
-        help="search space of the searches (search --space; default the benchmark's, darts-emtnas)",
+        choices=SPACES.names(),
+        help="search space of the searches (search --space; default the benchmark's, "
+        "darts-emtnas; darts-emtnas-conv adds a dense 3x3 convolution)",
     )
     parser.add_argument(
         "--generation-epochs",
@@ -475,8 +483,10 @@ def main() -> None:
     for task in args.final_tasks or ():
         if task not in known:
             parser.error(f"unknown --final-tasks entry {task!r}; choose from {sorted(known)}")
-    if args.reference is not None and not args.reference.is_file():
-        parser.error(f"--reference {args.reference}: no such file")
+    try:
+        _reference(args)
+    except (OSError, ValueError, AttributeError) as error:  # JSON errors are ValueErrors
+        parser.error(f"--reference {args.reference}: not a train_search.json report ({error})")
     if args.final_patience is not None and args.final_patience < 1:
         parser.error(f"--final-patience must be a positive integer, got {args.final_patience}")
     torch.set_num_threads(args.threads)

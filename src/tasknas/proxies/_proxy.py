@@ -55,15 +55,17 @@ class SynflowProxy:
 
 
 NB201_SYNFLOW = SynflowProxy(network={"channels": 8, "layers": 1})
+#: The DARTS-like spaces' proxy network (grey 8x8 input, 8 channels, 3 cells).
+DARTS_SYNFLOW = SynflowProxy(in_channels=1, network={"channels": 8, "layers": 3})
 
 #: Proxy settings per search space; spaces with a shipped table read it instead. The
 #: TransNAS-Bench-101 micro cell has NB201-style operations and is scored in the same network.
 PROXY_NETWORKS: dict[str, SynflowProxy] = {
     "nb201": NB201_SYNFLOW,
     "transnas-micro": NB201_SYNFLOW,
-    "darts-tanas": SynflowProxy(in_channels=1, network={"channels": 8, "layers": 3}),
-    "darts-emtnas": SynflowProxy(in_channels=1, network={"channels": 8, "layers": 3}),
-    "darts-emtnas-conv": SynflowProxy(in_channels=1, network={"channels": 8, "layers": 3}),
+    "darts-tanas": DARTS_SYNFLOW,
+    "darts-emtnas": DARTS_SYNFLOW,
+    "darts-emtnas-conv": DARTS_SYNFLOW,
 }
 
 #: Shipped tables of ``PROXY_NETWORKS[space]`` over every cell of the space (package data,
