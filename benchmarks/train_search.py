@@ -38,7 +38,8 @@ baselines unchanged; ``--groups breastmnist`` (any task of a group) runs that ta
 alone; ``--reference FILE`` pairs the report with an earlier one's per-seed test accuracies
 (``train_search.json``; rows ``ref:METHOD``); ``--space darts-emtnas-conv`` searches
 EMT-NAS's space with a dense 3x3 convolution added; and ``--generation-epochs`` and
-``--fitness`` set the supernet's epochs per generation and score.
+``--fitness`` set the supernet's epochs per generation and score; ``--search-n-train``
+its training images per task (a number, or ``all``).
 
     python benchmarks/train_search.py --out benchmarks/results/train_search          # full
     python benchmarks/train_search.py --out /tmp/train-search-quick --quick         # minutes
@@ -56,6 +57,7 @@ from typing import Any
 import torch
 
 import tasknas
+from tasknas.cli._train_options import n_train_value
 from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.experiment import RunSettings, run_experiment
 from tasknas.final import FINAL_PATIENCE, finalize_run, write_final_report
@@ -428,6 +430,12 @@ def main() -> None:
         choices=["accuracy", "loss"],
         help="supernet score (default accuracy)",
     )
+    parser.add_argument(
+        "--search-n-train",
+        default=None,
+        help="training images per task of the search's supernet (search --n-train: a number "
+        "or all; default the benchmark's, 1,000); final training takes all either way",
+    )
     parser.add_argument("--final-epochs", type=int, default=30)
     parser.add_argument(
         "--final-n-train", type=int, default=None, help="final training images (default all)"
@@ -497,6 +505,11 @@ def main() -> None:
         args.bench_options["fitness"] = args.fitness
     if args.space is not None:
         args.bench_options["space"] = args.space
+    if args.search_n_train is not None:
+        try:
+            args.bench_options["n_train"] = n_train_value(args.search_n_train)
+        except InvalidSettingError as error:
+            parser.error(str(error).replace("--n-train", "--search-n-train"))
     args.bench_settings = {}
     args.final = {} if args.final_n_train is None else {"n_train": args.final_n_train}
     if args.final_channels is not None:

@@ -17,7 +17,7 @@ from tasknas.benchmarks.train import SupernetEvaluator, TrainingEvaluator, final
 from tasknas.cli import app
 from tasknas.errors import InvalidArchitectureError, InvalidSettingError, UnknownNameError
 from tasknas.evaluator import GenerationEvaluator
-from tasknas.experiment import RunSettings, build_strategy, open_benchmark
+from tasknas.experiment import RunSettings, build_strategy, load_settings, open_benchmark
 from tasknas.nn import DartsSupernet, NB201Supernet, build_network, count_parameters
 from tasknas.runner import Runner
 from tasknas.spaces import DartsCell, DartsGenotype, NB201Cell, get_space
@@ -403,3 +403,43 @@ def test_tasks_are_canonical_whatever_the_spelling() -> None:
         evaluator.task("fashion_mnist:Coat")
     settings = RunSettings(benchmark="train", tasks=("fashion_mnist:1",), strategy="re", budget=4)
     assert settings.resolved().tasks == ("fashion_mnist:Trouser",)
+
+
+def test_n_train_all_takes_every_task_s_whole_training_split_a_number_caps_it() -> None:
+    tasks = ["pneumoniamnist", "breastmnist"]  # 4,708 and 546 training images
+    whole = {t: len(load_image_task(t).train) for t in tasks}
+    assert whole["pneumoniamnist"] > 1000 > whole["breastmnist"]
+
+    def sizes(**given: Any) -> dict[str, int]:
+        evaluator = TrainingEvaluator("darts-emtnas", tasks, n_val=16, n_test=16, **given)
+        return {t: len(evaluator.data(t).train) for t in tasks}
+
+    assert sizes(n_train="all") == whole
+    assert sizes(n_train="ALL") == whole
+    assert sizes() == {"pneumoniamnist": 1000, "breastmnist": whole["breastmnist"]}  # a cap
+    with pytest.raises(InvalidSettingError, match=r"n_train.*600.*546"):
+        sizes(n_train=600)  # a number asked for must fit every task's split
+    for bad in ("most", 0, -3, 2.5):
+        with pytest.raises(InvalidSettingError, match=r"n_train must be an integer >= 1 or 'all'"):
+            TrainingEvaluator("darts-emtnas", tasks, n_train=bad)
+    # the setting survives a rebuild from the stored settings (resume, final training)
+    evaluator = TrainingEvaluator("darts-emtnas", tasks, n_train="all")
+    assert evaluator.settings()["n_train"] == "all"
+    assert pickle.loads(pickle.dumps(evaluator)).n_train == "all"
+
+
+def test_cli_search_n_train_all_is_stored_and_a_bad_value_is_refused(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    searched = _cli(
+        "search", "--benchmark", "train", "--tasks", "breastmnist", "--strategy", "random",
+        "--budget", "1", "--evaluator", "standalone", "--epochs", "1", "--channels", "4",
+        "--layers", "1", "--n-train", "all", "--out", str(run), "--json",
+    )  # fmt: skip
+    assert searched.exit_code == 0, searched.stderr
+    evaluator = open_benchmark(load_settings(run))  # what a resume or final rebuilds
+    assert evaluator.n_train == "all" and len(evaluator.data("breastmnist").train) == 546
+    bad = _cli("search", "--benchmark", "train", "--tasks", "mnist", "--n-train", "most",
+               "--out", str(tmp_path / "bad"))  # fmt: skip
+    assert bad.exit_code == 2 and not (tmp_path / "bad").exists()
+    assert "--n-train must be an integer >= 1 or all, got 'most'" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1

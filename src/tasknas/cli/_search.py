@@ -39,6 +39,7 @@ from tasknas.cli._train_options import (
     QuickOpt,
     SpaceOpt,
     benchmark_options,
+    n_train_value,
     quick_settings,
     require_training,
 )
@@ -231,7 +232,7 @@ def search(
         "fitness": fitness,
         "channels": channels,
         "layers": layers,
-        "n_train": n_train,
+        "n_train": n_train_value(n_train),
         "device": device,
     }
     if max_params is not None and max_params < 1:

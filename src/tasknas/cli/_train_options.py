@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tasknas.benchmarks.train._defaults import DEFAULT_EVALUATOR, DEFAULT_SPACE
+from tasknas.benchmarks.train._defaults import ALL, DEFAULT_EVALUATOR, DEFAULT_SPACE
 from tasknas.errors import InvalidSettingError
 
 _HELP = "[--benchmark train]"
@@ -59,8 +59,12 @@ LayersOpt = Annotated[
     typer.Option(help=f"Depth: DARTS cells, or NB201 cells per stage. {_HELP} [default: 5 / 1]"),
 ]
 NTrainOpt = Annotated[
-    int | None,
-    typer.Option("--n-train", help=f"Training images per task. {_HELP} [default: 1000]"),
+    str | None,
+    typer.Option(
+        "--n-train",
+        help="Training images per task (the supernet's, or each stand-alone network's), or "
+        f"all: every training image of each task. {_HELP} [default: 1000]",
+    ),
 ]
 DeviceOpt = Annotated[
     str | None,
@@ -80,6 +84,22 @@ TRAIN_FLAGS = (
     "n_train",
     "device",
 )
+
+
+def n_train_value(text: str | None) -> int | str | None:
+    """``--n-train``'s value: a number of images (an integer >= 1), ``all``, or ``None``.
+
+    Raises:
+        InvalidSettingError: anything else, in one line naming the value and the choices.
+    """
+    if text is None:
+        return None
+    word = text.strip().lower()
+    if word == ALL:
+        return ALL
+    if word.isdigit() and int(word) >= 1:
+        return int(word)
+    raise InvalidSettingError(f"--n-train must be an integer >= 1 or {ALL}, got {text!r}")
 
 
 def _flag(name: str) -> str:

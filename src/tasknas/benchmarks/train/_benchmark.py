@@ -9,7 +9,8 @@ Options (all optional; CPU-sized defaults):
 * ``space``: ``darts-emtnas`` (default), ``darts-emtnas-conv`` (with a dense 3x3 conv) or
   ``nb201`` (any space with networks);
 * ``epochs`` (standalone only, default 2), ``channels`` (8), ``layers`` (DARTS 5 cells,
-  NB201 1 cell per stage), ``batch_size`` (64), ``lr`` (0.1), ``n_train`` (1,000),
+  NB201 1 cell per stage), ``batch_size`` (64), ``lr`` (0.1), ``n_train`` (1,000; ``all``: every
+  training image of each task),
   ``n_val`` (500), ``n_test`` (1,000), ``data_seed`` (0), ``device`` (``cpu``), and for the
   supernet ``parent_prob`` (0.5), ``parents`` (10), ``generation_epochs`` (1) and
   ``fitness`` (``accuracy``; or ``loss``).

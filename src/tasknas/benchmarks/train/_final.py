@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from tasknas._torch import resolve_device
 from tasknas._validation import optional_positive_int, positive_int
 from tasknas.benchmarks.train._evaluator import _INIT, _TRAIN, TrainingEvaluator
-from tasknas.benchmarks.train._image_evaluator import DEFAULT_SIZES
+from tasknas.benchmarks.train._image_evaluator import DEFAULT_SIZES, split_sizes
 from tasknas.final import FINAL_EPOCHS, FINAL_PATIENCE, FINAL_SHIFT
 from tasknas.nn import Baseline, get_baseline
 from tasknas.spaces import SearchSpace, get_space
@@ -113,14 +113,9 @@ def _final_data(evaluator: TrainingEvaluator, task: str) -> ImageTask:
     from tasknas.tasks import load_image_task
 
     given = {"n_train": evaluator.n_train, "n_val": evaluator.n_val, "n_test": evaluator.n_test}
-    sizes = dict(given)
-    if sizes["n_val"] is None:
-        sizes["n_val"] = DEFAULT_SIZES["n_val"]
+    sizes, strict = split_sizes(given, {"n_val": DEFAULT_SIZES["n_val"]})
     return load_image_task(
-        evaluator.task(task).name,
-        seed=evaluator.data_seed,
-        strict={key for key, n in given.items() if n is not None},
-        **sizes,
+        evaluator.task(task).name, seed=evaluator.data_seed, strict=strict, **sizes
     )
 
 

@@ -22,6 +22,7 @@ from tasknas._validation import (
     optional_positive_int,
     positive_int,
 )
+from tasknas.benchmarks.train._defaults import ALL
 from tasknas.errors import InvalidSettingError, TasknasError, UnknownNameError
 from tasknas.evaluator import TaskScorer
 from tasknas.nn import build_network, default_layers
@@ -32,7 +33,15 @@ from tasknas.training import Trainer
 if TYPE_CHECKING:
     from tasknas.tasks import ImageTask
 
-__all__ = ["DEFAULT_SIZES", "METRIC", "TEST_METRIC", "ImageEvaluator"]
+__all__ = [
+    "ALL",
+    "DEFAULT_SIZES",
+    "METRIC",
+    "TEST_METRIC",
+    "ImageEvaluator",
+    "split_size",
+    "split_sizes",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -41,6 +50,39 @@ METRIC, TEST_METRIC = "val_acc", "test_acc"
 
 #: Images of each split when its size is left out: caps, so a smaller task keeps all it has.
 DEFAULT_SIZES = {"n_train": 1000, "n_val": 500, "n_test": 1000}
+
+
+def split_size(name: str, value: object) -> int | str | None:
+    """A split size setting checked: ``None`` (left out), ``"all"`` or an integer >= 1.
+
+    Raises:
+        InvalidSettingError: anything else (names the setting and the valid values).
+    """
+    if isinstance(value, str) and value.strip().lower() == ALL:
+        return ALL
+    try:
+        return optional_positive_int(name, value)
+    except InvalidSettingError:
+        raise InvalidSettingError(
+            f"{name} must be an integer >= 1 or {ALL!r}, got {value!r}"
+        ) from None
+
+
+def split_sizes(
+    given: Mapping[str, int | str | None], defaults: Mapping[str, int | None]
+) -> tuple[dict[str, int | None], set[str]]:
+    """The caps ``load_image_task`` takes for the sizes ``given`` (``"n_train"``, ...), and the
+    names of those that must fit the task's split (sizes asked for as numbers).
+
+    A size left out takes ``defaults``'s cap (a smaller split keeps all it has); ``"all"`` is
+    no cap: all of each task's split, which may differ from task to task.
+    """
+    caps = {
+        key: defaults.get(key) if n is None else (None if n == ALL else int(n))
+        for key, n in given.items()
+    }
+    strict = {key for key, n in given.items() if n is not None and n != ALL}
+    return caps, strict
 
 
 class ImageEvaluator(TaskScorer):
@@ -54,7 +96,8 @@ class ImageEvaluator(TaskScorer):
         batch_size, lr, momentum, weight_decay: SGD (Nesterov) settings.
         n_train, n_val, n_test: images of each split (stratified subsample); a size above
             what the task's split holds is refused with its real size. ``None`` (left out):
-            ``DEFAULT_SIZES``, or the whole split where it holds fewer.
+            ``DEFAULT_SIZES``, or the whole split where it holds fewer; ``"all"``: the whole
+            split of every task, whatever its size.
         data_seed: seed of the splits and subsamples.
         seed: seed of initialisation, data order and sampling.
         device: ``cpu``, ``cuda``, ``mps`` or ``auto``.
@@ -76,9 +119,9 @@ class ImageEvaluator(TaskScorer):
         lr: float = 0.1,
         momentum: float = 0.9,
         weight_decay: float = 1e-4,
-        n_train: int | None = None,
-        n_val: int | None = None,
-        n_test: int | None = None,
+        n_train: int | str | None = None,
+        n_val: int | str | None = None,
+        n_test: int | str | None = None,
         data_seed: int = 0,
         seed: int = 0,
         device: str = "cpu",
@@ -109,9 +152,9 @@ class ImageEvaluator(TaskScorer):
         self.lr = non_negative("lr", lr, strict=True)
         self.momentum = non_negative("momentum", momentum, strict=True)
         self.weight_decay = non_negative("weight_decay", weight_decay)
-        self.n_train = optional_positive_int("n_train", n_train)
-        self.n_val = optional_positive_int("n_val", n_val)
-        self.n_test = optional_positive_int("n_test", n_test)
+        self.n_train = split_size("n_train", n_train)
+        self.n_val = split_size("n_val", n_val)
+        self.n_test = split_size("n_test", n_test)
         self.data_seed = check_seed(data_seed, "data_seed")
         self.seed = check_seed(seed)
         # the name now; whether this machine has the device when training starts (`prepare`,
@@ -167,15 +210,11 @@ class ImageEvaluator(TaskScorer):
         name = self.task(task).name
         if name not in self._data:
             resolve_device(self.device)  # a device this machine lacks: before data or training
-            given = {key: getattr(self, key) for key in DEFAULT_SIZES}
-            sizes = {key: DEFAULT_SIZES[key] if n is None else n for key, n in given.items()}
-            self._data[name] = load_image_task(
-                name,
-                seed=self.data_seed,
-                # a size left out is a default cap; one asked for must fit the task's split
-                strict={key for key, n in given.items() if n is not None},
-                **sizes,
+            # a size left out is a default cap; a number asked for must fit the task's split
+            sizes, strict = split_sizes(
+                {key: getattr(self, key) for key in DEFAULT_SIZES}, DEFAULT_SIZES
             )
+            self._data[name] = load_image_task(name, seed=self.data_seed, strict=strict, **sizes)
             _log.debug("loaded task %s", name)
         return self._data[name]
 
