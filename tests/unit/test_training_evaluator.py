@@ -422,6 +422,9 @@ def test_n_train_all_takes_every_task_s_whole_training_split_a_number_caps_it() 
     for bad in ("most", 0, -3, 2.5):
         with pytest.raises(InvalidSettingError, match=r"n_train must be an integer >= 1 or 'all'"):
             TrainingEvaluator("darts-emtnas", tasks, n_train=bad)
+    every_val = TrainingEvaluator("darts-emtnas", tasks, n_val="all", n_test=16)
+    whole_val = len(load_image_task("pneumoniamnist").val)  # 524, above the default cap
+    assert len(every_val.data("pneumoniamnist").val) == whole_val > 500
     # the setting survives a rebuild from the stored settings (resume, final training)
     evaluator = TrainingEvaluator("darts-emtnas", tasks, n_train="all")
     assert evaluator.settings()["n_train"] == "all"
