@@ -57,7 +57,7 @@ from typing import Any
 import torch
 
 import tasknas
-from tasknas.cli._train_options import n_train_value
+from tasknas.benchmarks.train._defaults import parse_split_size
 from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.experiment import RunSettings, run_experiment
 from tasknas.final import FINAL_PATIENCE, finalize_run, write_final_report
@@ -387,6 +387,14 @@ def _report(out: Path, args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def _search_n_train(text: str) -> int | str | None:
+    """``--search-n-train``: a number of images or ``all`` (argparse reports a bad value)."""
+    try:
+        return parse_split_size("--search-n-train", text)
+    except InvalidSettingError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _seed_list(text: str) -> list[int]:
     if "-" in text:
         low, high = text.split("-")
@@ -432,6 +440,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--search-n-train",
+        type=_search_n_train,
         default=None,
         help="training images per task of the search's supernet (search --n-train: a number "
         "or all; default the benchmark's, 1,000); final training takes all either way",
@@ -506,10 +515,7 @@ def main() -> None:
     if args.space is not None:
         args.bench_options["space"] = args.space
     if args.search_n_train is not None:
-        try:
-            args.bench_options["n_train"] = n_train_value(args.search_n_train)
-        except InvalidSettingError as error:
-            parser.error(str(error).replace("--n-train", "--search-n-train"))
+        args.bench_options["n_train"] = args.search_n_train
     args.bench_settings = {}
     args.final = {} if args.final_n_train is None else {"n_train": args.final_n_train}
     if args.final_channels is not None:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tasknas.benchmarks.train._defaults import ALL, DEFAULT_EVALUATOR, DEFAULT_SPACE
+from tasknas.benchmarks.train._defaults import DEFAULT_EVALUATOR, DEFAULT_SPACE, parse_split_size
 from tasknas.errors import InvalidSettingError
 
 _HELP = "[--benchmark train]"
@@ -92,14 +92,7 @@ def n_train_value(text: str | None) -> int | str | None:
     Raises:
         InvalidSettingError: anything else, in one line naming the value and the choices.
     """
-    if text is None:
-        return None
-    word = text.strip().lower()
-    if word == ALL:
-        return ALL
-    if word.isdigit() and int(word) >= 1:
-        return int(word)
-    raise InvalidSettingError(f"--n-train must be an integer >= 1 or {ALL}, got {text!r}")
+    return None if text is None else parse_split_size("--n-train", text)
 
 
 def _flag(name: str) -> str:

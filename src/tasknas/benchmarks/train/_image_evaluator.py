@@ -19,10 +19,9 @@ from tasknas._validation import (
     check_choice,
     check_seed,
     non_negative,
-    optional_positive_int,
     positive_int,
 )
-from tasknas.benchmarks.train._defaults import ALL
+from tasknas.benchmarks.train._defaults import ALL, split_size
 from tasknas.errors import InvalidSettingError, TasknasError, UnknownNameError
 from tasknas.evaluator import TaskScorer
 from tasknas.nn import build_network, default_layers
@@ -50,22 +49,6 @@ METRIC, TEST_METRIC = "val_acc", "test_acc"
 
 #: Images of each split when its size is left out: caps, so a smaller task keeps all it has.
 DEFAULT_SIZES = {"n_train": 1000, "n_val": 500, "n_test": 1000}
-
-
-def split_size(name: str, value: object) -> int | str | None:
-    """A split size setting checked: ``None`` (left out), ``"all"`` or an integer >= 1.
-
-    Raises:
-        InvalidSettingError: anything else (names the setting and the valid values).
-    """
-    if isinstance(value, str) and value.strip().lower() == ALL:
-        return ALL
-    try:
-        return optional_positive_int(name, value)
-    except InvalidSettingError:
-        raise InvalidSettingError(
-            f"{name} must be an integer >= 1 or {ALL!r}, got {value!r}"
-        ) from None
 
 
 def split_sizes(
