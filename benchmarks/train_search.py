@@ -34,12 +34,13 @@ benchmark can be run in pieces (``--phase search``, then ``--phase final``, ...)
 ``--final-mirror`` adds left-right mirror images to final training where the labels allow
 (``tasknas final --mirror``); ``--final-channels C`` retrains the searched networks at width
 ``C`` (``tasknas final --channels``; DARTS evaluates a cell wider than it searched it), the
-baselines unchanged; ``--groups breastmnist`` (any task of a group) runs that task
-alone; ``--reference FILE`` pairs the report with an earlier one's per-seed test accuracies
-(``train_search.json``; rows ``ref:METHOD``); ``--space darts-emtnas-conv`` searches
-EMT-NAS's space with a dense 3x3 convolution added; and ``--generation-epochs`` and
-``--fitness`` set the supernet's epochs per generation and score; ``--search-n-train``
-its training images per task (a number, or ``all``).
+baselines unchanged; ``--final-stem-stride 1`` retrains them with the first cell at the
+image's full resolution (``tasknas final --stem-stride``); ``--groups breastmnist`` (any
+task of a group) runs that task alone; ``--reference FILE`` pairs the report with an
+earlier one's per-seed test accuracies (``train_search.json``; rows ``ref:METHOD``);
+``--space darts-emtnas-conv`` searches EMT-NAS's space with a dense 3x3 convolution added;
+and ``--generation-epochs`` and ``--fitness`` set the supernet's epochs per generation and
+score; ``--search-n-train`` its training images per task (a number, or ``all``).
 
     python benchmarks/train_search.py --out benchmarks/results/train_search          # full
     python benchmarks/train_search.py --out /tmp/train-search-quick --quick         # minutes
@@ -209,23 +210,33 @@ def _load(
 
 
 def _reference(args: argparse.Namespace) -> dict[tuple[str, str, str, int], float]:
-    """``--reference FILE``: the per-seed test accuracies of an earlier report
+    """``--reference FILE ...``: the per-seed test accuracies of earlier reports
     (``train_search.json``, keys ``GROUP/METHOD/TASK/SEED``), each method renamed
-    ``ref:METHOD``, for this run's groups, tasks and seeds.
+    ``ref:METHOD``, for this run's groups, tasks and seeds (and, with ``--reference-methods``,
+    those methods only).
 
     Raises:
-        ValueError: the file is not such a report (names the first bad entry).
+        ValueError: a file is not such a report (names the first bad entry), or two files
+            hold different accuracies for one method, task and seed.
     """
-    if args.reference is None:
-        return {}
     acc: dict[tuple[str, str, str, int], float] = {}
-    for key, value in json.loads(args.reference.read_text(encoding="utf-8")).items():
-        parts = key.rsplit("/", 3)
-        if len(parts) != 4 or not parts[3].isdigit() or not isinstance(value, int | float):
-            raise ValueError(f"entry {key!r}: {value!r} is not GROUP/METHOD/TASK/SEED: accuracy")
-        group, method, task, seed = parts
-        if group in args.groups and task in _final_tasks(group, args) and int(seed) in args.seeds:
-            acc[(group, f"ref:{method}", task, int(seed))] = value
+    for path in args.reference:
+        for key, value in json.loads(path.read_text(encoding="utf-8")).items():
+            parts = key.rsplit("/", 3)
+            if len(parts) != 4 or not parts[3].isdigit() or not isinstance(value, int | float):
+                raise ValueError(
+                    f"{path}: entry {key!r}: {value!r} is not GROUP/METHOD/TASK/SEED: accuracy"
+                )
+            group, method, task, seed = parts
+            wanted = not args.reference_methods or method in args.reference_methods
+            ours = group in args.groups and task in _final_tasks(group, args)
+            if wanted and ours and int(seed) in args.seeds:
+                entry = (group, f"ref:{method}", task, int(seed))
+                if acc.setdefault(entry, value) != value:
+                    raise ValueError(
+                        f"{path}: {key} is {value}, another --reference file says {acc[entry]} "
+                        "(choose the methods with --reference-methods)"
+                    )
     return acc
 
 
@@ -314,7 +325,8 @@ def _report(out: Path, args: argparse.Namespace) -> str:
         f"- test images the final accuracies were measured on: {_test_images(out, args)}",
         *(
             [
-                f"- `ref:` rows: the per-seed test accuracies stored in {args.reference} "
+                f"- `ref:` rows: the per-seed test accuracies stored in "
+                f"{', '.join(map(str, args.reference))} "
                 "(same seeds and data splits; paired with this run's strategies)"
             ]
             if reference
@@ -457,6 +469,15 @@ def main() -> None:
         "the search's); the baselines keep their own",
     )
     parser.add_argument(
+        "--final-stem-stride",
+        type=int,
+        default=None,
+        choices=[1, 2],
+        help="stem stride of the searched networks in final training (final --stem-stride; "
+        "1: the first cell at the image's resolution, as the ResNet baseline; default the "
+        "search's, 2); the baselines keep their own",
+    )
+    parser.add_argument(
         "--final-tasks",
         type=lambda text: text.split(","),
         default=None,
@@ -485,9 +506,17 @@ def main() -> None:
     parser.add_argument(
         "--reference",
         type=Path,
-        default=None,
-        help="an earlier report's train_search.json: its per-seed test accuracies join the "
+        nargs="+",
+        default=[],
+        help="earlier reports' train_search.json: their per-seed test accuracies join the "
         "report as ref:METHOD rows, paired with this run's strategies (same seeds and splits)",
+    )
+    parser.add_argument(
+        "--reference-methods",
+        type=lambda text: text.split(","),
+        default=None,
+        help="comma-separated methods to take from the --reference files (default all), "
+        "e.g. emtnas@1,resnet:14",
     )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="tiny settings, one seed")
@@ -503,7 +532,8 @@ def main() -> None:
     try:
         _reference(args)
     except (OSError, ValueError, AttributeError) as error:  # JSON errors are ValueErrors
-        parser.error(f"--reference {args.reference}: not a train_search.json report ({error})")
+        files = " ".join(map(str, args.reference))
+        parser.error(f"--reference {files}: not train_search.json reports as asked ({error})")
     if args.final_patience is not None and args.final_patience < 1:
         parser.error(f"--final-patience must be a positive integer, got {args.final_patience}")
     torch.set_num_threads(args.threads)
@@ -520,6 +550,8 @@ def main() -> None:
     args.final = {} if args.final_n_train is None else {"n_train": args.final_n_train}
     if args.final_channels is not None:
         args.final["channels"] = args.final_channels
+    if args.final_stem_stride is not None:
+        args.final["stem_stride"] = args.final_stem_stride
     if args.quick:
         args.seeds, args.budget, args.population, args.final_epochs = [0], 6, 4, 3
         small = {"channels": 4, "layers": 2, "n_val": 128, "n_test": 256}

@@ -207,6 +207,9 @@ def _how(results: Sequence[FinalResult]) -> str:
     mirrored = [x.task for x in results if x.mirror]
     if mirrored:
         parts.append(f"left-right mirror images on {', '.join(mirrored)}")
+    if r.stem_stride is not None:
+        full = " (the first cell at the image's resolution)" if r.stem_stride == 1 else ""
+        parts.append(f"searched networks' stem stride {r.stem_stride}{full}")
     return ", ".join(parts)
 
 

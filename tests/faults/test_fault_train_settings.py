@@ -27,7 +27,8 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 TINY = ["--channels", "4", "--layers", "1", "--n-train", "64"]
 #: The supernet evaluator's CLI flags, and internal option names that are no CLI flags.
 SUPERNET_FLAGS = (
-    "--space, --generation-epochs, --fitness, --channels, --layers, --n-train, --device"
+    "--space, --generation-epochs, --fitness, --channels, --layers, --stem-stride, --n-train, "
+    "--device"
 )
 INTERNAL = ("batch_size", "momentum", "parent_prob", "weight_decay")
 

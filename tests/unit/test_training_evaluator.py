@@ -446,3 +446,85 @@ def test_cli_search_n_train_all_is_stored_and_a_bad_value_is_refused(tmp_path: P
     assert bad.exit_code == 2 and not (tmp_path / "bad").exists()
     assert "--n-train must be an integer >= 1 or all, got 'most'" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_stem_stride_one_keeps_the_image_s_resolution_in_the_first_cell() -> None:
+    """``stem_stride=1`` reaches every network the evaluators build (stand-alone, final
+    training, the supernet): the first cell runs on 28x28 maps instead of 14x14, with the same
+    parameters; it survives a rebuild from the stored settings and pickling."""
+    arch = _archs("darts-emtnas", 1, seed=3)[0]
+    sizes = {"channels": 4, "layers": 3, "n_train": 32, "n_val": 16, "n_test": 16}
+    seen: dict[Any, int] = {}
+
+    def first_cell_side(network: torch.nn.Module, key: Any) -> None:
+        cell = network.cells[0]
+        hook = cell.register_forward_hook(lambda m, i, out: seen.__setitem__(key, out.shape[-1]))
+        network.eval()
+        with torch.no_grad():
+            network(torch.zeros(2, 1, 28, 28))
+        hook.remove()
+
+    nets = {}
+    for stride in (None, 1, 2):
+        evaluator = TrainingEvaluator("darts-emtnas", ["mnist"], stem_stride=stride, **sizes)
+        nets[stride] = evaluator.network(arch, "mnist", seed=0)
+        first_cell_side(nets[stride], ("network", stride))
+        supernet = SupernetEvaluator("darts-emtnas", ["mnist"], stem_stride=stride, **sizes)
+        shared = supernet._state("mnist").network
+        shared.select(arch)
+        first_cell_side(shared, ("supernet", stride))
+        assert evaluator.settings()["stem_stride"] == stride
+        assert pickle.loads(pickle.dumps(evaluator)).stem_stride == stride
+    assert seen[("network", None)] == seen[("network", 2)] == 14 and seen[("network", 1)] == 28
+    assert seen[("supernet", None)] == 14 and seen[("supernet", 1)] == 28
+    assert len({count_parameters(n) for n in nets.values()}) == 1  # the stride adds nothing
+    # final training builds the same networks: the result records the stride it was given
+    fit: dict[str, Any] = {"epochs": 1, "patience": None, "keep_network": True, **sizes}
+    trained = final_train(arch, "mnist", stem_stride=1, **fit)
+    default = final_train(arch, "mnist", **fit)
+    assert (trained.stem_stride, default.stem_stride) == (1, None)
+    assert trained.params == default.params and trained.to_dict()["stem_stride"] == 1
+    first_cell_side(trained.network, ("final", 1))
+    first_cell_side(default.network, ("final", None))
+    assert (seen[("final", 1)], seen[("final", None)]) == (28, 14)
+    with pytest.raises(
+        InvalidSettingError,
+        match=r"stem_stride applies to the DARTS spaces "
+        r"\(darts-tanas, darts-emtnas, darts-emtnas-conv\), not to 'nb201'",
+    ):
+        TrainingEvaluator("nb201", ["mnist"], stem_stride=1)
+    with pytest.raises(InvalidSettingError, match="stem_stride"):
+        TrainingEvaluator("darts-emtnas", ["mnist"], stem_stride=0)
+
+
+def test_cli_stem_stride_is_stored_by_search_and_set_by_final(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    searched = _cli(
+        "search", "--benchmark", "train", "--tasks", "breastmnist", "--strategy", "random",
+        "--budget", "1", "--evaluator", "standalone", "--epochs", "1", "--channels", "4",
+        "--layers", "1", "--n-train", "32", "--stem-stride", "1", "--out", str(run), "--json",
+    )  # fmt: skip
+    assert searched.exit_code == 0, searched.stderr
+    assert open_benchmark(load_settings(run)).stem_stride == 1  # what a resume or final rebuilds
+    final = _cli("final", str(run), "--quick", "--epochs", "1", "--baselines", "resnet:4", "--json")
+    assert final.exit_code == 0, final.stderr
+    (row,) = json.loads(final.stdout)["tasks"].values()
+    assert row["stem_stride"] == 1 and row["baselines"]["resnet:4"]["stem_stride"] is None
+    assert "stem stride 1 (the first cell at the image's resolution)" in (
+        run / "final.md"
+    ).read_text(encoding="utf-8")
+    again = _cli("final", str(run), "--quick", "--epochs", "1", "--stem-stride", "2", "--json")
+    assert again.exit_code == 0, again.stderr
+    (other,) = json.loads(again.stdout)["tasks"].values()
+    assert other["stem_stride"] == 2 and other["params"] == row["params"]
+    refusals = {
+        ("--stem-stride", "0"): "stem_stride must be",
+        ("--space", "nb201", "--stem-stride", "1"): "applies to the DARTS spaces",
+    }
+    for flags, words in refusals.items():
+        bad = tmp_path / "bad"
+        refused = _cli(
+            "search", "--benchmark", "train", "--tasks", "mnist", *flags, "--out", str(bad)
+        )
+        assert refused.exit_code == 2 and not bad.exists()
+        assert words in refused.stderr and len(refused.stderr.strip().splitlines()) == 1

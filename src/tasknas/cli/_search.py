@@ -38,6 +38,7 @@ from tasknas.cli._train_options import (
     NTrainOpt,
     QuickOpt,
     SpaceOpt,
+    StemStrideOpt,
     benchmark_options,
     n_train_value,
     quick_settings,
@@ -211,6 +212,7 @@ def search(
     fitness: FitnessOpt = None,
     channels: ChannelsOpt = None,
     layers: LayersOpt = None,
+    stem_stride: StemStrideOpt = None,
     n_train: NTrainOpt = None,
     device: DeviceOpt = None,
     quick: QuickOpt = False,
@@ -232,6 +234,7 @@ def search(
         "fitness": fitness,
         "channels": channels,
         "layers": layers,
+        "stem_stride": stem_stride,
         "n_train": n_train_value(n_train),
         "device": device,
     }

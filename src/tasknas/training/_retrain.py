@@ -31,11 +31,19 @@ _SPLITS = ("train", "val", "test")
 
 
 def network_for_task(
-    arch: Any, task: ImageTask, *, channels: int, layers: int, seed: int
+    arch: Any,
+    task: ImageTask,
+    *,
+    channels: int,
+    layers: int,
+    seed: int,
+    stem_stride: int | None = None,
 ) -> nn.Module:
     """The network of ``arch`` sized for ``task``'s images and classes, initialised under
     ``seed`` (any genotype of the ``nn.BUILDERS`` table, or a hand-designed
-    ``nn.Baseline``, which has its own fixed size and ignores ``channels`` and ``layers``)."""
+    ``nn.Baseline``, which has its own fixed size and ignores ``channels``, ``layers`` and
+    ``stem_stride``). ``stem_stride`` (DARTS networks; ``None``: the network's default, 2)
+    is the stride of the stem: 1 keeps the image's resolution in the first cell."""
     if isinstance(arch, Baseline):
         return arch.network(
             in_channels=task.in_channels,
@@ -43,6 +51,7 @@ def network_for_task(
             image_size=task.image_size,
             seed=seed,
         )
+    extra = {} if stem_stride is None else {"stem_stride": stem_stride}
     return build_network(
         arch,
         in_channels=task.in_channels,
@@ -50,6 +59,7 @@ def network_for_task(
         channels=channels,
         layers=layers,
         seed=seed,
+        **extra,
     )
 
 
@@ -80,11 +90,13 @@ def train_from_scratch(
     seed: int,
     splits: Sequence[str] = ("val", "test"),
     validate: bool = False,
+    stem_stride: int | None = None,
 ) -> Retrained:
     """Build ``arch``'s network for ``task`` (``channels`` wide, ``layers`` deep, initialised
-    from ``seed``), fit it with ``trainer`` (its epochs) on ``task.train`` and score it on
-    the ``splits`` of ``task``, in that order. With ``validate`` the fit scores ``task.val``
-    after every epoch (for the trainer's callbacks, e.g. ``EarlyStopping``).
+    from ``seed``; ``stem_stride``: see ``network_for_task``), fit it with ``trainer`` (its
+    epochs) on ``task.train`` and score it on the ``splits`` of ``task``, in that order.
+    With ``validate`` the fit scores ``task.val`` after every epoch (for the trainer's
+    callbacks, e.g. ``EarlyStopping``).
 
     Raises:
         InvalidArchitectureError: no network is known for ``type(arch)``.
@@ -92,7 +104,9 @@ def train_from_scratch(
     """
     for split in splits:
         check_choice("split", split, _SPLITS)
-    network = network_for_task(arch, task, channels=channels, layers=layers, seed=seed)
+    network = network_for_task(
+        arch, task, channels=channels, layers=layers, seed=seed, stem_stride=stem_stride
+    )
     start = time.perf_counter()
     trainer.fit(network, task.train, task.val if validate else None)
     seconds = time.perf_counter() - start

@@ -57,9 +57,8 @@ class TrainingEvaluator(ImageEvaluator, Evaluator):
             arch,
             self.data(name),
             trainer,
-            channels=self.channels,
-            layers=self.layers,
             seed=self.task_seed(name, _INIT),
+            **self.network_options(),
         )
         val, test = (100.0 * trained.accuracy[split] for split in ("val", "test"))
         metrics = {

@@ -64,6 +64,9 @@ class FinalResult:
         mirror: whether each training image was also mirrored left to right with
             probability one half (asked for with ``mirror``, and done only on a task whose
             labels survive it: ``tasknas.tasks.mirror_invariant``).
+        stem_stride: the stride of a DARTS network's stem, where one was asked for (1: the
+            first cell at the image's resolution); ``None``: the network's default (2 for
+            DARTS networks), and always for a baseline.
         baselines: baseline name -> its ``FinalResult`` on the same task and settings.
         candidates: with ``tasknas final --top K``, every architecture retrained for the
             task, in the search's order (best first, this one among them); this one is
@@ -88,6 +91,7 @@ class FinalResult:
     patience: int | None = None
     max_shift: int = 0
     mirror: bool = False
+    stem_stride: int | None = None
     baselines: Mapping[str, FinalResult] = field(default_factory=dict)
     candidates: tuple[FinalResult, ...] = ()
     network: Any = field(default=None, repr=False, compare=False)
@@ -178,10 +182,9 @@ def _final_fit(
         arch,
         data,
         trainer,
-        channels=evaluator.channels,
-        layers=evaluator.layers,
         seed=evaluator.task_seed(name, _INIT),
         validate=stopper is not None,
+        **evaluator.network_options(),
     )
     seconds = time.perf_counter() - start
     stopped = None if stopper is None else stopper.stopped_epoch
@@ -201,6 +204,7 @@ def _final_fit(
         patience=patience,
         max_shift=shift,
         mirror=mirror,
+        stem_stride=None if isinstance(arch, Baseline) else evaluator.stem_stride,
         network=trained.network if keep_network else None,
         data=data if keep_network else None,
     )

@@ -294,9 +294,8 @@ class SupernetEvaluator(ImageEvaluator, GenerationEvaluator):
                 self.space,
                 in_channels=data.in_channels,
                 num_classes=data.num_classes,
-                channels=self.channels,
-                layers=self.layers,
                 seed=self.task_seed(task, _INIT),
+                **self.network_options(),
             )
             optimizer = build_optimizer(
                 "sgd",
