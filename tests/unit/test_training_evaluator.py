@@ -493,8 +493,9 @@ def test_stem_stride_one_keeps_the_image_s_resolution_in_the_first_cell() -> Non
         r"\(darts-tanas, darts-emtnas, darts-emtnas-conv\), not to 'nb201'",
     ):
         TrainingEvaluator("nb201", ["mnist"], stem_stride=1)
-    with pytest.raises(InvalidSettingError, match="stem_stride"):
-        TrainingEvaluator("darts-emtnas", ["mnist"], stem_stride=0)
+    for bad in (0, 3, "1", 1.0, True):
+        with pytest.raises(InvalidSettingError, match="stem_stride must be"):
+            TrainingEvaluator("darts-emtnas", ["mnist"], stem_stride=bad)
 
 
 def test_cli_stem_stride_is_stored_by_search_and_set_by_final(tmp_path: Path) -> None:

@@ -47,6 +47,9 @@ _log = logging.getLogger(__name__)
 #: The objective metric (validation accuracy, %) and the held-out one (test accuracy, %).
 METRIC, TEST_METRIC = "val_acc", "test_acc"
 
+#: Stem strides of a DARTS network: 1 keeps the image's resolution, 2 (the default) halves it.
+STEM_STRIDES = (1, 2)
+
 #: Images of each split when its size is left out: caps, so a smaller task keeps all it has.
 DEFAULT_SIZES = {"n_train": 1000, "n_val": 500, "n_test": 1000}
 
@@ -78,8 +81,8 @@ class ImageEvaluator(TaskScorer):
         layers: depth (DARTS: cells; NB201: cells per stage); default per space.
         stem_stride: stride of a DARTS network's stem (DARTS spaces only): 1 keeps the
             image's resolution in the first cell (as the ResNet baseline and DARTS on
-            CIFAR-10 do; about 4.7 times the training time on 28x28 images), ``None`` the
-            network's default, 2, which halves it.
+            CIFAR-10 do; about 3.6 times the FLOPs and 6 times the CPU training time on 28x28
+            images), ``None`` the network's default, 2, which halves it.
         batch_size, lr, momentum, weight_decay: SGD (Nesterov) settings.
         n_train, n_val, n_test: images of each split (stratified subsample); a size above
             what the task's split holds is refused with its real size. ``None`` (left out):
@@ -137,7 +140,8 @@ class ImageEvaluator(TaskScorer):
             "layers", default_layers(self._space) if layers is None else layers
         )
         if stem_stride is not None:
-            positive_int("stem_stride", stem_stride)
+            if type(stem_stride) is not int or stem_stride not in STEM_STRIDES:
+                raise InvalidSettingError(f"stem_stride must be 1 or 2, got {stem_stride!r}")
             if not isinstance(self._space, DartsSpace):
                 darts = [n for n in SPACES.names() if issubclass(SPACES.get(n), DartsSpace)]
                 raise InvalidSettingError(
