@@ -159,9 +159,11 @@ class DartsNetwork(nn.Module):
     Reduction positions use ``genotype.reduce``, or the normal cell's structure when the
     genotype has none; channels double at each reduction. ``drop_path_prob`` (an attribute a
     trainer may schedule) applies drop-path to non-identity ops in training mode.
-    ``stem_stride`` 2 (the default) halves a 28×28 input to 14×14 before the first cell:
-    cells at full 28×28 resolution cost about 4× more on a CPU for little accuracy on these
-    small images (DARTS keeps CIFAR's 32×32 at stride 1).
+    ``stem_stride`` 2 (the default) halves a 28×28 input to 14×14 before the first cell;
+    1 keeps it, as DARTS keeps CIFAR's 32×32 and as the ResNet baselines do: the same
+    parameters, about 3.6× the FLOPs and 6× the CPU time, and on Fashion-MNIST the same
+    searched cells retrain better (BENCHMARKS.md, "The first cell at the image's
+    resolution").
     """
 
     def __init__(
