@@ -59,6 +59,7 @@ import torch
 
 import tasknas
 from tasknas.benchmarks.train._defaults import parse_split_size
+from tasknas.benchmarks.train._image_evaluator import STEM_STRIDES
 from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.experiment import RunSettings, run_experiment
 from tasknas.final import FINAL_PATIENCE, finalize_run, write_final_report
@@ -472,7 +473,7 @@ def main() -> None:
         "--final-stem-stride",
         type=int,
         default=None,
-        choices=[1, 2],
+        choices=STEM_STRIDES,
         help="stem stride of the searched networks in final training (final --stem-stride; "
         "1: the first cell at the image's resolution, as the ResNet baseline; default the "
         "search's, 2); the baselines keep their own",
