@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,21 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sigint_as_in_a_terminal() -> Iterator[None]:
+    """Ctrl-C delivered to the processes the tests start, as in a terminal. A test run started
+    in the background by a shell (``pytest &``, ``nohup``) inherits SIGINT *ignored*, and an
+    ignored signal stays ignored across ``exec``: every ``tasknas`` a test started would then
+    run through a Ctrl-C, and the interrupt tests failed with exit 0. A handler, unlike an
+    ignore, is reset to the default in a new program."""
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    if previous is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture(autouse=True)
