@@ -63,7 +63,7 @@ def _assert_same(module: nn.Module, x: torch.Tensor, *, atol: float) -> None:
 
 @pytest.mark.parametrize("op", DARTS_OPS)
 @pytest.mark.parametrize("stride", [1, 2])
-@pytest.mark.parametrize("size", [14, 7, 4])
+@pytest.mark.parametrize("size", [28, 14, 7, 4])
 def test_every_op_matches_the_reference_float64(op: str, stride: int, size: int) -> None:
     torch.manual_seed(0)
     module = make_op(op, 6, stride).double().train()
@@ -116,13 +116,15 @@ def _network_step(net: nn.Module, x: torch.Tensor, y: torch.Tensor, *, fast: boo
     return logits.detach(), _grads(net)
 
 
+@pytest.mark.parametrize("stem_stride", [2, 1])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_whole_darts_network_forward_backward_match(seed: int) -> None:
+def test_whole_darts_network_forward_backward_match(seed: int, stem_stride: int) -> None:
     torch.manual_seed(seed)
     arch = get_space("darts-emtnas" if seed != 2 else "darts-tanas").sample(
         np.random.default_rng(seed)
     )
-    net = DartsNetwork(arch, channels=4, layers=5, num_classes=3).double()
+    net = DartsNetwork(arch, channels=4, layers=5, num_classes=3, stem_stride=stem_stride)
+    net = net.double()
     x = torch.randn(6, 1, 28, 28, dtype=torch.float64)
     y = torch.tensor([0, 1, 2, 0, 1, 2])
     ref_logits, ref_grads = _network_step(copy.deepcopy(net), x, y, fast=False)
@@ -152,9 +154,10 @@ def test_darts_network_float32_with_drop_path_in_eval_and_train() -> None:
     torch.testing.assert_close(out, ref, atol=1e-4, rtol=1e-4)
 
 
-def test_cells_keep_activations_channel_major() -> None:
+@pytest.mark.parametrize("stem_stride", [2, 1])
+def test_cells_keep_activations_channel_major(stem_stride: int) -> None:
     arch = get_space("darts-emtnas").sample(np.random.default_rng(0))
-    net = DartsNetwork(arch, channels=4, layers=5)
+    net = DartsNetwork(arch, channels=4, layers=5, stem_stride=stem_stride)
     seen: list[bool] = []
     for cell in net.cells:
         cell.register_forward_hook(lambda _m, _i, out: seen.append(is_channel_major(out)))
@@ -162,10 +165,39 @@ def test_cells_keep_activations_channel_major() -> None:
     assert seen == [True] * 5
 
 
-def test_darts_supernet_matches() -> None:
+def test_a_large_map_takes_the_channels_last_kernel_and_a_small_one_the_band(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Stem stride 1 puts the first cells on 28×28 maps (784 pixels, past
+    ``MAX_BAND_PIXELS``): their depthwise convolutions run on a channels-last copy, the
+    later cells' (14×14 and smaller) as band products."""
+    from tasknas.nn import _fast
+
+    calls: list[tuple[str, int]] = []
+    for name in ("depthwise_band", "depthwise_channels_last"):
+        original = getattr(_fast, name)
+
+        def spy(conv, xc, _name=name, _original=original):  # type: ignore[no-untyped-def]
+            calls.append((_name, xc.shape[2]))
+            return _original(conv, xc)
+
+        monkeypatch.setattr(_fast, name, spy)
+    arch = get_space("darts-emtnas").parse(
+        "normal=dw_conv_3x3~0,dil_conv_7x7~0|dil_conv_3x3~2,dil_conv_5x5~2|dw_conv_3x3~3,"
+        "avg_pool_3x3~0|dil_conv_5x5~1,dil_conv_3x3~4|dil_conv_7x7~3,dw_conv_7x7~5;"
+        "reduce=dw_conv_3x3~0,max_pool_3x3~0|max_pool_3x3~1,max_pool_3x3~2|dw_conv_3x3~1,"
+        "dil_conv_7x7~2|dil_conv_7x7~0,dw_conv_7x7~3|avg_pool_3x3~2,dw_conv_3x3~2"
+    )  # a searched cell (Fashion-MNIST, seed 0)
+    DartsNetwork(arch, channels=4, layers=5, stem_stride=1)(torch.randn(2, 1, 28, 28))
+    assert {size for name, size in calls if name == "depthwise_channels_last"} == {28}
+    assert {size for name, size in calls if name == "depthwise_band"} == {14, 7}
+
+
+@pytest.mark.parametrize("stem_stride", [2, 1])
+def test_darts_supernet_matches(stem_stride: int) -> None:
     torch.manual_seed(4)
     space = get_space("darts-emtnas")
-    net = DartsSupernet(space, channels=4, layers=5).double()
+    net = DartsSupernet(space, channels=4, layers=5, stem_stride=stem_stride).double()
     x = torch.randn(6, 1, 28, 28, dtype=torch.float64)
     y = torch.tensor([0, 1] * 3)
     for seed in range(2):

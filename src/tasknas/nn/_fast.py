@@ -12,9 +12,13 @@ parameters (so ``state_dict`` keys, shapes and stored networks are unchanged):
 - a depthwise convolution on a small map (at most ``MAX_BAND_PIXELS`` pixels) is one
   batched matrix product per channel, ``X_c (N, H·W) @ B_c (H·W, H'·W')``, where the band
   matrix ``B_c`` is filled from the ``K×K`` weight (stride, padding and dilation live in its
-  index): a BLAS call instead of PyTorch's slow grouped convolution on tiny maps;
+  index): a BLAS call instead of PyTorch's slow grouped convolution on tiny maps. On a larger
+  map (28×28, the first cell of a network whose stem keeps the image's resolution) the band
+  matrix would grow with the square of the map, so the native convolution runs there, on a
+  channels-last copy (2-4× faster, forward and backward, than on the channel-major layout);
 - 3×3 average pooling (``count_include_pad=False``) is one matrix product with a fixed
-  (H·W, H'·W') matrix; max pooling uses PyTorch's channels-last kernel (many times faster
+  (H·W, H'·W') matrix, or on a larger map two products with its separable (H, H') and
+  (W, W') factors; max pooling uses PyTorch's channels-last kernel (many times faster
   than its NCHW one on CPU), with batch and channels merged;
 - glibc is asked once to keep freed memory for reuse (``keep_freed_cpu_memory``): the
   default hands each batch's activation buffers back to the kernel and pays thousands of
@@ -49,10 +53,13 @@ __all__ = [
     "cat_channels",
     "channel_major",
     "depthwise_band",
+    "depthwise_channels_last",
+    "depthwise_cm",
     "fast_ops",
     "fast_ops_enabled",
     "is_channel_major",
     "keep_freed_cpu_memory",
+    "plain_depthwise",
     "set_fast_ops",
     "stem_channel_major",
     "to_channel_major",
@@ -63,8 +70,9 @@ logger = logging.getLogger(__name__)
 _state = threading.local()
 _DEFAULT = True
 
-#: A depthwise convolution whose map has more pixels than this runs natively (the band
-#: matrix grows with the square of the map size).
+#: A depthwise convolution or average pooling whose map has more pixels than this does not
+#: use one (H·W, H'·W') matrix (it grows with the square of the map size): the convolution
+#: runs natively on a channels-last copy, the pooling as two separable products.
 MAX_BAND_PIXELS = 256
 
 
@@ -281,6 +289,15 @@ def depthwise_band(conv: nn.Conv2d, xc: torch.Tensor) -> torch.Tensor:
     return torch.bmm(xc.reshape(c, n, h * w), band).view(c, n, h_out, w_out)
 
 
+def depthwise_channels_last(conv: nn.Conv2d, xc: torch.Tensor) -> torch.Tensor:
+    """Depthwise ``conv`` on channel-major ``xc`` (C, N, H, W) by the native kernel on a
+    channels-last copy (the layout PyTorch's CPU depthwise kernels are fast in); channel-major
+    result. For maps too large for ``depthwise_band``."""
+    x = xc.permute(1, 2, 3, 0).contiguous().permute(0, 3, 1, 2)  # (N, C, H, W), channels last
+    out = F.conv2d(x, conv.weight, None, conv.stride, conv.padding, conv.dilation, conv.groups)  # type: ignore[arg-type]
+    return out.permute(1, 0, 2, 3).contiguous()
+
+
 def max_pool_cm(pool: nn.MaxPool2d, xc: torch.Tensor) -> torch.Tensor:
     """``pool`` on channel-major ``xc`` (C, N, H, W): the channels-last pooling kernel (many
     times faster than the NCHW one on CPU) with batch and channels merged; channel-major out."""
@@ -293,23 +310,28 @@ def max_pool_cm(pool: nn.MaxPool2d, xc: torch.Tensor) -> torch.Tensor:
 
 
 @lru_cache(maxsize=64)
+def _average_axis(
+    size: int, kernel: int, stride: int, padding: int, dtype: torch.dtype
+) -> torch.Tensor:
+    """(size, size') matrix of a ``count_include_pad=False`` average pooling along one axis
+    (the 2-d pooling's weights and divisor are the product of its two axes')."""
+    size_out = (size + 2 * padding - kernel) // stride + 1
+    start = torch.arange(size_out) * stride - padding
+    pos = torch.arange(size).view(-1, 1)
+    inside = (pos >= start) & (pos < start + kernel)  # (size, size_out)
+    return (inside.double() / inside.sum(0, keepdim=True).double()).to(dtype)
+
+
+@lru_cache(maxsize=64)
 def _average_matrix(
     height: int, width: int, kernel: int, stride: int, padding: int, dtype: torch.dtype
 ) -> torch.Tensor:
     """(H·W, H'·W') matrix of a ``count_include_pad=False`` average pooling."""
-    h_out = (height + 2 * padding - kernel) // stride + 1
-    w_out = (width + 2 * padding - kernel) // stride + 1
-
-    def axis(size: int, size_out: int) -> torch.Tensor:
-        start = torch.arange(size_out) * stride - padding
-        pos = torch.arange(size).view(-1, 1)
-        inside = (pos >= start) & (pos < start + kernel)  # (size, size_out)
-        return inside.double() / inside.sum(0, keepdim=True).double()
-
-    rows, cols = axis(height, h_out), axis(width, w_out)
-    # Entry (y·W + x, i·W' + j) = rows[y, i] · cols[x, j] (the divisor is separable too).
-    matrix = torch.einsum("yi,xj->yxij", rows, cols).reshape(height * width, h_out * w_out)
-    return matrix.to(dtype)
+    rows = _average_axis(height, kernel, stride, padding, torch.float64)
+    cols = _average_axis(width, kernel, stride, padding, torch.float64)
+    # Entry (y·W + x, i·W' + j) = rows[y, i] · cols[x, j].
+    matrix = torch.einsum("yi,xj->yxij", rows, cols)
+    return matrix.reshape(height * width, -1).to(dtype)
 
 
 def avg_pool_cm(pool: nn.AvgPool2d, xc: torch.Tensor) -> torch.Tensor | None:
@@ -324,17 +346,21 @@ def avg_pool_cm(pool: nn.AvgPool2d, xc: torch.Tensor) -> torch.Tensor | None:
         or pool.ceil_mode
         or pool.count_include_pad
         or pool.divisor_override is not None
-        or h * w > MAX_BAND_PIXELS
     ):
         return None
-    matrix = _average_matrix(h, w, kernel, stride, padding, xc.dtype)
     h_out = (h + 2 * padding - kernel) // stride + 1
+    if h * w > MAX_BAND_PIXELS:  # rowsᵀ · X · cols for each image and channel
+        rows = _average_axis(h, kernel, stride, padding, xc.dtype)
+        cols = _average_axis(w, kernel, stride, padding, xc.dtype)
+        out = torch.matmul(rows.t(), torch.matmul(xc.reshape(c * n, h, w), cols))
+        return out.view(c, n, h_out, -1)
+    matrix = _average_matrix(h, w, kernel, stride, padding, xc.dtype)
     out = torch.mm(xc.reshape(c * n, h * w), matrix)
     return out.view(c, n, h_out, -1)
 
 
-def band_applies(conv: nn.Conv2d, x: torch.Tensor) -> bool:
-    """Whether ``conv`` is a square depthwise convolution the band product can run on ``x``."""
+def plain_depthwise(conv: nn.Conv2d) -> bool:
+    """Whether ``conv`` is a square, bias-free, zero-padded depthwise convolution."""
     return (
         conv.groups == conv.in_channels == conv.out_channels
         and conv.bias is None
@@ -344,5 +370,13 @@ def band_applies(conv: nn.Conv2d, x: torch.Tensor) -> bool:
         and len(set(conv.stride)) == 1
         and len(set(conv.dilation)) == 1
         and len(set(conv.padding)) == 1
-        and x.shape[2] * x.shape[3] <= MAX_BAND_PIXELS
     )
+
+
+def depthwise_cm(conv: nn.Conv2d, xc: torch.Tensor) -> torch.Tensor:
+    """Depthwise ``conv`` (``plain_depthwise``) on channel-major ``xc`` (C, N, H, W),
+    channel-major result: the band product on a small map, the channels-last native kernel
+    on a larger one."""
+    if xc.shape[2] * xc.shape[3] <= MAX_BAND_PIXELS:
+        return depthwise_band(conv, xc)
+    return depthwise_channels_last(conv, xc)

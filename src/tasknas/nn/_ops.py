@@ -21,11 +21,11 @@ from torch import nn
 from tasknas.errors import UnknownNameError
 from tasknas.nn._fast import (
     avg_pool_cm,
-    band_applies,
     batch_norm_cm,
-    depthwise_band,
+    depthwise_cm,
     is_channel_major,
     max_pool_cm,
+    plain_depthwise,
     pointwise_cm,
     to_channel_major,
     use_fast,
@@ -102,10 +102,10 @@ class DilConv(nn.Sequential):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        depthwise = self[1]
-        if use_fast(x) and band_applies(depthwise, x):
-            # Channel-major: depthwise as a band-matrix product, pointwise as a matrix product.
-            h = depthwise_band(depthwise, F.relu(to_channel_major(x)))
+        if use_fast(x) and plain_depthwise(self[1]):
+            # Channel-major: depthwise as a band-matrix product (or, on a large map, the
+            # channels-last kernel), pointwise as a matrix product.
+            h = depthwise_cm(self[1], F.relu(to_channel_major(x)))
             return batch_norm_cm(self[3], pointwise_cm(self[2].weight, h)).transpose(0, 1)
         return super().forward(x)
 
