@@ -18,6 +18,10 @@ threads); then the same old/new ratio for the space's weight-sharing supernet (a
 that selects a random genotype every batch).
 
     OMP_NUM_THREADS=1 python benchmarks/throughput.py --compare-baseline --repeats 5
+
+``--stem-stride 1`` trains the network with the first cell at the image's resolution
+(``tasknas final --stem-stride 1``; DARTS spaces). To time two versions of the code, run the
+same command with ``PYTHONPATH`` pointing at each one's ``src`` in turn.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import torch.nn.functional as F
 
 import tasknas
 from tasknas.benchmarks.train import TrainingEvaluator
+from tasknas.benchmarks.train._image_evaluator import STEM_STRIDES
 from tasknas.nn import build_supernet, fast_ops
 from tasknas.spaces import get_space
 
@@ -151,7 +156,8 @@ def compare_baseline(args: argparse.Namespace, evaluator: TrainingEvaluator) -> 
         "",
         f"- tasknas {tasknas.__version__}, torch {torch.__version__}, "
         f"{platform.processor() or platform.machine()}, {args.threads} torch thread(s)",
-        f"- {args.space} network ({args.channels} channels, {evaluator.layers} layers) on "
+        f"- {args.space} network ({args.channels} channels, {evaluator.layers} layers, stem "
+        f"stride {args.stem_stride or 'default'}) on "
         f"{args.task}: {images} training images per run, batch {args.batch_size}, "
         f"{args.repeats} alternating runs (old and new in turn, then the plain loop) in one "
         "process; the fast path's allocator setting (`keep_freed_cpu_memory`) applies to "
@@ -192,6 +198,7 @@ def main() -> None:
     parser.add_argument("--n-train", type=int, default=1000)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--channels", type=int, default=8)
+    parser.add_argument("--stem-stride", type=int, default=None, choices=STEM_STRIDES)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=None)
@@ -214,6 +221,7 @@ def main() -> None:
         n_test=200,
         batch_size=args.batch_size,
         channels=args.channels,
+        stem_stride=args.stem_stride,
     )
     if args.compare_baseline:
         text = compare_baseline(args, evaluator)
@@ -237,7 +245,8 @@ def main() -> None:
         "",
         f"- tasknas {tasknas.__version__}, torch {torch.__version__}, "
         f"{platform.processor() or platform.machine()}, {args.threads} torch thread(s)",
-        f"- {args.space} network ({args.channels} channels, {evaluator.layers} layers) on "
+        f"- {args.space} network ({args.channels} channels, {evaluator.layers} layers, stem "
+        f"stride {args.stem_stride or 'default'}) on "
         f"{args.task}: {images} training images per run ({args.epochs} epoch(s) of "
         f"{images // args.epochs}), batch {args.batch_size}, {args.repeats} alternating runs",
         "",

@@ -63,7 +63,7 @@ StemStrideOpt = Annotated[
     typer.Option(
         "--stem-stride",
         help="Stride of a DARTS network's stem: 1 keeps the image's resolution in the first "
-        "cell (as the ResNet baseline does; about 6x the CPU training time on 28x28 images), 2 "
+        "cell (as the ResNet baseline does; about 4x the CPU training time on 28x28 images), 2 "
         f"halves it. DARTS spaces only. {_HELP} [default: 2]",
     ),
 ]

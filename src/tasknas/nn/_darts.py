@@ -161,7 +161,7 @@ class DartsNetwork(nn.Module):
     trainer may schedule) applies drop-path to non-identity ops in training mode.
     ``stem_stride`` 2 (the default) halves a 28×28 input to 14×14 before the first cell;
     1 keeps it, as DARTS keeps CIFAR's 32×32 and as the ResNet baselines do: the same
-    parameters, about 3.6× the FLOPs and 6× the CPU time, and on Fashion-MNIST the same
+    parameters, about 3.6× the FLOPs and 4× the CPU time, and on Fashion-MNIST the same
     searched cells retrain better (BENCHMARKS.md, "The first cell at the image's
     resolution").
     """
