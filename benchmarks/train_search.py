@@ -37,7 +37,8 @@ benchmark can be run in pieces (``--phase search``, then ``--phase final``, ...)
 baselines unchanged; ``--final-stem-stride 1`` retrains them with the first cell at the
 image's full resolution (``tasknas final --stem-stride``); ``--groups breastmnist`` (any
 task of a group) runs that task alone; ``--reference FILE`` pairs the report with an
-earlier one's per-seed test accuracies (``train_search.json``; rows ``ref:METHOD``);
+earlier one's per-seed test accuracies (``train_search.json``; rows ``ref:METHOD``;
+``FILE=METHOD,...`` takes only those methods from that file);
 ``--space darts-emtnas-conv`` searches EMT-NAS's space with a dense 3x3 convolution added;
 and ``--generation-epochs`` and ``--fitness`` set the supernet's epochs per generation and
 score; ``--search-n-train`` its training images per task (a number, or ``all``).
@@ -210,18 +211,30 @@ def _load(
     return acc
 
 
+def _reference_file(text: str) -> tuple[Path, list[str] | None]:
+    """``--reference`` entry: ``FILE``, or ``FILE=METHOD,...`` (the methods to take from it)."""
+    path, equals, methods = text.partition("=")
+    return Path(path), (methods.split(",") if equals else None)
+
+
+def _reference_name(path: Path, methods: list[str] | None) -> str:
+    """A ``--reference`` entry as the report names it."""
+    return f"{path} ({', '.join(methods)})" if methods else str(path)
+
+
 def _reference(args: argparse.Namespace) -> dict[tuple[str, str, str, int], float]:
     """``--reference FILE ...``: the per-seed test accuracies of earlier reports
     (``train_search.json``, keys ``GROUP/METHOD/TASK/SEED``), each method renamed
-    ``ref:METHOD``, for this run's groups, tasks and seeds (and, with ``--reference-methods``,
-    those methods only).
+    ``ref:METHOD``, for this run's groups, tasks and seeds (and only the methods a
+    ``FILE=METHOD,...`` names, or else those of ``--reference-methods``).
 
     Raises:
         ValueError: a file is not such a report (names the first bad entry), or two files
             hold different accuracies for one method, task and seed.
     """
     acc: dict[tuple[str, str, str, int], float] = {}
-    for path in args.reference:
+    for path, methods in args.reference:
+        methods = methods or args.reference_methods
         for key, value in json.loads(path.read_text(encoding="utf-8")).items():
             parts = key.rsplit("/", 3)
             if len(parts) != 4 or not parts[3].isdigit() or not isinstance(value, int | float):
@@ -229,14 +242,14 @@ def _reference(args: argparse.Namespace) -> dict[tuple[str, str, str, int], floa
                     f"{path}: entry {key!r}: {value!r} is not GROUP/METHOD/TASK/SEED: accuracy"
                 )
             group, method, task, seed = parts
-            wanted = not args.reference_methods or method in args.reference_methods
+            wanted = not methods or method in methods
             ours = group in args.groups and task in _final_tasks(group, args)
             if wanted and ours and int(seed) in args.seeds:
                 entry = (group, f"ref:{method}", task, int(seed))
                 if acc.setdefault(entry, value) != value:
                     raise ValueError(
                         f"{path}: {key} is {value}, another --reference file says {acc[entry]} "
-                        "(choose the methods with --reference-methods)"
+                        "(choose the methods with FILE=METHOD,... or --reference-methods)"
                     )
     return acc
 
@@ -327,7 +340,7 @@ def _report(out: Path, args: argparse.Namespace) -> str:
         *(
             [
                 f"- `ref:` rows: the per-seed test accuracies stored in "
-                f"{', '.join(map(str, args.reference))} "
+                f"{', '.join(_reference_name(*ref) for ref in args.reference)} "
                 "(same seeds and data splits; paired with this run's strategies)"
             ]
             if reference
@@ -506,11 +519,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--reference",
-        type=Path,
+        type=_reference_file,
         nargs="+",
         default=[],
         help="earlier reports' train_search.json: their per-seed test accuracies join the "
-        "report as ref:METHOD rows, paired with this run's strategies (same seeds and splits)",
+        "report as ref:METHOD rows, paired with this run's strategies (same seeds and splits); "
+        "FILE=METHOD,... takes only those methods from FILE",
     )
     parser.add_argument(
         "--reference-methods",
@@ -533,7 +547,7 @@ def main() -> None:
     try:
         _reference(args)
     except (OSError, ValueError, AttributeError) as error:  # JSON errors are ValueErrors
-        files = " ".join(map(str, args.reference))
+        files = " ".join(str(path) for path, _ in args.reference)
         parser.error(f"--reference {files}: not train_search.json reports as asked ({error})")
     if args.final_patience is not None and args.final_patience < 1:
         parser.error(f"--final-patience must be a positive integer, got {args.final_patience}")
