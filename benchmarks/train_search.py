@@ -34,8 +34,9 @@ benchmark can be run in pieces (``--phase search``, then ``--phase final``, ...)
 ``--final-mirror`` adds left-right mirror images to final training where the labels allow
 (``tasknas final --mirror``); ``--final-channels C`` retrains the searched networks at width
 ``C`` (``tasknas final --channels``; DARTS evaluates a cell wider than it searched it), the
-baselines unchanged; ``--final-stem-stride 1`` retrains them with the first cell at the
-image's full resolution (``tasknas final --stem-stride``); ``--groups breastmnist`` (any
+baselines unchanged; ``--final-stem-stride 2`` retrains them with the stem at stride 2, the
+default of final training before 2026-12-03 (now 1, the first cell at the image's full
+resolution; ``tasknas final --stem-stride``); ``--groups breastmnist`` (any
 task of a group) runs that task alone; ``--reference FILE`` pairs the report with an
 earlier one's per-seed test accuracies (``train_search.json``; rows ``ref:METHOD``;
 ``FILE=METHOD,...`` takes only those methods from that file);
@@ -489,7 +490,8 @@ def main() -> None:
         choices=STEM_STRIDES,
         help="stem stride of the searched networks in final training (final --stem-stride; "
         "1: the first cell at the image's resolution, as the ResNet baseline; default the "
-        "search's, 2); the baselines keep their own",
+        "search's, else final's, 1; results before 2026-12-03 used 2); the baselines keep "
+        "their own",
     )
     parser.add_argument(
         "--final-tasks",

@@ -36,6 +36,38 @@ def shapes_npz(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_defaults_are_the_documented_ones() -> None:
     assert (final.FINAL_EPOCHS, final.FINAL_PATIENCE, final.FINAL_SHIFT) == (30, 10, 2)
     assert final.QUICK_EPOCHS == 5
+    assert final.FINAL_STEM_STRIDE == 1
+
+
+@pytest.mark.parametrize("space", ["darts-emtnas", "nb201"])
+def test_a_darts_run_is_retrained_at_stem_stride_one_unless_set_or_quick(
+    space: str, shapes_npz: Path, tmp_path: Path
+) -> None:
+    """A run searched at the network's default stem is retrained with the first cell at the
+    image's resolution (``FINAL_STEM_STRIDE``); ``quick`` keeps the search's network, an
+    override wins, and a space without a DARTS stem (NB201) has no stride to set."""
+    options = {"evaluator": "standalone", "epochs": 1, "n_train": 40, "space": space, **TINY}
+    settings = RunSettings(
+        benchmark="train",
+        strategy="random",
+        budget=1,
+        seed=0,
+        tasks=(str(shapes_npz),),
+        benchmark_options=options,
+    )
+    run = tmp_path / "run"
+    run_experiment(settings, run_dir=run)
+    small = {"n_train": 40}
+    _, (full,) = final.finalize_run(run, epochs=1, overrides=small, baselines=["cnn"])
+    _, (quick,) = final.finalize_run(run, epochs=1, quick=True)
+    darts = space == "darts-emtnas"
+    assert (full.stem_stride, quick.stem_stride) == ((1, None) if darts else (None, None))
+    assert full.baselines["cnn"].stem_stride is None
+    if darts:
+        _, (set_,) = final.finalize_run(run, epochs=1, overrides={**small, "stem_stride": 2})
+        assert set_.stem_stride == 2 and set_.params == full.params
+        text = final.write_final_report(run, settings, [full])[0].read_text(encoding="utf-8")
+        assert "stem stride 1 (the first cell at the image's resolution)" in text
 
 
 class _Epochs(Callback):

@@ -72,7 +72,7 @@ def final(
             help="Stride of the searched networks' stem (DARTS spaces): 1 keeps the image's "
             "resolution in the first cell, as the ResNet baseline does (about 4x the CPU "
             "training time on 28x28 images); 2 halves it. Baselines are unchanged. "
-            "[default: the run's, 2]",
+            "[default: the run's, else 1; --quick: the run's, else 2]",
         ),
     ] = None,
     n_train: Annotated[
