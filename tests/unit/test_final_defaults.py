@@ -17,6 +17,8 @@ from tasknas.training import Callback, EarlyStopping, Trainer, train_from_scratc
 
 #: CPU-tiny network and split sizes.
 TINY = {"channels": 4, "layers": 1, "n_val": 30, "n_test": 30}
+#: Options of ``_random_run``'s search: standalone evaluator, one epoch, 32 images.
+RUN_OPTIONS = {"evaluator": "standalone", "epochs": 1, "n_train": 32, **TINY}
 
 
 @pytest.fixture(scope="module")
@@ -46,17 +48,8 @@ def test_a_darts_run_is_retrained_at_stem_stride_one_unless_set_or_quick(
     """A run searched at the network's default stem is retrained with the first cell at the
     image's resolution (``FINAL_STEM_STRIDE``); ``quick`` keeps the search's network, an
     override wins, and a space without a DARTS stem (NB201) has no stride to set."""
-    options = {"evaluator": "standalone", "epochs": 1, "n_train": 40, "space": space, **TINY}
-    settings = RunSettings(
-        benchmark="train",
-        strategy="random",
-        budget=1,
-        seed=0,
-        tasks=(str(shapes_npz),),
-        benchmark_options=options,
-    )
-    run = tmp_path / "run"
-    run_experiment(settings, run_dir=run)
+    options = {**RUN_OPTIONS, "n_train": 40, "space": space}
+    run = _random_run(shapes_npz, tmp_path / "run", options=options)
     small = {"n_train": 40}
     _, (full,) = final.finalize_run(run, epochs=1, overrides=small, baselines=["cnn"])
     _, (quick,) = final.finalize_run(run, epochs=1, quick=True)
@@ -66,7 +59,9 @@ def test_a_darts_run_is_retrained_at_stem_stride_one_unless_set_or_quick(
     if darts:
         _, (set_,) = final.finalize_run(run, epochs=1, overrides={**small, "stem_stride": 2})
         assert set_.stem_stride == 2 and set_.params == full.params
-        text = final.write_final_report(run, settings, [full])[0].read_text(encoding="utf-8")
+        text = final.write_final_report(run, RunSettings(benchmark="train"), [full])[0].read_text(
+            encoding="utf-8"
+        )
         assert "stem stride 1 (the first cell at the image's resolution)" in text
 
 
@@ -131,16 +126,17 @@ def test_a_baseline_trains_exactly_like_a_searched_network(shapes_npz: Path) -> 
     )
 
 
-def _random_run(data: Path, run: Path, *, budget: int, seed: int) -> Path:
-    """A finished random search on ``data``: standalone evaluator, one epoch, 32 images."""
-    options = {"evaluator": "standalone", "epochs": 1, "n_train": 32, **TINY}
+def _random_run(
+    data: Path, run: Path, *, budget: int = 1, seed: int = 0, options: dict | None = None
+) -> Path:
+    """A finished random search on ``data`` (``RUN_OPTIONS`` unless ``options`` are given)."""
     settings = RunSettings(
         benchmark="train",
         strategy="random",
         budget=budget,
         seed=seed,
         tasks=(str(data),),
-        benchmark_options=options,
+        benchmark_options=RUN_OPTIONS if options is None else options,
     )
     run_experiment(settings, run_dir=run)
     return run
@@ -290,22 +286,15 @@ def test_quick_final_uses_the_searchs_own_splits_and_full_final_all_images(
 ) -> None:
     # no n_train or n_test in the search's options: its defaults cap both splits at 1,000
     options = {"evaluator": "standalone", "epochs": 1, "channels": 4, "layers": 1, "n_val": 30}
-    settings = RunSettings(
-        benchmark="train",
-        strategy="random",
-        budget=1,
-        seed=0,
-        tasks=(str(large_test_npz),),
-        benchmark_options=options,
-    )
-    run = tmp_path / "run"
-    run_experiment(settings, run_dir=run)
+    run = _random_run(large_test_npz, tmp_path / "run", options=options)
     _, (quick,) = final.finalize_run(run, quick=True, epochs=1, baselines=["cnn"])
     assert (quick.n_train, quick.n_test) == (1000, 1000)
     assert (quick.baselines["cnn"].n_train, quick.baselines["cnn"].n_test) == (1000, 1000)
     _, (full,) = final.finalize_run(run, epochs=1)
     assert full.n_train > 1000 and full.n_test == 1100
-    text = final.write_final_report(run, settings, [full])[0].read_text(encoding="utf-8")
+    text = final.write_final_report(run, RunSettings(benchmark="train"), [full])[0].read_text(
+        encoding="utf-8"
+    )
     assert "| test images |" in text and "| 1,100 |" in text
 
 
