@@ -43,6 +43,14 @@ from tasknas.nn import build_supernet, fast_ops
 from tasknas.spaces import get_space
 
 
+def _network(args: argparse.Namespace, evaluator: TrainingEvaluator) -> str:
+    """The trained network as the reports name it."""
+    return (
+        f"{args.space} network ({args.channels} channels, {evaluator.layers} layers, "
+        f"stem stride {args.stem_stride or 'default'})"
+    )
+
+
 def plain_loop(evaluator: TrainingEvaluator, arch: object, task: str) -> float:
     """Seconds of a minimal PyTorch training loop on the evaluator's model and data."""
     data = evaluator.data(task)
@@ -156,8 +164,7 @@ def compare_baseline(args: argparse.Namespace, evaluator: TrainingEvaluator) -> 
         "",
         f"- tasknas {tasknas.__version__}, torch {torch.__version__}, "
         f"{platform.processor() or platform.machine()}, {args.threads} torch thread(s)",
-        f"- {args.space} network ({args.channels} channels, {evaluator.layers} layers, stem "
-        f"stride {args.stem_stride or 'default'}) on "
+        f"- {_network(args, evaluator)} on "
         f"{args.task}: {images} training images per run, batch {args.batch_size}, "
         f"{args.repeats} alternating runs (old and new in turn, then the plain loop) in one "
         "process; the fast path's allocator setting (`keep_freed_cpu_memory`) applies to "
@@ -245,8 +252,7 @@ def main() -> None:
         "",
         f"- tasknas {tasknas.__version__}, torch {torch.__version__}, "
         f"{platform.processor() or platform.machine()}, {args.threads} torch thread(s)",
-        f"- {args.space} network ({args.channels} channels, {evaluator.layers} layers, stem "
-        f"stride {args.stem_stride or 'default'}) on "
+        f"- {_network(args, evaluator)} on "
         f"{args.task}: {images} training images per run ({args.epochs} epoch(s) of "
         f"{images // args.epochs}), batch {args.batch_size}, {args.repeats} alternating runs",
         "",
