@@ -406,8 +406,10 @@ def retraining(data: dict[str, Any]) -> str:
     shift = fuse.get("final_shift", 0)
     shifts = f", ±{shift} px shifts" if shift else ""
     width = fuse["final_channels"]
+    stride = fuse.get("final_stem_stride", 2)
+    stem = ", stem stride 1 (the first cell at the image's resolution)" if stride == 1 else ""
     scored = f"scored on {tested:,} test images"
-    return f"{epochs} on {images:,} images{shifts} at {width} channels, {scored}"
+    return f"{epochs} on {images:,} images{shifts} at {width} channels{stem}, {scored}"
 
 
 def paired_lines(runs: dict[str, list[dict[str, Any]]]) -> list[str]:

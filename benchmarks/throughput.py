@@ -37,8 +37,8 @@ import torch
 import torch.nn.functional as F
 
 import tasknas
+from tasknas._validation import STEM_STRIDES
 from tasknas.benchmarks.train import TrainingEvaluator
-from tasknas.benchmarks.train._image_evaluator import STEM_STRIDES
 from tasknas.nn import build_supernet, fast_ops
 from tasknas.spaces import get_space
 

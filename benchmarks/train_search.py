@@ -60,8 +60,8 @@ from typing import Any
 import torch
 
 import tasknas
+from tasknas._validation import STEM_STRIDES
 from tasknas.benchmarks.train._defaults import parse_split_size
-from tasknas.benchmarks.train._image_evaluator import STEM_STRIDES
 from tasknas.errors import InvalidSettingError, UnknownNameError
 from tasknas.experiment import RunSettings, run_experiment
 from tasknas.final import FINAL_PATIENCE, finalize_run, write_final_report

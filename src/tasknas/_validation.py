@@ -20,14 +20,19 @@ from tasknas.errors import InvalidSettingError, TasknasError
 #: refused before any parsing, so that a megabyte of input fails at once, in one line.
 MAX_TEXT = 4096
 
+#: Stem strides of a DARTS network: 1 keeps the image's resolution, 2 (the default) halves it.
+STEM_STRIDES = (1, 2)
+
 __all__ = [
     "MAX_TEXT",
+    "STEM_STRIDES",
     "as_int",
     "check_choice",
     "check_int",
     "check_length",
     "check_output_dir",
     "check_seed",
+    "check_stem_stride",
     "non_negative",
     "optional_positive_int",
     "positive_int",
@@ -133,3 +138,12 @@ def check_output_dir(path: str | os.PathLike[str], flag: str = "--out") -> Path:
     if not os.access(parent, os.W_OK | os.X_OK):
         raise InvalidSettingError(f"{flag} {path}: folder {parent} is not writable")
     return path
+
+
+def check_stem_stride(kind: str, value: object) -> int:
+    """``value`` if it is a DARTS stem stride (1 or 2, an integer), else an error naming
+    ``kind`` and the valid strides."""
+    stride = as_int(value)
+    if stride not in STEM_STRIDES:
+        raise InvalidSettingError(f"{kind} must be 1 or 2, got {value!r}")
+    return stride

@@ -78,3 +78,18 @@ def test_mirror_reaches_the_retraining_and_is_refused_with_quick(
     assert list(mirrored.json()) == ["target", "closest", "arch", "test_error", "params"]
     cli(*args, "--mirror", "--quick").usage_error("--mirror", "--quick")
     assert len(retrainings) == 1  # refused before any search
+
+
+def test_final_stem_stride_reaches_the_retraining_and_the_kept_network(
+    cli, long_dictionary: Path, retrainings: list[tuple[FuseSettings, int]], tmp_path: Path
+) -> None:
+    args = ("fuse", "--target", "quickdraw4:cat", "--dir", str(long_dictionary), "--json")
+    keep = tmp_path / "kept"
+    done = cli(*args, "--rounds", "1", "--final-stem-stride", "1", "--out", str(keep))
+    assert done.exit_code == 0, done.stderr
+    ((stored, _),) = retrainings
+    assert stored.final_stem_stride == 1 and stored.final_shift == 1  # the rest: the dictionary's
+    assert json.loads((keep / "network.json").read_text())["stem_stride"] == 1
+    bad = cli(*args, "--final-stem-stride", "3")
+    bad.usage_error("final_stem_stride", "3")
+    assert len(retrainings) == 1  # refused before any search

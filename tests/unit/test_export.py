@@ -161,6 +161,30 @@ def test_kept_networks_rebuild_with_their_weights(tmp_path: Path) -> None:
         load_trained(tmp_path / "missing")
 
 
+@pytest.mark.parametrize("stride", [1, 2, None])
+def test_a_kept_darts_network_rebuilds_at_its_stem_stride(
+    tmp_path: Path, stride: int | None
+) -> None:
+    """A stride-1 and a stride-2 network have the same weights' shapes, so only the
+    description's ``stem_stride`` tells them apart; without it (kept before the key) 2."""
+    from tasknas.oneshot.fuse._networks import as_genotype
+
+    arch = "normal=sep_conv_3x3~0,dil_conv_3x3~1|max_pool_3x3~2,skip_connect~0"
+    net = build_network(
+        as_genotype(arch), in_channels=1, num_classes=2, channels=4, layers=3,
+        stem_stride=stride or 2, seed=0,
+    ).eval()  # fmt: skip
+    meta = {
+        "kind": "darts", "source": "fuse", "space": "darts-tanas", "arch": arch, "task": "t",
+        "input_shape": [1, 28, 28], "num_classes": 2, "channels": 4, "layers": 3,
+    }  # fmt: skip
+    save_trained(tmp_path, net, meta if stride is None else {**meta, "stem_stride": stride})
+    loaded, _ = load_trained(tmp_path)
+    x = torch.rand(3, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    assert loaded.stem[0].stride == (stride or 2, stride or 2)
+    assert torch.allclose(loaded(x), net(x))
+
+
 def test_unknown_format_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InvalidSettingError, match="torchscript"):
         write_network(

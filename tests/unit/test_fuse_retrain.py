@@ -134,6 +134,9 @@ def test_baselines_get_the_same_retraining_options(task: ImageTask) -> None:
         ("final_shift", None),
         ("final_ties", "middle"),
         ("final_ties", None),
+        ("final_stem_stride", 3),
+        ("final_stem_stride", None),
+        ("final_stem_stride", True),
     ],
 )
 def test_bad_retraining_settings_are_rejected_by_name(field: str, value: object) -> None:
@@ -160,6 +163,21 @@ def test_mirror_images_change_the_retraining_only_where_the_labels_allow(
     first = weights(retrain_network(GOOD, cats, settings=mirrored)[3])
     assert not torch.equal(plain, first)
     assert torch.equal(first, weights(retrain_network(GOOD, cats, settings=mirrored)[3]))
+
+
+def test_final_stem_stride_one_keeps_the_image_size_in_the_retrained_winner_only(
+    task: ImageTask,
+) -> None:
+    assert FuseSettings().final_stem_stride == 2  # the search's network, as published
+    wide = dataclasses.replace(TINY, final_stem_stride=1)
+    *_, network = retrain_network(GOOD, task, settings=wide)
+    *_, plain = retrain_network(GOOD, task, settings=TINY)
+    assert (network.stem[0].stride, plain.stem[0].stride) == ((1, 1), (2, 2))
+    assert weights(network).shape == weights(plain).shape  # the same parameters
+    assert not torch.equal(weights(network), weights(plain))  # trained on other maps
+    # the hand-designed baselines keep their own network whatever the setting
+    ours, theirs = (retrain_baseline("cnn", task, settings=s, seed=1) for s in (wide, TINY))
+    assert (ours.test_error, ours.val_accuracy) == (theirs.test_error, theirs.val_accuracy)
 
 
 @pytest.mark.parametrize("value", [1, "yes", None])

@@ -75,6 +75,7 @@ def _build(description: dict[str, Any]) -> nn.Module:
             num_classes=int(description["num_classes"]),
             channels=int(description["channels"]),
             layers=int(description["layers"]),
+            stem_stride=int(description.get("stem_stride", 2)),  # 2: kept before the key
         )
     if kind == "mtl":
         from tasknas.nn import FusionEdge, MTLNetwork, VGGBackbone

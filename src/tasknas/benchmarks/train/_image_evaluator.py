@@ -18,6 +18,7 @@ from tasknas._torch import DEVICES, resolve_device
 from tasknas._validation import (
     check_choice,
     check_seed,
+    check_stem_stride,
     non_negative,
     positive_int,
 )
@@ -46,9 +47,6 @@ _log = logging.getLogger(__name__)
 
 #: The objective metric (validation accuracy, %) and the held-out one (test accuracy, %).
 METRIC, TEST_METRIC = "val_acc", "test_acc"
-
-#: Stem strides of a DARTS network: 1 keeps the image's resolution, 2 (the default) halves it.
-STEM_STRIDES = (1, 2)
 
 #: Images of each split when its size is left out: caps, so a smaller task keeps all it has.
 DEFAULT_SIZES = {"n_train": 1000, "n_val": 500, "n_test": 1000}
@@ -140,8 +138,7 @@ class ImageEvaluator(TaskScorer):
             "layers", default_layers(self._space) if layers is None else layers
         )
         if stem_stride is not None:
-            if type(stem_stride) is not int or stem_stride not in STEM_STRIDES:
-                raise InvalidSettingError(f"stem_stride must be 1 or 2, got {stem_stride!r}")
+            stem_stride = check_stem_stride("stem_stride", stem_stride)
             if not isinstance(self._space, DartsSpace):
                 darts = [n for n in SPACES.names() if issubclass(SPACES.get(n), DartsSpace)]
                 raise InvalidSettingError(

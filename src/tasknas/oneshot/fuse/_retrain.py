@@ -47,12 +47,12 @@ def retrain(
 ) -> tuple[float, int, float]:
     """Train ``arch`` from scratch on ``task.train``; return its test error, size and val score.
 
-    The network is a ``DartsNetwork`` of width ``settings.final_channels`` and depth
-    ``settings.layers``, trained for ``settings.final_epochs`` epochs with Adam
-    (``settings.lr``) and a cosine schedule; the last epoch's weights are scored. With
-    ``settings.final_patience`` it is validated after every epoch, stopped early and the
-    best epoch's weights are scored (of tied epochs, ``settings.final_ties``); with
-    ``settings.final_shift`` the training images are
+    The network is a ``DartsNetwork`` of width ``settings.final_channels``, depth
+    ``settings.layers`` and stem stride ``settings.final_stem_stride``, trained for
+    ``settings.final_epochs`` epochs with Adam (``settings.lr``) and a cosine schedule; the
+    last epoch's weights are scored. With ``settings.final_patience`` it is validated after
+    every epoch, stopped early and the best epoch's weights are scored (of tied epochs,
+    ``settings.final_ties``); with ``settings.final_shift`` the training images are
     randomly shifted (the ``tasknas final`` recipe, applied with FUSE's optimiser).
     ``task.train`` is all the retraining sees: pass a task with more training images
     (same validation and test splits) to retrain on them. ``progress`` is called after
@@ -156,6 +156,7 @@ def _retrain(
         layers=settings.layers,
         seed=derive(seed, RETRAIN, INIT),
         validate=stopper is not None,
+        stem_stride=settings.final_stem_stride,
     )
     if stopper is not None:
         _log.info(

@@ -9,6 +9,7 @@ from tasknas._validation import (
     check_choice,
     check_flag,
     check_int,
+    check_stem_stride,
     non_negative,
     optional_positive_int,
 )
@@ -65,6 +66,10 @@ class FuseSettings:
         final_mirror: also mirror each retraining image left to right with probability one
             half, on a task whose labels survive that (``tasknas.tasks.mirror_invariant``;
             elsewhere it changes nothing). Off by default.
+        final_stem_stride: stride of the retrained network's stem: 2 (the default, as in the
+            search) halves a 28×28 image before the first cell, 1 keeps its resolution
+            (``DartsNetwork(stem_stride=...)``; about 4× the CPU time). The search's
+            candidates and the hand-designed baselines are unchanged.
         device: ``cpu``, ``cuda``, ``mps`` or ``auto``.
 
     Raises:
@@ -88,6 +93,7 @@ class FuseSettings:
     final_ties: str = "first"
     final_shift: int = 0
     final_mirror: bool = False
+    final_stem_stride: int = 2
     device: str = "cpu"
 
     def __post_init__(self) -> None:
@@ -100,6 +106,8 @@ class FuseSettings:
                     )
             elif field.name == "final_ties":
                 check_choice("final_ties", value, _TIES)
+            elif field.name == "final_stem_stride":
+                check_stem_stride(field.name, value)
             elif field.name in _FLAGS:
                 check_flag(field.name, value)
             elif field.name in _OPTIONAL:
