@@ -49,6 +49,8 @@ def test_training_run_is_retrained_and_exported(cli, train_run: Path, tmp_path: 
     assert {Path(p).suffix for p in net["paths"].values()} == {".pt", ".py", ".json"}
     card = json.loads(Path(net["paths"]["card"]).read_text(encoding="utf-8"))
     assert card["arch"] == net["arch"] and card["files"]["definition"].endswith(".py")
+    assert card["extra"]["quick"] is True
+    assert card["extra"]["stem_stride"] is None  # --quick keeps the search's network
     task = str(train_run.parent / "bars.npz")  # a file's task is named by its path
     again = cli("export", str(train_run), "--quick", "--out", str(tmp_path), "--task", task)
     assert again.exit_code == 0, again.stderr

@@ -174,6 +174,7 @@ def _retrained(
                 "epochs": r.epochs,
                 "epochs_run": r.epochs_run,
                 "n_train": r.n_train,
+                "stem_stride": r.stem_stride,
                 "quick": quick,
             },
         )
