@@ -393,7 +393,7 @@ def fuse(
             "--final-stem-stride",
             help="Stride of the retrained winner's stem (the search's candidates keep 2; the "
             "baselines are unchanged): 1 keeps the image's resolution in the first cell "
-            "(about 4x the CPU time on 28x28 images), 2 halves it. "
+            "(the whole command about 3x as long on 28x28 images), 2 halves it. "
             "[default: the dictionary's, 2]",
         ),
     ] = None,
