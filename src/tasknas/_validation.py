@@ -141,9 +141,10 @@ def check_output_dir(path: str | os.PathLike[str], flag: str = "--out") -> Path:
 
 
 def check_stem_stride(kind: str, value: object) -> int:
-    """``value`` if it is a DARTS stem stride (1 or 2, an integer), else an error naming
-    ``kind`` and the valid strides."""
+    """``value`` if it is a DARTS stem stride (one of ``STEM_STRIDES``, an integer), else an
+    error naming ``kind``, the value and the valid strides."""
     stride = as_int(value)
     if stride not in STEM_STRIDES:
-        raise InvalidSettingError(f"{kind} must be 1 or 2, got {value!r}")
+        valid = " or ".join(map(str, STEM_STRIDES))
+        raise InvalidSettingError(f"{kind} must be {valid}, got {value!r}")
     return stride
