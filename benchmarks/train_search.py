@@ -42,7 +42,9 @@ earlier one's per-seed test accuracies (``train_search.json``; rows ``ref:METHOD
 ``FILE=METHOD,...`` takes only those methods from that file);
 ``--space darts-emtnas-conv`` searches EMT-NAS's space with a dense 3x3 convolution added;
 and ``--generation-epochs`` and ``--fitness`` set the supernet's epochs per generation and
-score; ``--search-n-train`` its training images per task (a number, or ``all``).
+score; ``--search-n-train`` its training images per task (a number, or ``all``);
+``--search-stem-stride 1`` searches with the first cell at the image's resolution (``tasknas
+search --stem-stride``: the supernets and their networks; final training then keeps it).
 
     python benchmarks/train_search.py --out benchmarks/results/train_search          # full
     python benchmarks/train_search.py --out /tmp/train-search-quick --quick         # minutes
@@ -472,6 +474,14 @@ def main() -> None:
         help="training images per task of the search's supernet (search --n-train: a number "
         "or all; default the benchmark's, 1,000); final training takes all either way",
     )
+    parser.add_argument(
+        "--search-stem-stride",
+        type=int,
+        default=None,
+        choices=STEM_STRIDES,
+        help="stem stride of the search's supernets (search --stem-stride; default the "
+        "benchmark's, 2); final training keeps it unless --final-stem-stride says otherwise",
+    )
     parser.add_argument("--final-epochs", type=int, default=30)
     parser.add_argument(
         "--final-n-train", type=int, default=None, help="final training images (default all)"
@@ -563,6 +573,8 @@ def main() -> None:
         args.bench_options["space"] = args.space
     if args.search_n_train is not None:
         args.bench_options["n_train"] = args.search_n_train
+    if args.search_stem_stride is not None:
+        args.bench_options["stem_stride"] = args.search_stem_stride
     args.bench_settings = {}
     args.final = {} if args.final_n_train is None else {"n_train": args.final_n_train}
     if args.final_channels is not None:
