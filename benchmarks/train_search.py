@@ -39,7 +39,9 @@ default of final training before 2026-12-03 (now 1, the first cell at the image'
 resolution; ``tasknas final --stem-stride``); ``--groups breastmnist`` (any
 task of a group) runs that task alone; ``--reference FILE`` pairs the report with an
 earlier one's per-seed test accuracies (``train_search.json``; rows ``ref:METHOD``;
-``FILE=METHOD,...`` takes only those methods from that file);
+``FILE=METHOD,...`` takes only those methods from that file; a stored strategy's rows, such
+as ``ref:ktnas``, are paired with the baselines and the strategies as this run's are, and
+``--strategies --baselines`` with no names reports stored results alone);
 ``--space darts-emtnas-conv`` searches EMT-NAS's space with a dense 3x3 convolution added;
 and ``--generation-epochs`` and ``--fitness`` set the supernet's epochs per generation and
 score; ``--search-n-train`` its training images per task (a number, or ``all``);
@@ -322,12 +324,26 @@ def _difference_rows(
     return lines
 
 
+def _is_strategy(method: str) -> bool:
+    """Whether a report row is a search's (``ktnas``, ``ref:emtnas@1``), not a fixed network."""
+    return method.removeprefix("ref:").partition("@")[0] in STRATEGIES
+
+
+def _strategy_order(method: str) -> tuple[int, str]:
+    """Stored strategies' rows in the order of ``STRATEGIES``, then by name."""
+    return STRATEGIES.index(method.removeprefix("ref:").partition("@")[0]), method
+
+
 def _report(out: Path, args: argparse.Namespace) -> str:
     acc = _load(out, args)
     reference = _reference(args)
     acc.update(reference)
     ref_methods = sorted({method for _, method, _, _ in reference})
-    methods = [*args.strategies, *args.baselines, *ref_methods]
+    # a stored strategy's rows (ref:ktnas, ref:emtnas@1) pair like this run's strategies
+    stored = sorted((m for m in ref_methods if _is_strategy(m)), key=_strategy_order)
+    searched = [*args.strategies, *stored]
+    fixed = [*args.baselines, *(m for m in ref_methods if not _is_strategy(m))]
+    methods = [*args.strategies, *args.baselines, *stored, *fixed[len(args.baselines) :]]
     lines = [
         "# Real-training search: KTNAS vs EMT-NAS vs single-task RE vs hand-designed networks",
         "",
@@ -372,12 +388,13 @@ def _report(out: Path, args: argparse.Namespace) -> str:
             if method in args.strategies:
                 search = _seconds(out, group, method, args, "search_seconds")
             lines.append(f"| {method} | {' | '.join(cells)} | {done} | {search} | {final} |")
-        baseline_pairs = [(s, b) for s in args.strategies for b in [*args.baselines, *ref_methods]]
-        pairs = baseline_pairs + [
-            (a, b) for i, a in enumerate(args.strategies) for b in args.strategies[i + 1 :]
-        ]
+        pairs = [(s, b) for s in searched for b in fixed]
+        pairs += [(a, b) for i, a in enumerate(searched) for b in searched[i + 1 :]]
         lines += ["", "Paired differences (percentage points; positive: the first is better):", ""]
         lines += _difference_rows(acc, group, pairs, tasks, args.seeds)
+        if not args.strategies and not args.baselines:  # stored results alone: no validation
+            lines.append("")
+            continue
         lines += [
             "",
             f"### {group}: validation accuracy (%), the held-out part of the training split",
@@ -436,7 +453,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     singles = [t for tasks in GROUPS.values() for t in tasks]
     parser.add_argument("--groups", nargs="+", default=list(GROUPS), choices=[*GROUPS, *singles])
-    parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES), choices=STRATEGIES)
+    parser.add_argument(
+        "--strategies",
+        nargs="*",
+        default=list(STRATEGIES),
+        choices=STRATEGIES,
+        help="the searches to run (none: a report of --reference results alone)",
+    )
     parser.add_argument(
         "--baselines",
         nargs="*",
@@ -598,6 +621,7 @@ def main() -> None:
                 _baselines(args.out, group, seed, args)
     text = _report(args.out, args)
     print(text)
+    args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "train_search.md").write_text(text, encoding="utf-8")
     per_seed = {"/".join(map(str, key)): value for key, value in _load(args.out, args).items()}
     (args.out / "train_search.json").write_text(json.dumps(per_seed, indent=1), encoding="utf-8")
