@@ -379,7 +379,9 @@ def _report(out: Path, args: argparse.Namespace) -> str:
             f"| method | {' | '.join(tasks)} | seeds done | search s/run | final s/run |",
             f"|---|{'---|' * len(tasks)}---|---|---|",
         ]
-        for method in methods:
+        # stored rows only where the stored files have this group's results
+        shown = {m for g, m, _, _ in acc if g == group} | {*args.strategies, *args.baselines}
+        for method in (m for m in methods if m in shown):
             cells = _mean_cells(acc, group, method, tasks, args.seeds)
             done = sum(all((group, method, t, s) in acc for t in tasks) for s in args.seeds)
             search = final = "–"  # stored accuracies (ref:) have no times here
@@ -388,8 +390,9 @@ def _report(out: Path, args: argparse.Namespace) -> str:
             if method in args.strategies:
                 search = _seconds(out, group, method, args, "search_seconds")
             lines.append(f"| {method} | {' | '.join(cells)} | {done} | {search} | {final} |")
-        pairs = [(s, b) for s in searched for b in fixed]
-        pairs += [(a, b) for i, a in enumerate(searched) for b in searched[i + 1 :]]
+        ours, theirs = [m for m in searched if m in shown], [m for m in fixed if m in shown]
+        pairs = [(s, b) for s in ours for b in theirs]
+        pairs += [(a, b) for i, a in enumerate(ours) for b in ours[i + 1 :]]
         lines += ["", "Paired differences (percentage points; positive: the first is better):", ""]
         lines += _difference_rows(acc, group, pairs, tasks, args.seeds)
         if not args.strategies and not args.baselines:  # stored results alone: no validation
