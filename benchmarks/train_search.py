@@ -324,14 +324,9 @@ def _difference_rows(
     return lines
 
 
-def _is_strategy(method: str) -> bool:
-    """Whether a report row is a search's (``ktnas``, ``ref:emtnas@1``), not a fixed network."""
-    return method.removeprefix("ref:").partition("@")[0] in STRATEGIES
-
-
-def _strategy_order(method: str) -> tuple[int, str]:
-    """Stored strategies' rows in the order of ``STRATEGIES``, then by name."""
-    return STRATEGIES.index(method.removeprefix("ref:").partition("@")[0]), method
+def _base_method(method: str) -> str:
+    """A report row's method without ``ref:`` and ``@K`` (``ref:emtnas@1`` -> ``emtnas``)."""
+    return method.removeprefix("ref:").partition("@")[0]
 
 
 def _report(out: Path, args: argparse.Namespace) -> str:
@@ -340,10 +335,11 @@ def _report(out: Path, args: argparse.Namespace) -> str:
     acc.update(reference)
     ref_methods = sorted({method for _, method, _, _ in reference})
     # a stored strategy's rows (ref:ktnas, ref:emtnas@1) pair like this run's strategies
-    stored = sorted((m for m in ref_methods if _is_strategy(m)), key=_strategy_order)
-    searched = [*args.strategies, *stored]
-    fixed = [*args.baselines, *(m for m in ref_methods if not _is_strategy(m))]
-    methods = [*args.strategies, *args.baselines, *stored, *fixed[len(args.baselines) :]]
+    stored = [m for m in ref_methods if _base_method(m) in STRATEGIES]
+    stored.sort(key=lambda m: (STRATEGIES.index(_base_method(m)), m))
+    stored_fixed = [m for m in ref_methods if _base_method(m) not in STRATEGIES]
+    searched, fixed = [*args.strategies, *stored], [*args.baselines, *stored_fixed]
+    methods = [*args.strategies, *args.baselines, *stored, *stored_fixed]
     lines = [
         "# Real-training search: KTNAS vs EMT-NAS vs single-task RE vs hand-designed networks",
         "",
