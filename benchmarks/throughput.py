@@ -37,8 +37,10 @@ import torch
 import torch.nn.functional as F
 
 import tasknas
+from tasknas._torch import DEVICES, resolve_device
 from tasknas._validation import STEM_STRIDES
 from tasknas.benchmarks.train import TrainingEvaluator
+from tasknas.errors import InvalidSettingError
 from tasknas.nn import build_supernet, fast_ops
 from tasknas.spaces import get_space
 
@@ -51,10 +53,15 @@ def _network(args: argparse.Namespace, evaluator: TrainingEvaluator) -> str:
     )
 
 
-def plain_loop(evaluator: TrainingEvaluator, arch: object, task: str) -> float:
-    """Seconds of a minimal PyTorch training loop on the evaluator's model and data."""
+def plain_loop(
+    evaluator: TrainingEvaluator, arch: object, task: str, amp: str | None = None
+) -> float:
+    """Seconds of a minimal PyTorch training loop on the evaluator's model and data, on the
+    evaluator's device (the training images moved there once; ``amp``: ``bf16`` or ``fp16``
+    runs the forward pass under ``torch.autocast``, float16 with a gradient scaler)."""
+    device = torch.device(evaluator.device)
     data = evaluator.data(task)
-    network = evaluator.network(arch, task, seed=evaluator.task_seed(task, 1))
+    network = evaluator.network(arch, task, seed=evaluator.task_seed(task, 1)).to(device)
     optimizer = torch.optim.SGD(
         network.parameters(),
         lr=evaluator.lr,
@@ -64,18 +71,31 @@ def plain_loop(evaluator: TrainingEvaluator, arch: object, task: str) -> float:
     )
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=evaluator.epochs)
     generator = torch.Generator().manual_seed(0)
-    x_all, y_all = data.train.x, data.train.y
+    x_all, y_all = data.train.x.to(device), data.train.y.to(device)
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(amp or "")
+    scaler = torch.amp.GradScaler(device.type, enabled=dtype == torch.float16)
+    _synchronize(device)
     start = time.perf_counter()
     network.train()
     for _ in range(evaluator.epochs):
-        order = torch.randperm(len(y_all), generator=generator)
+        order = torch.randperm(len(y_all), generator=generator).to(device)
         for begin in range(0, len(order), evaluator.batch_size):
             index = order[begin : begin + evaluator.batch_size]
             optimizer.zero_grad(set_to_none=True)
-            F.cross_entropy(network(x_all[index]), y_all[index]).backward()
-            optimizer.step()
+            with torch.autocast(device.type, dtype=dtype or torch.float32, enabled=bool(dtype)):
+                loss = F.cross_entropy(network(x_all[index]), y_all[index])
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
         schedule.step()
+    _synchronize(device)
     return time.perf_counter() - start
+
+
+def _synchronize(device: torch.device) -> None:
+    """Wait for the device's queued work (a no-op on the CPU), so host clocks time it."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 def matmul_gflops(threads: int, size: int = 512, repeats: int = 20) -> float:
@@ -163,7 +183,8 @@ def compare_baseline(args: argparse.Namespace, evaluator: TrainingEvaluator) -> 
         "# Training throughput: fast CPU operations vs the reference modules",
         "",
         f"- tasknas {tasknas.__version__}, torch {torch.__version__}, "
-        f"{platform.processor() or platform.machine()}, {args.threads} torch thread(s)",
+        f"{platform.processor() or platform.machine()}, {args.threads} torch thread(s), "
+        f"device {_device_name(args.device)}",
         f"- {_network(args, evaluator)} on "
         f"{args.task}: {images} training images per run, batch {args.batch_size}, "
         f"{args.repeats} alternating runs (old and new in turn, then the plain loop) in one "
@@ -197,6 +218,13 @@ def compare_baseline(args: argparse.Namespace, evaluator: TrainingEvaluator) -> 
     return "\n".join(lines)
 
 
+def _device_name(device: str) -> str:
+    """``cpu``, or the GPU's own name (``cuda (NVIDIA H200)``)."""
+    if torch.device(device).type != "cuda":
+        return device
+    return f"{device} ({torch.cuda.get_device_name(torch.device(device))})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--space", default="darts-emtnas")
@@ -209,6 +237,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--device", default="cpu", choices=DEVICES, help="where to train")
+    parser.add_argument(
+        "--amp",
+        nargs="*",
+        default=[],
+        choices=["bf16", "fp16"],
+        help="also time the plain loop under torch.autocast at these precisions (GPU)",
+    )
     parser.add_argument(
         "--compare-baseline",
         action="store_true",
@@ -218,6 +254,10 @@ def main() -> None:
         "--supernet-steps", type=int, default=16, help="supernet steps per run (0: skip)"
     )
     args = parser.parse_args()
+    try:
+        resolve_device(args.device)
+    except InvalidSettingError as error:
+        parser.error(str(error))
     torch.set_num_threads(args.threads)
     evaluator = TrainingEvaluator(
         args.space,
@@ -229,6 +269,7 @@ def main() -> None:
         batch_size=args.batch_size,
         channels=args.channels,
         stem_stride=args.stem_stride,
+        device=args.device,
     )
     if args.compare_baseline:
         text = compare_baseline(args, evaluator)
@@ -239,19 +280,25 @@ def main() -> None:
         return
     arch = get_space(args.space).sample(np.random.default_rng(0))
     images = args.epochs * len(evaluator.data(args.task).train)
-    plain_loop(evaluator, arch, args.task)  # warm-up (allocator, kernels)
+    for amp in (None, *args.amp):
+        plain_loop(evaluator, arch, args.task, amp=amp)  # warm-up (allocator, kernels)
     rates: dict[str, list[float]] = {"evaluator": [], "plain": []}
+    rates.update({f"plain, autocast {amp}": [] for amp in args.amp})
     for _ in range(args.repeats):
         result = evaluator.evaluate(arch, args.task)
         rates["evaluator"].append(images / result.metrics["train_seconds"])
         rates["plain"].append(images / plain_loop(evaluator, arch, args.task))
+        for amp in args.amp:
+            seconds = plain_loop(evaluator, arch, args.task, amp=amp)
+            rates[f"plain, autocast {amp}"].append(images / seconds)
     median = {k: statistics.median(v) for k, v in rates.items()}
     ratio = median["evaluator"] / median["plain"]
     lines = [
         "# Training throughput: TrainingEvaluator vs a plain PyTorch loop",
         "",
         f"- tasknas {tasknas.__version__}, torch {torch.__version__}, "
-        f"{platform.processor() or platform.machine()}, {args.threads} torch thread(s)",
+        f"{platform.processor() or platform.machine()}, {args.threads} torch thread(s), "
+        f"device {_device_name(args.device)}",
         f"- {_network(args, evaluator)} on "
         f"{args.task}: {images} training images per run ({args.epochs} epoch(s) of "
         f"{images // args.epochs}), batch {args.batch_size}, {args.repeats} alternating runs",

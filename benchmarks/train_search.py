@@ -46,7 +46,9 @@ as ``ref:ktnas``, are paired with the baselines and the strategies as this run's
 and ``--generation-epochs`` and ``--fitness`` set the supernet's epochs per generation and
 score; ``--search-n-train`` its training images per task (a number, or ``all``);
 ``--search-stem-stride 1`` searches with the first cell at the image's resolution (``tasknas
-search --stem-stride``: the supernets and their networks; final training then keeps it).
+search --stem-stride``: the supernets and their networks; final training then keeps it);
+``--device cuda`` trains the searches, final trainings and baselines on the GPU (the same
+run folders, so a search made on one machine can be retrained on another).
 
     python benchmarks/train_search.py --out benchmarks/results/train_search          # full
     python benchmarks/train_search.py --out /tmp/train-search-quick --quick         # minutes
@@ -64,6 +66,7 @@ from typing import Any
 import torch
 
 import tasknas
+from tasknas._torch import DEVICES, resolve_device
 from tasknas._validation import STEM_STRIDES
 from tasknas.benchmarks.train._defaults import parse_split_size
 from tasknas.errors import InvalidSettingError, UnknownNameError
@@ -567,6 +570,13 @@ def main() -> None:
         help="comma-separated methods to take from the --reference files (default all), "
         "e.g. emtnas@1,resnet:14",
     )
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        choices=DEVICES,
+        help="where the searches, final trainings and baselines train (search/final "
+        "--device; default cpu)",
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="tiny settings, one seed")
     args = parser.parse_args()
@@ -585,6 +595,10 @@ def main() -> None:
         parser.error(f"--reference {files}: not train_search.json reports as asked ({error})")
     if args.final_patience is not None and args.final_patience < 1:
         parser.error(f"--final-patience must be a positive integer, got {args.final_patience}")
+    try:
+        resolve_device(args.device)
+    except InvalidSettingError as error:
+        parser.error(str(error))
     torch.set_num_threads(args.threads)
     args.bench_options = {"evaluator": args.evaluator}
     if args.generation_epochs is not None:
@@ -609,6 +623,9 @@ def main() -> None:
         args.bench_options.update(small, n_train=256)
         args.bench_settings = small
         args.final = {"n_train": 256}
+    if args.device != "cpu":  # the default stays out of the settings the report prints
+        for settings in (args.bench_options, args.bench_settings, args.final):
+            settings["device"] = args.device
     for group in args.groups:
         for seed in args.seeds:
             for strategy in args.strategies:

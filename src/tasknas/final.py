@@ -225,6 +225,7 @@ def _how(results: Sequence[FinalResult]) -> str:
     if r.stem_stride is not None:
         full = " (the first cell at the image's resolution)" if r.stem_stride == 1 else ""
         parts.append(f"searched networks' stem stride {r.stem_stride}{full}")
+    parts.append(f"trained on {r.device}")
     return ", ".join(parts)
 
 

@@ -511,9 +511,9 @@ def test_cli_stem_stride_is_stored_by_search_and_set_by_final(tmp_path: Path) ->
     assert final.exit_code == 0, final.stderr
     (row,) = json.loads(final.stdout)["tasks"].values()
     assert row["stem_stride"] == 1 and row["baselines"]["resnet:4"]["stem_stride"] is None
-    assert "stem stride 1 (the first cell at the image's resolution)" in (
-        run / "final.md"
-    ).read_text(encoding="utf-8")
+    assert row["device"] == row["baselines"]["resnet:4"]["device"] == "cpu"  # where it trained
+    report = (run / "final.md").read_text(encoding="utf-8")
+    assert "stem stride 1 (the first cell at the image's resolution), trained on cpu" in report
     again = _cli("final", str(run), "--quick", "--epochs", "1", "--stem-stride", "2", "--json")
     assert again.exit_code == 0, again.stderr
     (other,) = json.loads(again.stdout)["tasks"].values()

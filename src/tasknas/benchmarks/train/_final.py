@@ -67,6 +67,8 @@ class FinalResult:
         stem_stride: the stride of a DARTS network's stem, where one was asked for (1: the
             first cell at the image's resolution); ``None``: the network's default (2 for
             DARTS networks), and always for a baseline.
+        device: the kind of device it trained on (``cpu``, ``cuda``, ``mps``; ``auto``
+            resolved). A seeded training repeats exactly on the CPU only.
         baselines: baseline name -> its ``FinalResult`` on the same task and settings.
         candidates: with ``tasknas final --top K``, every architecture retrained for the
             task, in the search's order (best first, this one among them); this one is
@@ -92,6 +94,7 @@ class FinalResult:
     max_shift: int = 0
     mirror: bool = False
     stem_stride: int | None = None
+    device: str = "cpu"
     baselines: Mapping[str, FinalResult] = field(default_factory=dict)
     candidates: tuple[FinalResult, ...] = ()
     network: Any = field(default=None, repr=False, compare=False)
@@ -205,6 +208,7 @@ def _final_fit(
         max_shift=shift,
         mirror=mirror,
         stem_stride=None if isinstance(arch, Baseline) else evaluator.stem_stride,
+        device=resolve_device(evaluator.device).type,
         network=trained.network if keep_network else None,
         data=data if keep_network else None,
     )
