@@ -19,6 +19,13 @@ that selects a random genotype every batch).
 
     OMP_NUM_THREADS=1 python benchmarks/throughput.py --compare-baseline --repeats 5
 
+``--device cuda`` trains on the GPU (the plain loop keeps the training images there; the
+host clock is read after the GPU's queue is done), and ``--amp bf16 fp16`` adds the plain loop
+under ``torch.autocast`` at those precisions (fp16 with a gradient scaler):
+
+    python benchmarks/throughput.py --device cuda --n-train 4000 --stem-stride 1 \
+        --repeats 2 --amp bf16 fp16
+
 ``--stem-stride 1`` trains the network with the first cell at the image's resolution
 (``tasknas final --stem-stride 1``; DARTS spaces). To time two versions of the code, run the
 same command with ``PYTHONPATH`` pointing at each one's ``src`` in turn.
