@@ -164,15 +164,22 @@ def _report(runs: list[dict], variants: list[str]) -> str:
                 np.mean(r["variants"][v]["acc"]) - np.mean(r["acc"]["single_task"]) for r in rs
             ]
             d_all = [np.mean(r["variants"][v]["acc"]) - np.mean(r["acc"]["all_edges"]) for r in rs]
-            first = [t for r in rs for t in r["variants"][v]["trace"][:10]]
+            # stored results may be kept without their alpha traces: those columns then
+            # average the runs that have one ("–" where none has)
+            first = [t for r in rs for t in r["variants"][v].get("trace", [])[:10]]
+            grads = (
+                f"{np.mean([t['grad_task'] for t in first]):+.2e} | "
+                f"{np.mean([t['grad_task_pos'] for t in first]):.2f} | "
+                f"{np.mean([t['grad_entropy_abs'] for t in first]):.2e}"
+                if first
+                else "– | – | –"
+            )
             lines.append(
                 f"| {dataset} | {v} | {np.mean(d_single):+.2f} | {np.mean(d_all):+.2f} | "
                 f"{np.mean([r['variants'][v]['open'] for r in rs]):.1f} of "
                 f"{rs[0]['variants'][v]['candidates']} | "
                 f"{np.mean([r['variants'][v]['entropy_history'][0] for r in rs]):.3f} | "
-                f"{np.mean([t['grad_task'] for t in first]):+.2e} | "
-                f"{np.mean([t['grad_task_pos'] for t in first]):.2f} | "
-                f"{np.mean([t['grad_entropy_abs'] for t in first]):.2e} |"
+                f"{grads} |"
             )
     return "\n".join([*lines, "", *_paired(runs, variants)])
 
