@@ -3,6 +3,7 @@ augmentation; the quick setting; baselines trained with the very same settings."
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -110,6 +111,40 @@ def test_final_train_reports_its_settings(shapes_npz: Path) -> None:
         genotype, str(shapes_npz), epochs=2, patience=None, augment=False, n_train=40, **TINY
     )
     assert (quick.n_train, quick.epochs_run, quick.best_epoch, quick.max_shift) == (40, 2, None, 0)
+
+
+def test_keeping_an_epoch_of_the_schedules_first_half_is_warned_about(
+    shapes_npz: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Early stopping that ends a training and keeps an epoch of the first half of its
+    schedule gets one warning naming the epochs, the validation split's size and the way out;
+    a training that ran its whole schedule, or kept a late epoch, gets none. (The task's seeds
+    depend on the data file's path, so the test trains 10 seeds and checks each against the
+    rule, with both outcomes among them.)"""
+    settings = {**TINY, "epochs": 6, "n_train": 60}
+    outcomes = []
+    for seed in range(10):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="tasknas"):
+            r = train_baseline("cnn", str(shapes_npz), patience=1, seed=seed, **settings)
+        warnings = [x.getMessage() for x in caplog.records if x.levelno >= logging.WARNING]
+        early = r.epochs_run < 6 and r.best_epoch is not None and r.best_epoch <= 3
+        outcomes.append(early)
+        if not early:
+            assert warnings == [], (seed, r.epochs_run, r.best_epoch)
+            continue
+        (message,) = warnings
+        stop = f"stopped at epoch {r.epochs_run} and kept epoch {r.best_epoch} of up to 6"
+        for part in ("cnn", stop, "30 validation images", "a patience of at least 6"):
+            assert part in message
+    assert any(outcomes) and not all(outcomes)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="tasknas"):
+        whole = train_baseline(
+            "cnn", str(shapes_npz), patience=6, seed=outcomes.index(True), **settings
+        )
+    assert whole.epochs_run == 6
+    assert not [x for x in caplog.records if x.levelno >= logging.WARNING]
 
 
 def test_a_baseline_trains_exactly_like_a_searched_network(shapes_npz: Path) -> None:
