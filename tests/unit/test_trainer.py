@@ -349,6 +349,37 @@ def test_bad_fit_arguments(is_three) -> None:
 
 
 @pytest.mark.parametrize(
+    ("values", "warned"),
+    [
+        ([0.9, 0.95, 0.94, 0.93], True),  # stopped at 4 of 8, kept epoch 2
+        ([0.9, 0.9, 0.95, 0.96, 0.97, 0.94, 0.93], False),  # kept epoch 5 of 8: the second half
+        ([0.9, 0.95, 0.94, 0.96, 0.97, 0.98, 0.99, 0.99], False),  # never stopped
+    ],
+)
+def test_early_stopping_warns_when_it_kept_an_epoch_of_the_first_half(
+    values: list[float], warned: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    from types import SimpleNamespace
+
+    trainer = SimpleNamespace(stop=False, fit_info=SimpleNamespace(epochs=8))
+    stopper = EarlyStopping("val_accuracy", patience=2, mode="max", restore_best=False)
+    stopper.on_fit_start(trainer, None)  # type: ignore[arg-type]
+    for epoch, value in enumerate(values):
+        stopper.on_epoch_end(epoch, {"val_accuracy": value})
+        if trainer.stop:
+            break
+    with caplog.at_level(logging.WARNING, logger="tasknas"):
+        assert stopper.warn_if_early_epoch_kept("the network on mnist", 500) is warned
+    messages = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    if not warned:
+        assert messages == []
+        return
+    (message,) = messages
+    assert message.startswith("the network on mnist stopped at epoch 4 and kept epoch 2 of up to 8")
+    assert "500 validation images" in message and "a patience of at least 8" in message
+
+
+@pytest.mark.parametrize(
     ("ties", "best_epoch", "stopped_epoch"),
     [("first", 1, 3), ("last", 4, 6)],
 )

@@ -91,6 +91,7 @@ class EarlyStopping(Callback):
         self.best: float | None = None
         self.best_epoch: int | None = None
         self.stopped_epoch: int | None = None
+        self._planned: int | None = None
         self._wait = 0
         self._trainer: Trainer | None = None
         self._model: nn.Module | None = None
@@ -100,6 +101,35 @@ class EarlyStopping(Callback):
         self._reset()
         self._trainer = trainer
         self._model = model
+        info = getattr(trainer, "fit_info", None)
+        self._planned = info.epochs if info else None
+
+    def warn_if_early_epoch_kept(self, subject: str, n_val: int) -> bool:
+        """Log a warning when this stopper ended its last fit and kept an epoch of the first
+        half of the planned schedule, and say whether it did.
+
+        On a small validation split that is the sign of an epoch that scored well by chance
+        while the (cosine) learning rate was still high: 2 of 40 stride-1 final trainings of
+        the issue-14 tables lost 1-3 points so (BENCHMARKS.md). ``subject`` names what was
+        trained (``"the network on mnist"``), ``n_val`` is the validation split's size.
+        """
+        if self.stopped_epoch is None or self.best_epoch is None or self._planned is None:
+            return False
+        kept = self.best_epoch + 1
+        if 2 * kept > self._planned:
+            return False
+        _log.warning(
+            "%s stopped at epoch %d and kept epoch %d of up to %d, trained early in the "
+            "learning-rate schedule: its %d validation images may be too few to rank the "
+            "epochs (a patience of at least %d trains every epoch)",
+            subject,
+            self.stopped_epoch + 1,
+            kept,
+            self._planned,
+            n_val,
+            self._planned,
+        )
+        return True
 
     def _improved(self, value: float) -> bool:
         if self.best is None:

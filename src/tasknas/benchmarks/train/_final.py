@@ -212,19 +212,9 @@ def _final_fit(
         network=trained.network if keep_network else None,
         data=data if keep_network else None,
     )
-    if _kept_an_early_epoch(result):
-        _log.warning(
-            "%s on %s stopped at epoch %d and kept epoch %d of up to %d, trained early in the "
-            "learning-rate schedule: its %d validation images may be too few to rank the "
-            "epochs (a patience of at least %d trains every epoch)",
-            "the baseline " + result.arch if isinstance(arch, Baseline) else "the network",
-            name,
-            result.epochs_run,
-            result.best_epoch,
-            epochs,
-            len(data.val),
-            epochs,
-        )
+    if stopper is not None:
+        what = f"the baseline {result.arch}" if isinstance(arch, Baseline) else "the network"
+        stopper.warn_if_early_epoch_kept(f"{what} on {name}", len(data.val))
     _log.info(
         "final training of %s on %s: test %.2f%% (%d/%d epochs, %.1f s)",
         result.arch,
@@ -235,15 +225,6 @@ def _final_fit(
         seconds,
     )
     return result
-
-
-def _kept_an_early_epoch(result: FinalResult) -> bool:
-    """Whether early stopping ended ``result``'s training and kept an epoch of the first half
-    of its schedule. On a small validation split that is the sign of an epoch that scored
-    well by chance at a high learning rate: 2 of 40 stride-1 networks of the issue-14
-    tables lost 1-3 points so (BENCHMARKS.md)."""
-    best = result.best_epoch
-    return best is not None and result.epochs_run < result.epochs and 2 * best <= result.epochs
 
 
 def final_train(

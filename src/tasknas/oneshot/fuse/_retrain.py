@@ -159,6 +159,7 @@ def _retrain(
         stem_stride=settings.final_stem_stride,
     )
     if stopper is not None:
+        stopper.warn_if_early_epoch_kept(f"the retraining of {arch} on {task.name}", len(task.val))
         _log.info(
             "retraining of %s stopped after %s epochs, best epoch %s",
             arch,
