@@ -104,6 +104,13 @@ class EarlyStopping(Callback):
         info = getattr(trainer, "fit_info", None)
         self._planned = info.epochs if info else None
 
+    @staticmethod
+    def kept_early(epochs_run: int, best_epoch: int | None, epochs: int) -> bool:
+        """Whether a fit planned for ``epochs`` that ran ``epochs_run`` and kept ``best_epoch``
+        (1-based; ``None``: no early stopping) was ended early keeping an epoch of the first
+        half of its schedule: the rule of ``warn_if_early_epoch_kept``, for stored results."""
+        return best_epoch is not None and epochs_run < epochs and 2 * best_epoch <= epochs
+
     def warn_if_early_epoch_kept(self, subject: str, n_val: int) -> bool:
         """Log a warning when this stopper ended its last fit and kept an epoch of the first
         half of the planned schedule, and say whether it did.
@@ -116,7 +123,7 @@ class EarlyStopping(Callback):
         if self.stopped_epoch is None or self.best_epoch is None or self._planned is None:
             return False
         kept = self.best_epoch + 1
-        if 2 * kept > self._planned:
+        if not self.kept_early(self.stopped_epoch + 1, kept, self._planned):
             return False
         _log.warning(
             "%s stopped at epoch %d and kept epoch %d of up to %d, trained early in the "
