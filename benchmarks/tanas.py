@@ -12,6 +12,11 @@ so seeds can be split across processes and collected by a last run::
     python benchmarks/tanas.py --out OUT --threads 1 --run-seeds 7 8 9 &
     wait; python benchmarks/tanas.py --out OUT --threads 1 --seeds 10        # the report
 
+The target's distances are kept in ``OUT/distances/`` (per target, raw or centred, and
+dictionary) and read back by every later process, so processes on other machines (a GPU,
+``--device cuda``) search the same task-aware spaces; ``--methods "baseline resnet"
+--baselines resnet`` runs only the baseline.
+
 Steps: (1) build the default task dictionary (MNIST digits 0-4 and Fashion-MNIST classes 0-4
 as binary tasks; an existing dictionary in ``--dictionary`` is reused), (2) the 10×10 Fisher
 distance matrix of the base tasks (table and heatmap), (3) the target's distances and its
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import platform
 import time
@@ -122,6 +128,31 @@ def cached_run(
 _BOOLS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
+def cached_distances(
+    out: Path,
+    dictionary: TaskDictionary,
+    task: Any,
+    settings: TANASSettings,
+    *,
+    centre: bool = False,
+) -> dict[str, float]:
+    """``target_distances`` kept in ``OUT/distances/`` per (target, raw or centred, dictionary
+    index): every later process (another seed, another machine) reads the same distances, so
+    all its runs search the same task-aware space. The ε-network of the target is trained on
+    ``settings.device``; a GPU does not repeat a training exactly, so without the file two
+    processes there could pick different closest tasks."""
+    key = hashlib.sha256(dictionary.index_path.read_bytes()).hexdigest()[:16]
+    kind = "centred" if centre else "raw"
+    path = out / "distances" / f"{task.name.replace(':', '-')}-{kind}-{key}.json"
+    if path.is_file():
+        return {str(k): float(v) for k, v in json.loads(path.read_text())["distances"].items()}
+    distances = target_distances(dictionary, task, settings, centre=centre)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"target": task.name, "centred": centre, "device": settings.device}
+    path.write_text(json.dumps({**record, "distances": distances}, indent=2) + "\n")
+    return distances
+
+
 def fuse_overrides(
     fuse: FuseSettings, pairs: list[str], parser: argparse.ArgumentParser
 ) -> FuseSettings:
@@ -181,7 +212,8 @@ def main() -> None:
     parser.add_argument(
         "--methods",
         nargs="+",
-        help=f"run only these: {', '.join(PAPER)}, the centred or the edges method [default: all]",
+        help=f"run only these: {', '.join(PAPER)}, the centred or the edges method; only "
+        "'baseline NAME's: no search, just those --baselines [default: all]",
     )
     parser.add_argument(
         "--retrain",
@@ -218,6 +250,7 @@ def main() -> None:
     args = parser.parse_args()
     valid = [*PAPER, *([centred_name(args.centred_k)] if args.centred_k else [])]
     valid += [EDGES] if args.edges else []
+    valid += [f"baseline {name}" for name in args.baselines]  # only baselines: no search
     if unknown := sorted(set(args.methods or ()) - set(valid)):
         parser.error(f"unknown --methods {unknown}; valid choices: {'; '.join(valid)}")
     if args.report_only:
@@ -263,7 +296,7 @@ def main() -> None:
     task = load_task(args.target, settings)
     retrain_on = load_retrain_task(args.target, settings)
     distances, stages["target distances"] = timed(
-        "target distances", lambda: target_distances(dictionary, task, settings)
+        "target distances", lambda: cached_distances(out, dictionary, task, settings)
     )
     closest = closest_tasks(distances, settings.k)
     print(f"closest to {task.name}: {closest}", flush=True)
@@ -273,7 +306,7 @@ def main() -> None:
     extra = {"retrain_task": retrain_on}
     centred: dict[str, Any] = {}
     if args.centred_k:
-        distances_c = target_distances(dictionary, task, settings, centre=True)
+        distances_c = cached_distances(out, dictionary, task, settings, centre=True)
         closest_c = closest_tasks(distances_c, args.centred_k)
         aware_c, cells_c = task_aware_space(dictionary, closest_c)
         print(f"closest to {task.name} (centred): {closest_c}", flush=True)
