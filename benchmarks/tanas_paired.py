@@ -74,6 +74,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
     reference = args.reference.replace(",", "").replace(" ", "-")
+    if len({out.name for out in args.outs}) < len(args.outs):
+        parser.error("give each target's folder a different name: the name is the target")
     per_target = {out.name: read_runs(out) for out in args.outs}
     if missing := [out for out in args.outs if not per_target[out.name]]:
         parser.error(f"no runs in {', '.join(str(m / 'runs') for m in missing)}")
