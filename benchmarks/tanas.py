@@ -140,7 +140,9 @@ def cached_distances(
     index): every later process (another seed, another machine) reads the same distances, so
     all its runs search the same task-aware space. The ε-network of the target is trained on
     ``settings.device``; a GPU does not repeat a training exactly, so without the file two
-    processes there could pick different closest tasks."""
+    processes there could pick different closest tasks. No option of this script changes
+    the distances (the ε-network settings are the dictionary's, ``--quick`` has its own
+    dictionary), so the dictionary's index is the whole key."""
     key = hashlib.sha256(dictionary.index_path.read_bytes()).hexdigest()[:16]
     kind = "centred" if centre else "raw"
     path = out / "distances" / f"{task.name.replace(':', '-')}-{kind}-{key}.json"
