@@ -14,21 +14,20 @@ the first, then the differences between methods within each setting.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
+
+from tanas_paired import read_runs
 
 from tasknas.stats import mean_interval, paired_difference
 
 
 def _errors(out: Path, seeds: list[int]) -> dict[str, dict[int, float]]:
-    """``{method: {seed: test error (%)}}`` of the runs kept in ``out/runs``."""
-    found: dict[str, dict[int, float]] = {}
-    for path in sorted((out / "runs").glob("*-seed*.json")):
-        run = json.loads(path.read_text())
-        if run["seed"] in seeds:
-            method = path.name.rsplit("-seed", 1)[0]  # tanas.py's file name of the method
-            found.setdefault(method, {})[run["seed"]] = float(run["test_error"])
-    return found
+    """``{method: {seed: test error (%)}}`` of the runs kept in ``out/runs`` (``read_runs``)."""
+    found = {
+        method: {seed: error for (_, seed), error in values.items() if seed in seeds}
+        for method, values in read_runs(out).items()
+    }
+    return {method: values for method, values in found.items() if values}
 
 
 def _interval(values: dict[int, float]) -> str:
