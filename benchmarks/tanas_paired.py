@@ -74,8 +74,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
     reference = args.reference.replace(",", "").replace(" ", "-")
-    if len({out.name for out in args.outs}) < len(args.outs):
-        parser.error("give each target's folder a different name: the name is the target")
+    names = [out.name for out in args.outs]
+    if twice := sorted({name for name in names if names.count(name) > 1}):
+        parser.error(f"two folders named {', '.join(twice)}: a folder's name is its target")
     per_target = {out.name: read_runs(out) for out in args.outs}
     if missing := [out for out in args.outs if not per_target[out.name]]:
         parser.error(f"no runs in {', '.join(str(m / 'runs') for m in missing)}")
