@@ -6,6 +6,8 @@ Usage::
     python benchmarks/mtl_schedules.py --datasets omniglot --first-seed 1 --seeds 2 \
         --variants default --no-baselines --threads 1 --out /tmp/mtl-grid   # search only
     python benchmarks/mtl_schedules.py --report-from /tmp/a /tmp/b --out OUT  # merge runs
+    python benchmarks/mtl_schedules.py --report-from /tmp/a /tmp/b --out OUT \
+        --pool multimnist,omniglot --confidence 0.95 0.975   # plus a pooled comparison
 
 For each data set and seed it pretrains the single-task backbones and trains the single-task
 and all-edges baselines once (exactly as ``mtl_search``), then runs the search from the same
@@ -18,7 +20,10 @@ baseline ``epochs`` more epochs with every edge on, the equal-training control o
 search, and ``control=single_2x`` the single-task baseline as long.
 ``start=all_edges_split`` spends half of ``epochs`` on its own all-edges training and
 searches the other half, as many epochs as either baseline. Writes
-``OUT/mtl_schedules.md`` (printed too) and ``OUT/mtl_schedules.json``.
+``OUT/mtl_schedules.md`` (printed too) and ``OUT/mtl_schedules.json``. ``--pool`` adds the
+comparison pooled over data sets, with (data set, seed) as the unit and the mean over the
+set's tasks as its value, and each of those sets' tasks alone, at every ``--confidence``
+level (a second look at a hypothesis asks for a stricter level than the first).
 """
 
 from __future__ import annotations
@@ -58,6 +63,9 @@ VARIANTS: dict[str, dict[str, float | str]] = {
     # Equal training: all-edges for half of ``epochs`` (``_start_epochs``, from the pretrained
     # backbones), then a search of the other half; as many epochs as either baseline.
     "start=all_edges_split": {"search_start": "all_edges", "_start_epochs": 3, "epochs": 3},
+    # The paper's search (from the pretrained backbones) with as many epochs as the
+    # 6 + 6 of ``start=all_edges``: which start is the better search at equal training.
+    "epochs=12": {"epochs": 12},
 }
 
 #: Not a search: the all-edges baseline trained ``epochs`` more epochs with every edge on
@@ -70,7 +78,7 @@ CONTROLS = {CONTROL: ("all_edges", "all"), "control=single_2x": ("single_task", 
 def _one(
     dataset: str, seed: int, variants: list[str], log: Path | None = None, baselines: bool = True
 ) -> dict:
-    base = MTLSettings()
+    base = MTLSettings(search_start="pretrained")  # every variant is relative to the paper's search
     data = load_multitask_set(dataset, seed=seed, n_train=DEFAULT_N_TRAIN, n_test=DEFAULT_N_TEST)
     tracker = Tracker(None, 1)
     net = build_mtl_network(data, base, seed)
@@ -217,6 +225,84 @@ def _paired(runs: list[dict], variants: list[str]) -> list[str]:
     return lines
 
 
+def _merge(runs: list[dict]) -> list[dict]:
+    """One run per (data set, seed): runs of one unit from several folders (say, a variant
+    measured later with ``--no-baselines``) are joined. ValueError where they disagree on a
+    score both hold, or both hold one variant (a run given twice)."""
+    merged: dict[tuple[str, int], dict] = {}
+    for run in runs:
+        key = (run["dataset"], run["seed"])
+        if key not in merged:
+            merged[key] = copy.deepcopy(run)
+            continue
+        into = merged[key]
+        twice = sorted(set(into["variants"]) & set(run["variants"]))
+        if twice:
+            raise ValueError(f"{key} has variant {twice[0]!r} in two folders: give each run once")
+        for name, acc in run["acc"].items():
+            if into["acc"].setdefault(name, acc) != acc:
+                raise ValueError(f"{key} has two different {name} scores: not one run's folders")
+        into["variants"].update(run["variants"])
+    return list(merged.values())
+
+
+def _pooled(
+    runs: list[dict],
+    variants: list[str],
+    pool: list[str],
+    levels: list[float],
+    against: list[str] | None = None,
+) -> list[str]:
+    """Each search variant against every reference (the baselines, the controls and the
+    search variants ``against``), paired over (data set, seed) units of the ``pool`` sets
+    (a unit's value: the mean over its set's tasks), then over each of those sets' tasks
+    alone, at each confidence level."""
+    rs = [r for r in runs if r["dataset"] in pool]
+    controls = [v for v in variants if v in CONTROLS]
+    refs = {"single": "single_task", "all-edges": "all_edges", **{c: c for c in controls}}
+    refs |= {v: v for v in against or []}
+    if not all(r["acc"] for r in rs):  # searches run with --no-baselines only
+        refs = {k: v for k, v in refs.items() if v not in ("single_task", "all_edges")}
+
+    def acc(r: dict, name: str) -> list[float]:
+        return r["acc"][name] if name in r["acc"] else r["variants"][name]["acc"]
+
+    scopes: list[tuple[str, list[dict], int | None]] = [(" + ".join(pool), rs, None)]
+    for dataset in pool:
+        ds = [r for r in rs if r["dataset"] == dataset]
+        scopes += [(f"{dataset} {t}", ds, i) for i, t in enumerate(ds[0]["tasks"])]
+    heads = [f"− {ref} ({level * 100:g} %)" for ref in refs for level in levels]
+    lines = [
+        f"Pooled over {' + '.join(pool)}: unit (data set, seed), value the mean over the "
+        "set's tasks; then each task alone. Variant − reference, paired (Student-t interval "
+        "at each level, * excludes 0):",
+        "",
+        "| variant | scope | n | " + " | ".join(heads) + " |",
+        "|---" * (3 + len(heads)) + "|",
+    ]
+    for v in (v for v in variants if v not in CONTROLS):
+        for scope, units, i in scopes:
+
+            def value(a: list[float], i: int | None = i) -> float:
+                return float(np.mean(a)) if i is None else a[i]
+
+            ours = [value(r["variants"][v]["acc"]) for r in units]
+            cells = [
+                "–"
+                if name == v
+                else paired_difference(
+                    ours,
+                    [value(acc(r, name)) for r in units],
+                    lower_is_better=False,
+                    confidence=level,
+                ).format(2)
+                for name in refs.values()
+                for level in levels
+            ]
+            lines.append(f"| {v} | {scope} | {len(units)} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=2)
@@ -232,17 +318,59 @@ def main() -> None:
         nargs="+",
         help="no runs: merge these folders' mtl_schedules.json into OUT's report",
     )
+    parser.add_argument(
+        "--pool",
+        help="comma-separated data sets: add the comparison pooled over them (unit: set, seed)",
+    )
+    parser.add_argument(
+        "--confidence",
+        type=float,
+        nargs="+",
+        default=[0.95],
+        help="levels of the pooled comparison's intervals (default 0.95)",
+    )
+    parser.add_argument(
+        "--against",
+        default="",
+        help="comma-separated search variants to use as references too in the pooled comparison",
+    )
     args = parser.parse_args()
+    pool = args.pool.split(",") if args.pool else []
+    against = [v for v in args.against.split(",") if v]
+    if not all(0.0 < c < 1.0 for c in args.confidence):
+        parser.error(f"--confidence must be in (0, 1), got {args.confidence}")
     if args.report_from:
         runs = [
             r for d in args.report_from for r in json.loads((d / "mtl_schedules.json").read_text())
         ]
+        try:
+            runs = _merge(runs)
+        except ValueError as error:
+            parser.error(str(error))
         variants = [v for v in runs[0]["variants"] if all(v in r["variants"] for r in runs)]
+        unknown_variants = [v for v in against if v not in variants or v in CONTROLS]
+        if unknown_variants:
+            searches = [v for v in variants if v not in CONTROLS]
+            parser.error(
+                f"--against {unknown_variants} are not search variants of every run; "
+                f"choose from {searches}"
+            )
+        unknown = [d for d in pool if d not in {r["dataset"] for r in runs}]
+        if unknown:
+            parser.error(
+                f"--pool data sets {unknown} have no runs; choose from "
+                f"{sorted({r['dataset'] for r in runs})}"
+            )
+        report = _report(runs, variants)
+        if pool:
+            report += "\n\n" + "\n".join(_pooled(runs, variants, pool, args.confidence, against))
         args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "mtl_schedules.md").write_text(_report(runs, variants), encoding="utf-8")
+        (args.out / "mtl_schedules.md").write_text(report + "\n", encoding="utf-8")
         (args.out / "mtl_schedules.json").write_text(json.dumps(runs), encoding="utf-8")
-        print(_report(runs, variants))
+        print(report)
         return
+    if pool:
+        parser.error("--pool works on stored runs: give it with --report-from")
     if args.threads:
         torch.set_num_threads(args.threads)
     variants = args.variants.split(",")

@@ -14,7 +14,17 @@ def test_json_has_exactly_the_contract_shape(cli, tmp_path: Path) -> None:
     outcome = cli("mtl", "--dataset", "multimnist", *TINY, "--plot", str(plot), "--json")
     assert outcome.exit_code == 0, outcome.stderr
     data = outcome.json()
-    assert list(data) == ["dataset", "tasks", "edges", "gate_entropy", "params"]
+    assert list(data) == [
+        "dataset",
+        "tasks",
+        "edges",
+        "gate_entropy",
+        "params",
+        "search_start",
+        "epochs",
+    ]
+    assert data["search_start"] == "all_edges"  # the default
+    assert data["epochs"] == {"single_task": 2, "all_edges": 2, "searched": 2}
     assert data["dataset"] == "multimnist"
     assert list(data["tasks"]) == ["left", "right"]
     for scores in data["tasks"].values():
@@ -27,6 +37,20 @@ def test_json_has_exactly_the_contract_shape(cli, tmp_path: Path) -> None:
     assert list(data["params"]) == ["single_task", "all_edges", "searched"]
     assert all(isinstance(v, int) for v in data["params"].values())
     assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_search_start_sets_how_long_every_network_trains(cli, tmp_path: Path) -> None:
+    args = ("mtl", "--dataset", "multimnist", *TINY, "--plot", str(tmp_path / "e.png"))
+    outcome = cli(*args, "--search-start", "pretrained", "--json")
+    assert outcome.exit_code == 0, outcome.stderr
+    data = outcome.json()
+    assert data["search_start"] == "pretrained"
+    assert data["epochs"] == {"single_task": 1, "all_edges": 1, "searched": 1}
+    table = cli(*args, "--search-start", "all-edges", "--out", str(tmp_path / "net"))
+    assert table.exit_code == 0, table.stderr
+    assert "every network trained 2 epochs after pretraining" in table.stdout
+    plain = cli(*args, "--search-start", "pretrained", "--out", str(tmp_path / "net2"))
+    assert "every network trained" not in plain.stdout
 
 
 def test_table_and_default_figure_path(cli, tmp_path: Path) -> None:
@@ -58,6 +82,10 @@ def test_table_and_default_figure_path(cli, tmp_path: Path) -> None:
         (["--dataset", "multimnist", "--epochs", "0"], ["epochs", "got 0"]),
         (["--dataset", "multimnist", "--n-train", "0"], ["n_train", "got 0"]),
         (["--dataset", "multimnist", "--device", "tpu"], ["'tpu'", "cpu, cuda"]),
+        (
+            ["--dataset", "multimnist", "--search-start", "all_edges"],
+            ["'all_edges'", "pretrained, all-edges"],
+        ),
     ],
 )
 def test_bad_input_is_one_error_line(cli, args: list[str], fragments: list[str]) -> None:

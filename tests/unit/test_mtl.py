@@ -228,7 +228,9 @@ def test_a_tiny_search_runs_end_to_end_and_lowers_the_entropy(tiny_result) -> No
     assert result.entropy_history[-1] < math.log(2) - 0.05
     assert result.gate_entropy == pytest.approx(result.entropy_history[-1])
     data = result.to_dict()
-    assert set(data) == {"dataset", "tasks", "edges", "gate_entropy", "params"}
+    # (the key order is the CLI contract, pinned in tests/cli/test_cli_mtl.py)
+    assert data["search_start"] == "all_edges" == TINY.search_start
+    assert data["epochs"] == dict.fromkeys(data["params"], 2 * TINY.epochs)
     assert set(data["tasks"]) == {"left", "right"}
     for scores in data["tasks"].values():
         assert set(scores) == {"single_task", "all_edges", "searched"}

@@ -11,15 +11,21 @@ import torch
 
 from tasknas._progress import Tracker
 from tasknas.errors import InvalidSettingError
-from tasknas.oneshot import MTLSettings, mtl_search
+from tasknas.oneshot import NETWORKS, MTLSettings, mtl_search
 from tasknas.oneshot.mtl._alternate import alternate
 from tasknas.oneshot.mtl._search import build_mtl_network
 from tasknas.tasks import load_multitask_set, multimnist
 from tasknas.tasks._multimnist import multifashion
 from tasknas.tasks._multitask_names import multitask_datasets
 
+# The paper's search (from the pretrained backbones), whose schedules these tests probe.
 TINY = MTLSettings(
-    blocks=((4, 4), (8, 8)), pretrain_epochs=1, epochs=2, batch_size=16, alpha_lr=0.5
+    blocks=((4, 4), (8, 8)),
+    pretrain_epochs=1,
+    epochs=2,
+    batch_size=16,
+    alpha_lr=0.5,
+    search_start="pretrained",
 )
 
 
@@ -124,8 +130,8 @@ def test_bad_search_start_and_beta1_name_the_value(kwargs, fragment) -> None:
         MTLSettings(**kwargs)
 
 
-def test_defaults_keep_mtl_nas_adam_and_start() -> None:
-    assert MTLSettings().alpha_beta1 == 0.5 and MTLSettings().search_start == "pretrained"
+def test_defaults_keep_mtl_nas_adam_and_start_from_the_all_edges_supernet() -> None:
+    assert MTLSettings().alpha_beta1 == 0.5 and MTLSettings().search_start == "all_edges"
 
 
 def test_alpha_beta1_is_adams_first_moment(data) -> None:
@@ -157,7 +163,35 @@ def test_search_start_all_edges_searches_the_trained_supernet(data, monkeypatch)
     # The all-edges baseline's fusion weights are trained: the first step already has one.
     assert warm_trace[0]["grad_task_abs"] > 0 and mode_warm == "all"
     assert warm.alpha != plain.alpha
-    for r in (plain, warm):  # the baselines are the same runs either way
-        for task in r.tasks:
-            for name in ("single_task", "all_edges"):
-                assert r.accuracy[task][name] == plain.accuracy[task][name]
+    assert (plain.search_start, warm.search_start) == ("pretrained", "all_edges")
+
+
+def test_search_from_all_edges_scores_baselines_trained_as_long(data, monkeypatch) -> None:
+    import tasknas.oneshot.mtl._search as search_module
+
+    real, calls, steps = search_module._train, [], []
+
+    def recorded(net, mode, train, settings, epochs, seed, tracker, label):
+        calls.append((mode, epochs, seed))
+        return real(net, mode, train, settings, epochs, seed, tracker, label)
+
+    monkeypatch.setattr(search_module, "_train", recorded)
+    plain = mtl_search(data, settings=TINY, seed=0)
+    plain_calls, calls[:] = list(calls), []
+    settings = dataclasses.replace(TINY, search_start="all_edges")
+    warm = mtl_search(data, settings=settings, seed=0, progress=lambda *a: steps.append(a[1:]))
+    # After pretraining each baseline trains ``epochs`` twice, each time on its own stream;
+    # the first time exactly as without the option.
+    assert calls[:3] == plain_calls
+    trained = {m: sum(e for mode, e, _ in calls[1:] if mode == m) for m in ("none", "all")}
+    assert trained == {"none": 2 * TINY.epochs, "all": 2 * TINY.epochs}
+    assert len({seed for *_, seed in calls}) == len(calls)
+    assert warm.epochs == dict.fromkeys(NETWORKS, 2 * TINY.epochs)
+    assert plain.epochs == dict.fromkeys(NETWORKS, TINY.epochs)
+    # The scores are the longer-trained baselines', not the ones a plain search reports.
+    assert any(
+        warm.accuracy[t][n] != plain.accuracy[t][n]
+        for t in warm.tasks
+        for n in ("single_task", "all_edges")
+    )
+    assert steps[-1][0] == steps[-1][1]  # the progress total counts the extra epochs

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from tasknas.tasks import MultiTaskSet
 
 _DEFAULTS = MTLSettings()
+#: ``--search-start`` names -> ``MTLSettings.search_start``.
+_STARTS = {"pretrained": "pretrained", "all-edges": "all_edges"}
 
 
 @handle_errors
@@ -87,6 +89,14 @@ def mtl(
     limit: Annotated[
         int, typer.Option(help="Depth limit of the candidate edges.")
     ] = _DEFAULTS.limit,
+    search_start: Annotated[
+        str,
+        typer.Option(
+            help="Weights the search starts from: all-edges (the trained all-edges "
+            "supernet; both baselines then train as long as the search, twice --epochs) or "
+            "pretrained (the single-task backbones, MTL-NAS as published)."
+        ),
+    ] = next(k for k, v in _STARTS.items() if v == _DEFAULTS.search_start),
     plot: Annotated[
         Path | None,
         typer.Option(
@@ -133,6 +143,9 @@ def mtl(
         **defaults,
     }
     counts = {name: defaults[name] if value is None else value for name, value in counts.items()}
+    from tasknas._validation import check_choice, check_output_dir
+
+    check_choice("search start", search_start, tuple(_STARTS))
     settings = MTLSettings(
         epochs=counts["epochs"],
         pretrain_epochs=counts["pretrain_epochs"],
@@ -141,6 +154,7 @@ def mtl(
         alpha_warmup=alpha_warmup,
         weight_gate=gate,
         limit=limit,
+        search_start=_STARTS[search_start],
         device=device,
     )
     from tasknas._torch import resolve_device
@@ -152,8 +166,6 @@ def mtl(
     existed = check_plot_path(plot)  # before the data and any training
     default = default_plot_path(dataset, seed)
     keep = out_dir or default.with_name(default.name.removesuffix("-edges.png"))
-    from tasknas._validation import check_output_dir
-
     check_output_dir(keep, f"--out {keep}")
     kept_before = files_in(keep)
     task_set = load_multitask_set(
@@ -188,6 +200,11 @@ def mtl(
     edges = ", ".join(f"{s} → {t}" for s, t in result.edges) or "none"
     out.print(f"chosen edges ({len(result.edges)} of {len(result.candidates)}): {edges}")
     out.print(f"mean gate entropy: {result.gate_entropy:.4f}; time {result.seconds:.1f} s")
+    if result.search_start == "all_edges":
+        out.print(
+            f"the search started from the trained all-edges supernet; every network trained "
+            f"{result.epochs['searched']} epochs after pretraining"
+        )
     save_plot(lambda path: plot_mtl_edges(result, path), plot, existed, as_json)
     announce_written(kept, kept_before, as_json)
 

@@ -47,6 +47,10 @@ class MTLResult:
         block_of_stage: block of each backbone stage.
         seconds: wall time of the whole run.
         network: the searched network with only the chosen edges (hard gates), on the CPU.
+        search_start: where the search started (``MTLSettings.search_start``).
+        epochs: network -> epochs of training after pretraining. Every network has the
+            same: ``epochs``, or twice that when the search starts from the trained
+            all-edges supernet (each baseline then trains as long as the search).
     """
 
     dataset: str
@@ -62,13 +66,18 @@ class MTLResult:
     block_of_stage: tuple[int, ...]
     seconds: float
     network: MTLNetwork | None = field(default=None, repr=False)
+    search_start: str = "pretrained"
+    epochs: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``tasknas mtl --json`` object: dataset, tasks, edges, gate_entropy, params."""
+        """The ``tasknas mtl --json`` object: dataset, tasks, edges, gate_entropy, params,
+        search_start, epochs."""
         return {
             "dataset": self.dataset,
             "tasks": {t: {n: self.accuracy[t][n] for n in NETWORKS} for t in self.tasks},
             "edges": [list(edge) for edge in self.edges],
             "gate_entropy": self.gate_entropy,
             "params": {n: self.params[n] for n in NETWORKS},
+            "search_start": self.search_start,
+            "epochs": dict(self.epochs),
         }
