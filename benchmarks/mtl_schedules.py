@@ -8,6 +8,8 @@ Usage::
     python benchmarks/mtl_schedules.py --report-from /tmp/a /tmp/b --out OUT  # merge runs
     python benchmarks/mtl_schedules.py --report-from /tmp/a /tmp/b --out OUT \
         --pool multimnist,omniglot --confidence 0.95 0.975   # plus a pooled comparison
+    python benchmarks/mtl_schedules.py --report-from /tmp/a --rerun /tmp/a2 --out OUT
+        # the scores /tmp/a2's runs hold stand in for /tmp/a's
 
 For each data set and seed it pretrains the single-task backbones and trains the single-task
 and all-edges baselines once (exactly as ``mtl_search``), then runs the search from the same
@@ -246,6 +248,27 @@ def _merge(runs: list[dict]) -> list[dict]:
     return list(merged.values())
 
 
+def _replace(runs: list[dict], again: list[dict]) -> list[dict]:
+    """``runs`` with every score that a rerun of its (data set, seed) holds taken from
+    the rerun (baselines and variants alike); the scores no rerun holds stay."""
+    fresh: dict[tuple[str, int], tuple[set[str], set[str]]] = {}
+    for r in again:
+        acc, variants = fresh.setdefault((r["dataset"], r["seed"]), (set(), set()))
+        acc.update(r["acc"])
+        variants.update(r["variants"])
+    kept = []
+    for run in runs:
+        acc, variants = fresh.get((run["dataset"], run["seed"]), (set(), set()))
+        run = {
+            **run,
+            "acc": {k: v for k, v in run["acc"].items() if k not in acc},
+            "variants": {k: v for k, v in run["variants"].items() if k not in variants},
+        }
+        if run["acc"] or run["variants"]:
+            kept.append(run)
+    return kept + again
+
+
 def _pooled(
     runs: list[dict],
     variants: list[str],
@@ -330,6 +353,13 @@ def main() -> None:
         help="levels of the pooled comparison's intervals (default 0.95)",
     )
     parser.add_argument(
+        "--rerun",
+        type=Path,
+        nargs="+",
+        help="with --report-from: folders of reruns; each score they hold replaces that "
+        "(data set, seed) unit's score in the --report-from folders",
+    )
+    parser.add_argument(
         "--against",
         default="",
         help="comma-separated search variants to use as references too in the pooled comparison",
@@ -343,6 +373,11 @@ def main() -> None:
         runs = [
             r for d in args.report_from for r in json.loads((d / "mtl_schedules.json").read_text())
         ]
+        if args.rerun:
+            again = [
+                r for d in args.rerun for r in json.loads((d / "mtl_schedules.json").read_text())
+            ]
+            runs = _replace(runs, again)
         try:
             runs = _merge(runs)
         except ValueError as error:
@@ -369,8 +404,8 @@ def main() -> None:
         (args.out / "mtl_schedules.json").write_text(json.dumps(runs), encoding="utf-8")
         print(report)
         return
-    if pool:
-        parser.error("--pool works on stored runs: give it with --report-from")
+    if pool or args.rerun:
+        parser.error("--pool and --rerun work on stored runs: give them with --report-from")
     if args.threads:
         torch.set_num_threads(args.threads)
     variants = args.variants.split(",")
