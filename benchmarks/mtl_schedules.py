@@ -10,6 +10,8 @@ Usage::
         --pool multimnist,omniglot --confidence 0.95 0.975   # plus a pooled comparison
     python benchmarks/mtl_schedules.py --report-from /tmp/a --rerun /tmp/a2 --out OUT
         # the scores /tmp/a2's runs hold stand in for /tmp/a's
+    python benchmarks/mtl_schedules.py --report-from /tmp/a /tmp/b --out OUT \
+        --pool multimnist,omniglot --against epochs=12   # a search variant as a reference
 
 For each data set and seed it pretrains the single-task backbones and trains the single-task
 and all-edges baselines once (exactly as ``mtl_search``), then runs the search from the same
@@ -404,8 +406,8 @@ def main() -> None:
         (args.out / "mtl_schedules.json").write_text(json.dumps(runs), encoding="utf-8")
         print(report)
         return
-    if pool or args.rerun:
-        parser.error("--pool and --rerun work on stored runs: give them with --report-from")
+    if pool or args.rerun or against:
+        parser.error("--pool, --rerun and --against work on stored runs: give --report-from")
     if args.threads:
         torch.set_num_threads(args.threads)
     variants = args.variants.split(",")
