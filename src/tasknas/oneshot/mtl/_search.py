@@ -63,12 +63,12 @@ too (a second cosine schedule on its own stream) before it is scored, and all th
 networks are compared at ``2 * epochs`` (``MTLResult.epochs``). Measured that way
 (``benchmarks/mtl_schedules.py``, ``control=all_edges_2x`` and ``control=single_2x``; 20
 paired seeds in BENCHMARKS.md) the searched network is ahead of the single-task networks
-on every MultiMNIST and Omniglot task (significantly on 3 or 4 of them, depending on which
-code trained seeds 0-4) and level with all-edges (-0.11 [-0.27, +0.04] points). At equal
-training it is 1.0 point better than the search from the pretrained backbones, which
-closes most edges (hence the default). A slower alpha (``alpha_lr`` 0.03, ``alpha_beta1``
-0.9, with the warm-up) does not change the sign of the early task gradient and was no
-better than the warm-up alone (2 seeds per set).
+on every MultiMNIST and Omniglot task (significantly on 3 or 4 of them, depending on
+whether seeds 0-4 are the stored runs or reruns) and level with all-edges (-0.11 [-0.27,
++0.04] points). At equal training it is 1.0 point better than the search from the
+pretrained backbones, which closes most edges (hence the default). A slower alpha
+(``alpha_lr`` 0.03, ``alpha_beta1`` 0.9, with the warm-up) does not change the sign of the
+early task gradient and was no better than the warm-up alone (2 seeds per set).
 """
 
 from __future__ import annotations
