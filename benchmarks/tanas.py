@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from tanas_paired import method_stem
 
 from tasknas.errors import InvalidSettingError
 from tasknas.oneshot import FuseSettings, SearchResult, fuse_search, random_search
@@ -115,7 +116,7 @@ def cached_run(
     folder: Path, name: str, seed: int, method: Callable[[int], SearchResult | BaselineRecord]
 ) -> dict[str, Any]:
     """``method(seed)`` as a dict, kept in ``folder`` and read back when already there."""
-    path = folder / f"{name.replace(',', '').replace(' ', '-')}-seed{seed}.json"
+    path = folder / f"{method_stem(name)}-seed{seed}.json"
     if path.is_file():
         return json.loads(path.read_text())
     result, _ = timed(f"{name}, seed {seed}", lambda: method(seed))

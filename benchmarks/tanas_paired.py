@@ -25,6 +25,11 @@ from tasknas.stats import mean_interval, paired_difference
 Errors = dict[str, dict[tuple[str, int], float]]
 
 
+def method_stem(name: str) -> str:
+    """The start of a method's run files' names (``tanas.py`` writes ``STEM-seedS.json``)."""
+    return name.replace(",", "").replace(" ", "-")
+
+
 def read_runs(out: Path) -> Errors:
     """``{method: {(target, seed): test error (%)}}`` of the runs kept in ``out/runs``; the
     target is the folder's name, the method the file's name before ``-seed``."""
@@ -73,7 +78,7 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
-    reference = args.reference.replace(",", "").replace(" ", "-")
+    reference = method_stem(args.reference)
     names = [out.name for out in args.outs]
     if twice := sorted({name for name in names if names.count(name) > 1}):
         parser.error(f"two folders named {', '.join(twice)}: a folder's name is its target")
