@@ -12,6 +12,9 @@ Usage::
         # the scores /tmp/a2's runs hold stand in for /tmp/a's
     python benchmarks/mtl_schedules.py --report-from /tmp/a /tmp/b --out OUT \
         --pool multimnist,omniglot --against epochs=12   # a search variant as a reference
+    python benchmarks/mtl_schedules.py --variants retrain=searched,retrain=random \
+        --no-baselines --edges-from benchmarks/results/mtl_equal12_20seeds_samecode \
+        --threads 1 --out /tmp/retrain   # the searched edges, and random ones, trained plainly
 
 For each data set and seed it pretrains the single-task backbones and trains the single-task
 and all-edges baselines once (exactly as ``mtl_search``), then runs the search from the same
@@ -22,7 +25,9 @@ open edges. Variants with ``search_start="all_edges"`` start from the trained al
 baseline instead; the pseudo-variant ``control=all_edges_2x`` (``CONTROL``) trains that
 baseline ``epochs`` more epochs with every edge on, the equal-training control of such a
 search, and ``control=single_2x`` the single-task baseline as long.
-``start=all_edges_split`` spends half of ``epochs`` on its own all-edges training and
+``retrain=searched`` and ``retrain=random`` (``RETRAIN``) train, from the same all-edges
+network and as ``control=all_edges_2x``, only the edges ``start=all_edges`` kept or as many
+random ones. ``start=all_edges_split`` spends half of ``epochs`` on its own all-edges training and
 searches the other half, as many epochs as either baseline. Writes
 ``OUT/mtl_schedules.md`` (printed too) and ``OUT/mtl_schedules.json``. ``--pool`` adds the
 comparison pooled over data sets, with (data set, seed) as the unit and the mean over the
@@ -48,7 +53,7 @@ from tasknas.oneshot import DEFAULT_N_TEST, DEFAULT_N_TRAIN, MTLSettings
 from tasknas.oneshot.mtl._alternate import alternate
 from tasknas.oneshot.mtl._search import _ALL, _PRETRAIN, _SINGLE, _test, _train, build_mtl_network
 from tasknas.stats import paired_difference
-from tasknas.tasks import load_multitask_set
+from tasknas.tasks import MultiTaskSet, load_multitask_set
 
 #: Variants: name -> ``MTLSettings`` fields changed from the defaults.
 VARIANTS: dict[str, dict[str, float | str]] = {
@@ -77,10 +82,24 @@ VARIANTS: dict[str, dict[str, float | str]] = {
 CONTROL = "control=all_edges_2x"
 #: Not searches: a baseline trained ``epochs`` more epochs (its gates, stream offset 1).
 CONTROLS = {CONTROL: ("all_edges", "all"), "control=single_2x": ("single_task", "none")}
+#: The search whose edges ``RETRAIN`` trains.
+SEARCH = "start=all_edges"
+#: Not searches: the trained all-edges baseline reduced to some edges (``subnetwork``) and
+#: trained ``epochs`` more as ``CONTROL`` is (same stream, plain training, gates 1): the
+#: edges ``SEARCH`` kept (``searched``), or as many drawn uniformly (``random``). Which of
+#: the search's edges and its own weight training cost it against ``CONTROL``.
+RETRAIN = {"retrain=searched": "searched", "retrain=random": "random"}
+#: Spawn key (after ``_ALL``) of ``retrain=random``'s draw.
+_RANDOM_EDGES = 3
 
 
 def _one(
-    dataset: str, seed: int, variants: list[str], log: Path | None = None, baselines: bool = True
+    dataset: str,
+    seed: int,
+    variants: list[str],
+    log: Path | None = None,
+    baselines: bool = True,
+    edges_from: dict[tuple[str, int], list[float]] | None = None,
 ) -> dict:
     base = MTLSettings(search_start="pretrained")  # every variant is relative to the paper's search
     data = load_multitask_set(dataset, seed=seed, n_train=DEFAULT_N_TRAIN, n_test=DEFAULT_N_TEST)
@@ -94,9 +113,13 @@ def _one(
     for name, mode, stream in (("single_task", "none", _SINGLE), ("all_edges", "all", _ALL)):
         if not baselines and name == "single_task":
             continue
-        wanted = any(CONTROLS[v][0] == name for v in variants if v in CONTROLS)
+        wanted = any(CONTROLS[v][0] == name for v in variants if v in CONTROLS) or (
+            name == "all_edges" and any(v in RETRAIN for v in variants)
+        )
         if not (
-            baselines or wanted or any(VARIANTS[v].get("search_start") == name for v in variants)
+            baselines
+            or wanted
+            or any(VARIANTS.get(v, {}).get("search_start") == name for v in variants)
         ):
             continue
         baseline = copy.deepcopy(net)
@@ -107,6 +130,12 @@ def _one(
     print(f"{dataset} seed {seed} baselines: {out['acc']}", flush=True)
     out["variants"] = {}
     for variant in variants:
+        if variant in RETRAIN:
+            out["variants"][variant] = _retrain(
+                data, seed, variant, start_from["all_edges"], out, edges_from, tracker
+            )
+            print(f"{dataset} seed {seed} {variant}: {out['variants'][variant]}", flush=True)
+            continue
         if variant in CONTROLS:
             name, mode = CONTROLS[variant]
             control, start = copy.deepcopy(start_from[name]), time.perf_counter()
@@ -152,6 +181,44 @@ def _one(
     return out
 
 
+def _retrain(
+    data: MultiTaskSet,
+    seed: int,
+    variant: str,
+    start: torch.nn.Module,
+    out: dict,
+    edges_from: dict[tuple[str, int], list[float]] | None,
+    tracker: Tracker,
+) -> dict:
+    """One ``RETRAIN`` variant: the edges ``SEARCH`` kept in this run (else in
+    ``edges_from``'s stored run of this unit), or as many random ones, trained from
+    ``start`` (the trained all-edges baseline) as ``CONTROL`` is."""
+    searched = out["variants"].get(SEARCH, {}).get("alpha")
+    if searched is None:
+        searched = (edges_from or {}).get((out["dataset"], seed))
+    if searched is None:
+        raise SystemExit(
+            f"{variant} needs the edges of {SEARCH} for {out['dataset']} seed {seed}: "
+            f"run {SEARCH} before it, or give --edges-from a folder holding that unit"
+        )
+    chosen = [k for k, a in enumerate(searched) if a > 0]
+    if RETRAIN[variant] == "random":
+        rng = np.random.default_rng(derive(seed, _ALL, _RANDOM_EDGES))
+        chosen = sorted(int(k) for k in rng.choice(len(searched), len(chosen), replace=False))
+    base = MTLSettings(search_start="pretrained")
+    began = time.perf_counter()
+    net = start.subnetwork(chosen)
+    _train(net, "all", data.train, base, base.epochs, derive(seed, _ALL, 1), tracker, variant)
+    return {
+        "acc": _test(net, "all", data.test, base),
+        "open": len(chosen),
+        "candidates": len(searched),
+        "edges": chosen,
+        "entropy_history": [],
+        "seconds": time.perf_counter() - began,
+    }
+
+
 def _report(runs: list[dict], variants: list[str]) -> str:
     lines = ["# MTL-NAS schedules (2,000 train / 1,000 test images, default sizes)", ""]
     lines += [
@@ -190,10 +257,16 @@ def _report(runs: list[dict], variants: list[str]) -> str:
                 f"| {dataset} | {v} | {np.mean(d_single):+.2f} | {np.mean(d_all):+.2f} | "
                 f"{np.mean([r['variants'][v]['open'] for r in rs]):.1f} of "
                 f"{rs[0]['variants'][v]['candidates']} | "
-                f"{np.mean([r['variants'][v]['entropy_history'][0] for r in rs]):.3f} | "
+                f"{_first_entropy(rs, v)} | "
                 f"{grads} |"
             )
     return "\n".join([*lines, "", *_paired(runs, variants)])
+
+
+def _first_entropy(rs: list[dict], variant: str) -> str:
+    """Mean gate entropy after the first search epoch ("–" for a variant with no search)."""
+    first = [r["variants"][variant]["entropy_history"][:1] for r in rs]
+    return f"{np.mean(first):.3f}" if all(first) else "–"
 
 
 def _paired(runs: list[dict], variants: list[str]) -> list[str]:
@@ -362,6 +435,13 @@ def main() -> None:
         "(data set, seed) unit's score in the --report-from folders",
     )
     parser.add_argument(
+        "--edges-from",
+        type=Path,
+        nargs="+",
+        help=f"folders of stored runs whose {SEARCH} edges the retrain= variants train "
+        f"(else {SEARCH} must run first in this run)",
+    )
+    parser.add_argument(
         "--against",
         default="",
         help="comma-separated search variants to use as references too in the pooled comparison",
@@ -411,10 +491,28 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     variants = args.variants.split(",")
+    unknown = [v for v in variants if v not in VARIANTS and v not in CONTROLS and v not in RETRAIN]
+    if unknown:
+        parser.error(
+            f"unknown --variants {unknown}; choose from {[*VARIANTS, *CONTROLS, *RETRAIN]}"
+        )
+    edges_from = {
+        (r["dataset"], r["seed"]): r["variants"][SEARCH]["alpha"]
+        for d in args.edges_from or []
+        for r in json.loads((d / "mtl_schedules.json").read_text())
+        if SEARCH in r["variants"]
+    }
     start = time.perf_counter()
     args.out.mkdir(parents=True, exist_ok=True)
     runs = [
-        _one(d, s, variants, args.out / f"mtl_schedules_{d}_{s}.json", not args.no_baselines)
+        _one(
+            d,
+            s,
+            variants,
+            args.out / f"mtl_schedules_{d}_{s}.json",
+            not args.no_baselines,
+            edges_from,
+        )
         for d in args.datasets.split(",")
         for s in range(args.first_seed, args.first_seed + args.seeds)
     ]
