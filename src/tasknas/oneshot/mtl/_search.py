@@ -68,7 +68,11 @@ whether seeds 0-4 are the stored runs or reruns) and level with all-edges (-0.11
 +0.04] points). At equal training it is 1.0 point better than the search from the
 pretrained backbones, which closes most edges (hence the default). A slower alpha
 (``alpha_lr`` 0.03, ``alpha_beta1`` 0.9, with the warm-up) does not change the sign of the
-early task gradient and was no better than the warm-up alone (2 seeds per set).
+early task gradient and was no better than the warm-up alone (2 seeds per set). Which
+edges the default search closes is no better than chance: as many random edges, trained
+from the same all-edges network as the all-edges baseline is, are as good (+0.06 [-0.07,
++0.18] points for the searched edges, 20 paired seeds per set); it closes mostly the cheap
+first-block edges (BENCHMARKS.md, "Does the search pick its edges better than chance?").
 """
 
 from __future__ import annotations
