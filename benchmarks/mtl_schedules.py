@@ -132,7 +132,7 @@ def _one(
     for variant in variants:
         if variant in RETRAIN:
             out["variants"][variant] = _retrain(
-                data, seed, variant, start_from["all_edges"], out, edges_from, tracker
+                data, seed, variant, start_from["all_edges"], out, edges_from, base, tracker
             )
             print(f"{dataset} seed {seed} {variant}: {out['variants'][variant]}", flush=True)
             continue
@@ -188,6 +188,7 @@ def _retrain(
     start: torch.nn.Module,
     out: dict,
     edges_from: dict[tuple[str, int], list[float]] | None,
+    base: MTLSettings,
     tracker: Tracker,
 ) -> dict:
     """One ``RETRAIN`` variant: the edges ``SEARCH`` kept in this run (else in
@@ -196,16 +197,12 @@ def _retrain(
     searched = out["variants"].get(SEARCH, {}).get("alpha")
     if searched is None:
         searched = (edges_from or {}).get((out["dataset"], seed))
-    if searched is None:
-        raise SystemExit(
-            f"{variant} needs the edges of {SEARCH} for {out['dataset']} seed {seed}: "
-            f"run {SEARCH} before it, or give --edges-from a folder holding that unit"
-        )
+    if searched is None:  # main() checks this before any training
+        raise ValueError(f"no {SEARCH} edges for {out['dataset']} seed {seed}")
     chosen = [k for k, a in enumerate(searched) if a > 0]
     if RETRAIN[variant] == "random":
         rng = np.random.default_rng(derive(seed, _ALL, _RANDOM_EDGES))
         chosen = sorted(int(k) for k in rng.choice(len(searched), len(chosen), replace=False))
-    base = MTLSettings(search_start="pretrained")
     began = time.perf_counter()
     net = start.subnetwork(chosen)
     _train(net, "all", data.train, base, base.epochs, derive(seed, _ALL, 1), tracker, variant)
@@ -502,6 +499,21 @@ def main() -> None:
         for r in json.loads((d / "mtl_schedules.json").read_text())
         if SEARCH in r["variants"]
     }
+    units = [
+        (d, s)
+        for d in args.datasets.split(",")
+        for s in range(args.first_seed, args.first_seed + args.seeds)
+    ]
+    retrain = [v for v in variants if v in RETRAIN]
+    searched_first = SEARCH in variants and variants.index(SEARCH) < min(
+        (variants.index(v) for v in retrain), default=0
+    )
+    missing = [u for u in units if retrain and not searched_first and u not in edges_from]
+    if missing:
+        parser.error(
+            f"{retrain} need the edges of {SEARCH}: put {SEARCH} before them in --variants, "
+            f"or give --edges-from folders holding every unit (missing: {missing[:3]})"
+        )
     start = time.perf_counter()
     args.out.mkdir(parents=True, exist_ok=True)
     runs = [
@@ -513,8 +525,7 @@ def main() -> None:
             not args.no_baselines,
             edges_from,
         )
-        for d in args.datasets.split(",")
-        for s in range(args.first_seed, args.first_seed + args.seeds)
+        for d, s in units
     ]
     table = "" if args.no_baselines else _report(runs, variants)
     report = table + f"\n\nWhole run: {time.perf_counter() - start:.0f} s.\n"
