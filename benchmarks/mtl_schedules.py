@@ -27,8 +27,10 @@ baseline ``epochs`` more epochs with every edge on, the equal-training control o
 search, and ``control=single_2x`` the single-task baseline as long.
 ``retrain=searched`` and ``retrain=random`` (``RETRAIN``) train, from the same all-edges
 network and as ``control=all_edges_2x``, only the edges ``start=all_edges`` kept or as many
-random ones. ``start=all_edges_split`` spends half of ``epochs`` on its own all-edges training and
-searches the other half, as many epochs as either baseline. Writes
+random ones; their ``@pretrained`` forms do the same with the edges of ``epochs=12`` (the
+paper's search), from the pretrained backbones for 12 epochs. ``start=all_edges_split``
+spends half of ``epochs`` on its own all-edges training and searches the other half, as
+many epochs as either baseline. Writes
 ``OUT/mtl_schedules.md`` (printed too) and ``OUT/mtl_schedules.json``. ``--pool`` adds the
 comparison pooled over data sets, with (data set, seed) as the unit and the mean over the
 set's tasks as its value, and each of those sets' tasks alone, at every ``--confidence``
@@ -49,6 +51,7 @@ import torch
 
 from tasknas._progress import Tracker
 from tasknas._seeds import derive
+from tasknas.nn import MTLNetwork
 from tasknas.oneshot import DEFAULT_N_TEST, DEFAULT_N_TRAIN, MTLSettings
 from tasknas.oneshot.mtl._alternate import alternate
 from tasknas.oneshot.mtl._search import _ALL, _PRETRAIN, _SINGLE, _test, _train, build_mtl_network
@@ -82,13 +85,20 @@ VARIANTS: dict[str, dict[str, float | str]] = {
 CONTROL = "control=all_edges_2x"
 #: Not searches: a baseline trained ``epochs`` more epochs (its gates, stream offset 1).
 CONTROLS = {CONTROL: ("all_edges", "all"), "control=single_2x": ("single_task", "none")}
-#: The search whose edges ``RETRAIN`` trains.
+#: The search from the all-edges supernet (the default of ``tasknas mtl``).
 SEARCH = "start=all_edges"
-#: Not searches: the trained all-edges baseline reduced to some edges (``subnetwork``) and
-#: trained ``epochs`` more as ``CONTROL`` is (same stream, plain training, gates 1): the
-#: edges ``SEARCH`` kept (``searched``), or as many drawn uniformly (``random``). Which of
-#: the search's edges and its own weight training cost it against ``CONTROL``.
-RETRAIN = {"retrain=searched": "searched", "retrain=random": "random"}
+#: Not searches: a search's start network reduced to some edges (``subnetwork``) and trained
+#: as long as that search, plainly (``_train``, gates 1, the stream of ``CONTROL``): the edges
+#: the search kept (``searched``), or as many drawn uniformly (``random``). Name -> (search
+#: variant, choice). From ``SEARCH``: the trained all-edges baseline, ``epochs`` more, as
+#: ``CONTROL`` is; from ``epochs=12`` (the paper's search, which keeps about 4 edges): the
+#: pretrained backbones, 12 epochs.
+RETRAIN = {
+    "retrain=searched": (SEARCH, "searched"),
+    "retrain=random": (SEARCH, "random"),
+    "retrain=searched@pretrained": ("epochs=12", "searched"),
+    "retrain=random@pretrained": ("epochs=12", "random"),
+}
 #: Spawn key (after ``_ALL``) of ``retrain=random``'s draw.
 _RANDOM_EDGES = 3
 
@@ -113,13 +123,12 @@ def _one(
     for name, mode, stream in (("single_task", "none", _SINGLE), ("all_edges", "all", _ALL)):
         if not baselines and name == "single_task":
             continue
-        wanted = any(CONTROLS[v][0] == name for v in variants if v in CONTROLS) or (
-            name == "all_edges" and any(v in RETRAIN for v in variants)
-        )
+        wanted = any(CONTROLS[v][0] == name for v in variants if v in CONTROLS)
+        searches = [*variants, *(RETRAIN[v][0] for v in variants if v in RETRAIN)]
         if not (
             baselines
             or wanted
-            or any(VARIANTS.get(v, {}).get("search_start") == name for v in variants)
+            or any(VARIANTS.get(v, {}).get("search_start") == name for v in searches)
         ):
             continue
         baseline = copy.deepcopy(net)
@@ -132,7 +141,7 @@ def _one(
     for variant in variants:
         if variant in RETRAIN:
             out["variants"][variant] = _retrain(
-                data, seed, variant, start_from["all_edges"], out, edges_from, base, tracker
+                data, seed, variant, start_from, out, edges_from, base, tracker
             )
             print(f"{dataset} seed {seed} {variant}: {out['variants'][variant]}", flush=True)
             continue
@@ -185,27 +194,32 @@ def _retrain(
     data: MultiTaskSet,
     seed: int,
     variant: str,
-    start: torch.nn.Module,
+    start_from: dict[str, MTLNetwork],
     out: dict,
-    edges_from: dict[tuple[str, int], list[float]] | None,
+    edges_from: dict[tuple[str, int, str], list[float]] | None,
     base: MTLSettings,
     tracker: Tracker,
 ) -> dict:
-    """One ``RETRAIN`` variant: the edges ``SEARCH`` kept in this run (else in
-    ``edges_from``'s stored run of this unit), or as many random ones, trained from
-    ``start`` (the trained all-edges baseline) as ``CONTROL`` is."""
-    searched = out["variants"].get(SEARCH, {}).get("alpha")
+    """One ``RETRAIN`` variant: the edges its search kept in this run (else in
+    ``edges_from``'s stored run of this unit), or as many random ones, trained from that
+    search's start network (in ``start_from``) for as many epochs as the search."""
+    search, choice = RETRAIN[variant]
+    searched = out["variants"].get(search, {}).get("alpha")
     if searched is None:
-        searched = (edges_from or {}).get((out["dataset"], seed))
+        searched = (edges_from or {}).get((out["dataset"], seed, search))
     if searched is None:  # main() checks this before any training
-        raise ValueError(f"no {SEARCH} edges for {out['dataset']} seed {seed}")
+        raise ValueError(f"no {search} edges for {out['dataset']} seed {seed}")
     chosen = [k for k, a in enumerate(searched) if a > 0]
-    if RETRAIN[variant] == "random":
+    if choice == "random":
         rng = np.random.default_rng(derive(seed, _ALL, _RANDOM_EDGES))
         chosen = sorted(int(k) for k in rng.choice(len(searched), len(chosen), replace=False))
+    settings = dataclasses.replace(
+        base, **{k: v for k, v in VARIANTS[search].items() if not k.startswith("_")}
+    )
     began = time.perf_counter()
-    net = start.subnetwork(chosen)
-    _train(net, "all", data.train, base, base.epochs, derive(seed, _ALL, 1), tracker, variant)
+    net = start_from[settings.search_start].subnetwork(chosen)
+    stream = derive(seed, _ALL, 1)
+    _train(net, "all", data.train, settings, settings.epochs, stream, tracker, variant)
     return {
         "acc": _test(net, "all", data.test, base),
         "open": len(chosen),
@@ -435,8 +449,8 @@ def main() -> None:
         "--edges-from",
         type=Path,
         nargs="+",
-        help=f"folders of stored runs whose {SEARCH} edges the retrain= variants train "
-        f"(else {SEARCH} must run first in this run)",
+        help="folders of stored runs whose searches' edges the retrain= variants train "
+        "(else the search must run before them in this run)",
     )
     parser.add_argument(
         "--against",
@@ -494,26 +508,27 @@ def main() -> None:
             f"unknown --variants {unknown}; choose from {[*VARIANTS, *CONTROLS, *RETRAIN]}"
         )
     edges_from = {
-        (r["dataset"], r["seed"]): r["variants"][SEARCH]["alpha"]
+        (r["dataset"], r["seed"], name): v["alpha"]
         for d in args.edges_from or []
         for r in json.loads((d / "mtl_schedules.json").read_text())
-        if SEARCH in r["variants"]
+        for name, v in r["variants"].items()
+        if "alpha" in v
     }
     units = [
         (d, s)
         for d in args.datasets.split(",")
         for s in range(args.first_seed, args.first_seed + args.seeds)
     ]
-    retrain = [v for v in variants if v in RETRAIN]
-    searched_first = SEARCH in variants and variants.index(SEARCH) < min(
-        (variants.index(v) for v in retrain), default=0
-    )
-    missing = [u for u in units if retrain and not searched_first and u not in edges_from]
-    if missing:
-        parser.error(
-            f"{retrain} need the edges of {SEARCH}: put {SEARCH} before them in --variants, "
-            f"or give --edges-from folders holding every unit (missing: {missing[:3]})"
-        )
+    for i, v in enumerate(variants):
+        search = RETRAIN[v][0] if v in RETRAIN else None
+        missing = [
+            u for u in units if search not in variants[:i] and (*u, search) not in edges_from
+        ]
+        if search and missing:
+            parser.error(
+                f"{v} needs the edges of {search}: put {search} before it in --variants, "
+                f"or give --edges-from folders holding every unit (missing: {missing[:3]})"
+            )
     start = time.perf_counter()
     args.out.mkdir(parents=True, exist_ok=True)
     runs = [
