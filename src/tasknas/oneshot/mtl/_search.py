@@ -72,7 +72,8 @@ early task gradient and was no better than the warm-up alone (2 seeds per set). 
 edges the default search closes is no better than chance: as many random edges, trained
 from the same all-edges network as the all-edges baseline is, are as good (+0.06 [-0.07,
 +0.18] points for the searched edges, 20 paired seeds per set); it closes mostly the cheap
-first-block edges (BENCHMARKS.md, "Does the search pick its edges better than chance?").
+first-block edges. The paper's search's 4 or so edges are no better than 4 random ones
+either (BENCHMARKS.md, "Does the search pick its edges better than chance?").
 """
 
 from __future__ import annotations
