@@ -109,7 +109,7 @@ def _one(
     variants: list[str],
     log: Path | None = None,
     baselines: bool = True,
-    edges_from: dict[tuple[str, int], list[float]] | None = None,
+    edges_from: dict[tuple[str, int, str], list[float]] | None = None,
 ) -> dict:
     base = MTLSettings(search_start="pretrained")  # every variant is relative to the paper's search
     data = load_multitask_set(dataset, seed=seed, n_train=DEFAULT_N_TRAIN, n_test=DEFAULT_N_TEST)
@@ -221,7 +221,7 @@ def _retrain(
     stream = derive(seed, _ALL, 1)
     _train(net, "all", data.train, settings, settings.epochs, stream, tracker, variant)
     return {
-        "acc": _test(net, "all", data.test, base),
+        "acc": _test(net, "all", data.test, settings),
         "open": len(chosen),
         "candidates": len(searched),
         "edges": chosen,
@@ -507,13 +507,16 @@ def main() -> None:
         parser.error(
             f"unknown --variants {unknown}; choose from {[*VARIANTS, *CONTROLS, *RETRAIN]}"
         )
-    edges_from = {
-        (r["dataset"], r["seed"], name): v["alpha"]
-        for d in args.edges_from or []
-        for r in json.loads((d / "mtl_schedules.json").read_text())
-        for name, v in r["variants"].items()
-        if "alpha" in v
-    }
+    absent = [d for d in args.edges_from or [] if not (d / "mtl_schedules.json").is_file()]
+    if absent:
+        parser.error(f"--edges-from {absent[0]} holds no mtl_schedules.json")
+    edges_from: dict[tuple[str, int, str], list[float]] = {}
+    for d in args.edges_from or []:
+        for r in json.loads((d / "mtl_schedules.json").read_text()):
+            for name, v in r["variants"].items():
+                key = (r["dataset"], r["seed"], name)
+                if "alpha" in v and edges_from.setdefault(key, v["alpha"]) != v["alpha"]:
+                    parser.error(f"--edges-from folders disagree on the edges of {key}")
     units = [
         (d, s)
         for d in args.datasets.split(",")
