@@ -54,7 +54,14 @@ from tasknas._seeds import derive
 from tasknas.nn import MTLNetwork
 from tasknas.oneshot import DEFAULT_N_TEST, DEFAULT_N_TRAIN, MTLSettings
 from tasknas.oneshot.mtl._alternate import alternate
-from tasknas.oneshot.mtl._search import _ALL, _PRETRAIN, _SINGLE, _test, _train, build_mtl_network
+from tasknas.oneshot.mtl._search import (
+    _ALL,
+    _BASELINES,
+    _PRETRAIN,
+    _test,
+    _train,
+    build_mtl_network,
+)
 from tasknas.stats import paired_difference
 from tasknas.tasks import MultiTaskSet, load_multitask_set
 
@@ -99,6 +106,8 @@ RETRAIN = {
     "retrain=searched@pretrained": ("epochs=12", "searched"),
     "retrain=random@pretrained": ("epochs=12", "random"),
 }
+#: Each baseline's random stream (``mtl_search``'s).
+_STREAMS = {name: stream for name, _, stream in _BASELINES}
 #: Spawn key (after ``_ALL``) of ``retrain=random``'s draw.
 _RANDOM_EDGES = 3
 
@@ -120,7 +129,7 @@ def _one(
     )
     out: dict = {"dataset": dataset, "seed": seed, "tasks": list(data.tasks), "acc": {}}
     start_from = {"pretrained": net}
-    for name, mode, stream in (("single_task", "none", _SINGLE), ("all_edges", "all", _ALL)):
+    for name, mode, stream in _BASELINES:
         if not baselines and name == "single_task":
             continue
         wanted = any(CONTROLS[v][0] == name for v in variants if v in CONTROLS)
@@ -148,7 +157,7 @@ def _one(
         if variant in CONTROLS:
             name, mode = CONTROLS[variant]
             control, start = copy.deepcopy(start_from[name]), time.perf_counter()
-            stream = derive(seed, _ALL if name == "all_edges" else _SINGLE, 1)
+            stream = derive(seed, _STREAMS[name], 1)
             _train(control, mode, data.train, base, base.epochs, stream, tracker, variant)
             acc = _test(control, mode, data.test, base)
             out["variants"][variant] = {"acc": acc, "seconds": time.perf_counter() - start}

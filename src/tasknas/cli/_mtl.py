@@ -29,6 +29,7 @@ from tasknas.oneshot import (
     NETWORKS,
     MTLSettings,
 )
+from tasknas.oneshot.mtl._settings import SEARCH_STARTS
 
 if TYPE_CHECKING:
     from tasknas.oneshot import MTLResult
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
 _DEFAULTS = MTLSettings()
 #: ``--search-start`` names -> ``MTLSettings.search_start``.
-_STARTS = {"pretrained": "pretrained", "all-edges": "all_edges"}
+_STARTS = {start.replace("_", "-"): start for start in SEARCH_STARTS}
 
 
 @handle_errors
