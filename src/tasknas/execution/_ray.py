@@ -216,23 +216,26 @@ class RayExecutor(Executor):
         self, ray: Any, submit: Callable[[Any], Any], items: Sequence[Any]
     ) -> Iterator[tuple[int, Any, float]]:
         """Submit ``submit(item)`` for every item, at most ``workers`` in flight; yield
-        ``(index, object reference, submission time)`` as each task finishes. The tasks still
-        in flight when the stream is closed are cancelled."""
+        ``(index, object reference, submission time)`` as each task finishes.
+
+        When the stream is closed early, the tasks still in flight (``workers`` at most) run
+        to their end and their results are dropped; the items not yet submitted never are.
+        They are not cancelled: in Ray 2.60 ``ray.cancel`` on a task whose reply is arriving
+        aborts the calling process (``Check failed: it != submissible_tasks_.end()``, a race
+        in Ray's task manager; ``benchmarks/ray_cancel_race.py`` shows it within a few hundred
+        abandoned batches).
+        """
         waiting = iter(enumerate(items))
         window = self.workers or len(items)
         pending: dict[Any, tuple[int, float]] = {}
-        try:
-            while True:
-                for index, item in itertools.islice(waiting, window - len(pending)):
-                    pending[submit(item)] = (index, time.time())
-                if not pending:
-                    return
-                (ref,), _ = ray.wait(list(pending), num_returns=1)
-                index, submitted = pending.pop(ref)
-                yield index, ref, submitted
-        finally:
-            for ref in pending:
-                ray.cancel(ref)
+        while True:
+            for index, item in itertools.islice(waiting, window - len(pending)):
+                pending[submit(item)] = (index, time.time())
+            if not pending:
+                return
+            (ref,), _ = ray.wait(list(pending), num_returns=1)
+            index, submitted = pending.pop(ref)
+            yield index, ref, submitted
 
     def run(self, evaluator: Evaluator, trials: Sequence[Trial]) -> Iterator[Completed]:
         if not trials:
