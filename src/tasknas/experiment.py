@@ -7,9 +7,10 @@ This is the layer the CLI calls; library users may call ``run_experiment`` direc
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ __all__ = [
     "check_objectives",
     "check_resumable",
     "check_runnable",
+    "claim_run_dir",
     "default_run_dir",
     "load_settings",
     "open_benchmark",
@@ -231,10 +233,42 @@ def build_strategy(settings: RunSettings, evaluator: AnyEvaluator) -> Strategy:
 
 
 def default_run_dir(settings: RunSettings) -> Path:
-    """``$TASKNAS_RUNS_DIR`` (or ``./runs``) / ``<benchmark>-<strategy>-seed<S>-<time>``."""
+    """``$TASKNAS_RUNS_DIR`` (or ``./runs``) / ``<benchmark>-<strategy>-seed<S>-<time>``, or
+    the first of that name with ``-2``, ``-3``, ... that does not exist yet (a run with the
+    same settings started in the same second). ``claim_run_dir`` makes it."""
     root = Path(os.environ.get(RUNS_ENV) or "runs")
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return root / f"{settings.benchmark}-{settings.strategy}-seed{settings.seed}-{stamp}"
+    wanted = root / f"{settings.benchmark}-{settings.strategy}-seed{settings.seed}-{stamp}"
+    return next(path for path in _numbered(wanted) if not path.exists())
+
+
+def _numbered(path: Path) -> Iterator[Path]:
+    """``path``, then ``path-2``, ``path-3``, ..."""
+    yield path
+    for number in itertools.count(2):
+        yield path.with_name(f"{path.name}-{number}")
+
+
+def claim_run_dir(path: str | Path) -> Path:
+    """Make the folder ``path``, or else the first of ``path-2``, ``path-3``, ... that does
+    not exist yet, and return the one made: a folder no other run has.
+
+    ``mkdir`` either makes a folder or fails, so two runs that start in the same second with
+    the same settings (one ``default_run_dir``) get two folders.
+
+    Raises:
+        RunStoreError: the folder cannot be made (a read-only disk, ...).
+    """
+    for candidate in _numbered(Path(path)):
+        try:
+            candidate.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            reason = exc.strerror or exc
+            raise RunStoreError(f"cannot create run folder {candidate}: {reason}") from None
+        return candidate
+    raise AssertionError("unreachable: _numbered never ends")
 
 
 def load_settings(run_dir: str | Path) -> RunSettings:
@@ -266,9 +300,7 @@ def _check_store(
     path = run_dir / STORE_FILE
     if not resume:
         if path.exists():
-            raise RunStoreError(
-                f"{path} already holds a run; pass --resume to continue it, or choose another --out"
-            )
+            raise _taken(path)
         return None
     saved = load_settings(run_dir)
     if saved.benchmark == settings.benchmark:
@@ -410,9 +442,27 @@ class PreparedRun:
             return result
 
 
+def _taken(path: Path) -> RunStoreError:
+    return RunStoreError(
+        f"{path} already holds a run; pass --resume to continue it, or choose another --out"
+    )
+
+
 def _new_store(path: Path, settings: RunSettings) -> SQLiteStore:
-    """A new store holding ``settings``; when that cannot be written (a full disk), the
-    half-made file is removed, so the same ``--out`` can be used again."""
+    """A new store holding ``settings``.
+
+    The file is made first, and only if it does not exist: a run started at the same time
+    with the same ``--out`` (after both were checked) makes this one fail with the error of
+    a taken folder, and its store is left as it is. When the settings cannot be written (a
+    full disk), the half-made file is removed, so the same ``--out`` can be used again.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(exist_ok=False)
+    except FileExistsError:
+        raise _taken(path) from None
+    except OSError as exc:
+        raise RunStoreError(f"cannot create run store {path}: {exc.strerror or exc}") from None
     try:
         store = SQLiteStore(path, create=True)
         try:

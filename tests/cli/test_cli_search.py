@@ -173,3 +173,23 @@ def test_resume_of_a_finished_run_changes_nothing(cli, tmp_path: Path, store_row
     assert again.json()["seed"] == 5
     assert store_rows(run_dir) == rows
     assert all(math.isfinite(r[4]) for r in rows)
+
+
+def test_two_default_runs_in_the_same_second_get_two_folders(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_rows
+) -> None:
+    import types
+
+    import tasknas.experiment
+
+    clock = types.SimpleNamespace(strftime=lambda fmt: "20261204-225813")
+    monkeypatch.setattr(tasknas.experiment, "time", clock)
+    env = {"TASKNAS_RUNS_DIR": str(tmp_path)}
+    args = ("search", "--strategy", "re", "--tasks", "cifar10", "--budget", "5", "--json")
+    first, second = cli(*args, env=env), cli(*args, env=env)
+    assert (first.exit_code, second.exit_code) == (0, 0), second.stderr
+    name = "nb201-re-seed0-20261204-225813"
+    runs = [Path(outcome.json()["run_dir"]) for outcome in (first, second)]
+    assert runs == [tmp_path / name, tmp_path / f"{name}-2"]
+    assert store_rows(runs[0]) == store_rows(runs[1])
+    assert len(store_rows(runs[0])) == 5

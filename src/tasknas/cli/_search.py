@@ -49,6 +49,7 @@ from tasknas.experiment import (
     DEFAULT_BUDGET,
     DEFAULT_OBJECTIVES,
     RunSettings,
+    claim_run_dir,
     default_run_dir,
     default_strategy,
     load_settings,
@@ -265,6 +266,8 @@ def search(
         threads=threads,
         delay=delay,
     )
+    if out_dir is None:  # the default folder, or one beside it if a run took it meanwhile
+        prepared.run_dir = run_dir = claim_run_dir(run_dir)
     if budget is not None and prepared.settings.budget < budget:
         space = prepared.benchmark.space
         err.print(
