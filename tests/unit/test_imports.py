@@ -41,6 +41,7 @@ def _heavy_after(body: str) -> list[str]:
     [
         "tasknas",
         "tasknas.cli",
+        "tasknas.strategies",
         "tasknas.tanas",
         "tasknas.oneshot",
         "tasknas.oneshot.fuse",

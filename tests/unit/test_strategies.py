@@ -94,3 +94,14 @@ def test_seeds_do_not_touch_the_global_generator() -> None:
     strategy = RegularizedEvolution(SPACE, ["a"], seed=0)
     strategy.ask()
     assert np.array_equal(np.random.get_state()[1], state)
+
+
+def test_the_registered_strategy_classes_are_public_names() -> None:
+    import tasknas.strategies as strategies
+    from tasknas.strategies import STRATEGIES
+
+    named = {"mtbo": "MultiTaskBO", "bo": "SingleTaskBO", "local": "LocalSearch"}
+    named |= {"tpe": "OptunaTPE", "re": "RegularizedEvolution", "random": "RandomSearch"}
+    for name, cls in named.items():
+        assert cls in strategies.__all__
+        assert getattr(strategies, cls) is STRATEGIES.get(name)

@@ -18,7 +18,7 @@ from tasknas.cli._common import (
     set_threads,
     warn,
 )
-from tasknas.cli._train_options import DeviceOpt
+from tasknas.cli._train_options import RunDeviceOpt
 from tasknas.errors import InvalidSettingError
 
 _FORMATS = ("torchscript", "onnx", "state-dict")  # tasknas.export.FORMATS, without torch
@@ -87,7 +87,7 @@ def export(
             "benchmark task's, else 10]",
         ),
     ] = None,
-    device: DeviceOpt = None,
+    device: RunDeviceOpt = None,
     threads: ThreadsOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of lines.")

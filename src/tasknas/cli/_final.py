@@ -19,7 +19,7 @@ from tasknas.cli._common import (
     print_json,
     set_threads,
 )
-from tasknas.cli._train_options import ChannelsOpt, DeviceOpt
+from tasknas.cli._train_options import ChannelsOpt, RunDeviceOpt
 from tasknas.errors import RunStoreError
 from tasknas.final import (
     FINAL_EPOCHS,
@@ -83,7 +83,7 @@ def final(
             "the search's with --quick]",
         ),
     ] = None,
-    device: DeviceOpt = None,
+    device: RunDeviceOpt = None,
     top: Annotated[
         int,
         typer.Option(

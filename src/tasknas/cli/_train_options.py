@@ -75,9 +75,11 @@ NTrainOpt = Annotated[
         f"all: every training image of each task. {_HELP} [default: 1000]",
     ),
 ]
-DeviceOpt = Annotated[
-    str | None,
-    typer.Option(help=f"cpu, cuda, mps or auto (cuda, else mps, else cpu). {_HELP} [default: cpu]"),
+_DEVICES = "cpu, cuda, mps or auto (cuda, else mps, else cpu)."
+DeviceOpt = Annotated[str | None, typer.Option(help=f"{_DEVICES} {_HELP} [default: cpu]")]
+#: ``--device`` of the commands that retrain a stored run (``final``, ``export``).
+RunDeviceOpt = Annotated[
+    str | None, typer.Option("--device", help=f"{_DEVICES} [default: the run's stored device]")
 ]
 
 

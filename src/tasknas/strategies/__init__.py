@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tasknas._lazy import lazy_exports
 from tasknas._registry import Registry
 from tasknas.strategies._base import Strategy, StrategyFactory
 from tasknas.strategies._evolution import RegularizedEvolution
@@ -12,12 +13,27 @@ __all__ = [
     "DEFAULT_STRATEGY",
     "STRATEGIES",
     "TRAINING_DEFAULT_STRATEGY",
+    "LocalSearch",
+    "MultiTaskBO",
     "MultiTaskEvolution",
+    "OptunaTPE",
     "RandomSearch",
     "RegularizedEvolution",
+    "SingleTaskBO",
     "Strategy",
     "StrategyFactory",
 ]
+
+# the strategies that need torch, GPyTorch or Optuna load on first use
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "LocalSearch": "._local",
+        "MultiTaskBO": "._mtbo",
+        "OptunaTPE": "._optuna",
+        "SingleTaskBO": "._mtbo",
+    },
+)
 
 #: Strategy factories by name: ``Strategy`` classes and the presets of
 #: ``tasknas.strategies._presets`` (functions), all called as
