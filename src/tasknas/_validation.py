@@ -92,6 +92,25 @@ def non_negative(name: str, value: object, *, strict: bool = False) -> float:
     return number
 
 
+def check_distinct_tasks(tasks: Sequence[str]) -> tuple[str, ...]:
+    """``tasks`` as a tuple if no task is named twice."""
+    if len(set(tasks)) != len(tasks):
+        raise InvalidSettingError(f"a task is named twice in {', '.join(tasks)}")
+    return tuple(tasks)
+
+
+#: The longest ``Latency`` delay, in seconds (a day; ``time.sleep`` refuses some larger ones).
+MAX_DELAY = 86_400.0
+
+
+def check_delay(delay: object) -> float:
+    """``delay`` as seconds if it is a finite number from 0 to ``MAX_DELAY``."""
+    seconds = non_negative("delay", delay)
+    if seconds > MAX_DELAY:
+        raise InvalidSettingError(f"delay must be <= {MAX_DELAY:g} seconds, got {delay!r}")
+    return seconds
+
+
 def check_choice(
     kind: str, value: str | None, choices: Sequence[str], *, optional: bool = False
 ) -> None:

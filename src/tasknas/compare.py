@@ -285,9 +285,16 @@ def _seed_run(job: _SeedJob) -> SeedRun:
     return SeedRun(job.strategy, job.seed, result, tuple(strategy.transfer_log))
 
 
+#: The most seeds one comparison runs (a larger count is a typo, not a plan: each seed is a
+#: whole search per strategy).
+MAX_SEEDS = 100_000
+
+
 def _seed_list(seeds: int | Sequence[int]) -> list[int]:
     """The seeds ``seeds`` names: a count ``n`` (seeds ``0 .. n-1``) or the seeds themselves."""
     count = as_int(seeds)
+    if count is not None and count > MAX_SEEDS:
+        raise InvalidSettingError(f"seeds must be a count from 1 to {MAX_SEEDS:,}, got {count:,}")
     if count is not None:
         seed_list = list(range(count))
     elif isinstance(seeds, Iterable) and not isinstance(seeds, str | bytes):

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from tasknas._validation import check_delay
 from tasknas.errors import InvalidArchitectureError, UnknownNameError
 from tasknas.spaces import SearchSpace
 from tasknas.tasks import Task
@@ -137,7 +138,7 @@ class Latency(Evaluator):
 
     def __init__(self, inner: Evaluator, seconds: float) -> None:
         self.inner = inner
-        self.seconds = float(seconds)
+        self.seconds = check_delay(seconds)
 
     @property
     def space(self) -> SearchSpace[Any]:

@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from tasknas._logging import get_logger
-from tasknas._validation import as_int, check_output_dir, check_seed
+from tasknas._validation import (
+    as_int,
+    check_delay,
+    check_distinct_tasks,
+    check_output_dir,
+    check_seed,
+)
 from tasknas.benchmarks import TRAINING_BENCHMARKS, make_benchmark
 from tasknas.errors import InvalidSettingError, RunStoreError
 from tasknas.evaluator import AnyEvaluator, GenerationEvaluator, Latency
@@ -120,9 +126,7 @@ class RunSettings:
         capped at the space's size."""
         seed = check_seed(self.seed)
         # Each task by its canonical name (a training benchmark accepts other spellings).
-        tasks = tuple(bench.task(t).name for t in self.tasks) or tuple(bench.tasks)
-        if len(set(tasks)) != len(tasks):
-            raise InvalidSettingError(f"a task is named twice in {', '.join(tasks)}")
+        tasks = check_distinct_tasks([bench.task(t).name for t in self.tasks] or bench.tasks)
         STRATEGIES.get(self.strategy)
         max_params = check_max_params(self.max_params, bench, self.benchmark)
         objectives = check_objectives(self.objectives, self.strategy, bench, self.benchmark)
@@ -520,10 +524,9 @@ def prepare_run(
         logger.info(capped_note(asked.budget, bench.space.name, settings.budget))
         if settings.benchmark in TRAINING_BENCHMARKS:
             bench = open_benchmark(settings)  # a training benchmark is built for its budget
+    delay = check_delay(delay)
     if isinstance(bench, GenerationEvaluator) and delay > 0:
         raise InvalidSettingError("a weight-sharing evaluator takes no delay; use delay=0")
-    if delay < 0:
-        raise InvalidSettingError(f"delay must be >= 0 seconds, got {delay!r}")
     run_dir = check_output_dir(run_dir)
     extends = _check_store(run_dir, settings, resume, bench)
     with make_executor(executor, workers=workers, address=address, threads=threads) as pool:

@@ -49,6 +49,11 @@ BAD_SETTINGS = {
         ["--executor", "ray", "--address", "nowhere"],
         ["'nowhere'", "'auto', 'HOST:PORT' or 'ray://HOST:PORT'"],
     ),
+    "delay-infinite": (["--delay", "inf"], ["delay", "got inf"]),
+    "delay-too-long-to-sleep": (
+        ["--delay", "1e10"],
+        ["delay must be <= 86400", "got 10000000000.0"],
+    ),
     "address-without-ray": (
         ["--executor", "process", "--address", "auto"],
         ["address='auto'", "connect to a cluster: ray"],
@@ -86,6 +91,7 @@ def test_existing_run_dir_without_resume_is_refused_and_untouched(cli, run_copy,
         (["--budget", "7"], ["cannot lower the budget", "from 8 to 7"]),
         (["--strategy", "random"], ["strategy (stored 'mtbo', given 'random')"]),
         (["--tasks", "cifar10"], ["tasks (stored", "given ('cifar10',)"]),
+        (["--benchmark", "transnas-micro"], ["benchmark (stored 'nb201', given 'transnas-micro')"]),
     ],
 )
 def test_resume_with_other_settings_is_refused(cli, run_copy, store_rows, args, fragments):
@@ -182,3 +188,36 @@ def test_missing_ray_is_one_line_naming_the_extra(cli, tmp_path: Path, monkeypat
 def test_bad_executor_in_table_mode_is_one_line(cli, tmp_path: Path):
     outcome = cli("search", "--out", str(tmp_path / "run"), "--executor", "nope")
     outcome.usage_error("'nope'", "local, process")
+
+
+def test_a_runs_folder_that_is_a_file_is_named_as_set(cli, tmp_path: Path):
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    outcome = cli("search", "--budget", "2", env={"TASKNAS_RUNS_DIR": str(afile)})
+    outcome.usage_error(f"TASKNAS_RUNS_DIR {afile}", "is a file, not a folder")
+    assert afile.read_text(encoding="utf-8") == "x"
+
+
+def test_query_refuses_a_task_named_twice(cli):
+    arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|"
+    cli("query", arch, "--tasks", "cifar10,cifar10").usage_error("named twice", "cifar10")
+
+
+def test_compare_refuses_a_seed_count_it_cannot_mean(cli):
+    outcome = cli("compare", "--strategies", "random", "--seeds", "1000000000000", "--budget", "5")
+    outcome.usage_error("seeds must be a count from 1 to 100,000", "1,000,000,000,000")
+
+
+def test_a_report_file_that_cannot_be_written_is_one_line(cli, run_copy: Path):
+    (run_copy / "summary.md").mkdir()
+    outcome = cli("report", str(run_copy))
+    outcome.usage_error(f"cannot write {run_copy / 'summary.md'}")
+
+
+def test_compare_prints_its_results_before_a_plot_that_cannot_be_written(cli, tmp_path: Path):
+    (tmp_path / "convergence.png").mkdir()
+    args = ["--strategies", "random", "--seeds", "2", "--budget", "5", "--tasks", "cifar10"]
+    outcome = cli("compare", *args, "--plots", str(tmp_path), "--json")
+    assert outcome.exit_code == 2, outcome.stderr
+    assert f"cannot write {tmp_path / 'convergence.png'}" in outcome.error_line()
+    assert set(outcome.json()["results"]) == {"random"}  # the results are not lost

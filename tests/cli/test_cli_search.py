@@ -193,3 +193,13 @@ def test_two_default_runs_in_the_same_second_get_two_folders(
     assert runs == [tmp_path / name, tmp_path / f"{name}-2"]
     assert store_rows(runs[0]) == store_rows(runs[1])
     assert len(store_rows(runs[0])) == 5
+
+
+def test_the_report_command_in_the_footer_pastes_as_it_is(cli, tmp_path: Path) -> None:
+    import shlex
+
+    run_dir = tmp_path / "my runs" / "it's"
+    outcome = cli("search", "--strategy", "random", "--budget", "2", "--out", str(run_dir))
+    assert outcome.exit_code == 0, outcome.stderr
+    command = outcome.stdout.rsplit("`", 2)[-2]
+    assert shlex.split(command) == ["tasknas", "report", str(run_dir)]

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from tasknas._validation import check_output_dir
-from tasknas.benchmarks import get_benchmark
+from tasknas.benchmarks import TabularBenchmark, get_benchmark
 from tasknas.cli._common import (
     AddressOption,
     ExecutorOption,
@@ -140,23 +140,10 @@ def compare(
             executor=runner,
             until_optimum=until_optimum,
         )
-    written = []
     existed = set() if plots is None else files_in(plots)
-    if plots is not None:
-        from tasknas.report import (
-            plot_convergence_bands,
-            plot_positive_transfer,
-            plot_task_correlations,
-        )
-
-        written.append(plot_convergence_bands(result, bench, plots / "convergence.png"))
-        positive = plot_positive_transfer(result, plots / "positive_transfer.png")
-        if positive is not None:
-            written.append(positive)
-        written.append(plot_task_correlations(bench, plots / "task_correlations.png"))
     if as_json:
         print_json(result.to_json(baseline))
-        announce_written(written, existed, as_json=True)
+        announce_written(_write_plots(result, bench, plots), existed, as_json=True)
         return
     stop = ", each task stopped at its optimum" if until_optimum else ""
     table = Table(title=f"{benchmark}: {seeds} seeds, budget {result.budget} per task{stop}")
@@ -178,4 +165,23 @@ def compare(
     out.print(table)
     if baseline is not None:
         out.print(_paired_table(result, baseline))
-    announce_written(written, existed)
+    announce_written(_write_plots(result, bench, plots), existed)
+
+
+def _write_plots(result: CompareResult, bench: TabularBenchmark, plots: Path | None) -> list[Path]:
+    """The figures of ``--plots``, written after the results are printed (so a figure that
+    cannot be written loses none of them)."""
+    if plots is None:
+        return []
+    from tasknas.report import (
+        plot_convergence_bands,
+        plot_positive_transfer,
+        plot_task_correlations,
+    )
+
+    written = [plot_convergence_bands(result, bench, plots / "convergence.png")]
+    positive = plot_positive_transfer(result, plots / "positive_transfer.png")
+    if positive is not None:
+        written.append(positive)
+    written.append(plot_task_correlations(bench, plots / "task_correlations.png"))
+    return written

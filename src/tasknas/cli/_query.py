@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from tasknas._validation import check_distinct_tasks
 from tasknas.benchmarks import get_benchmark
 from tasknas.cli._common import (
     VerboseOption,
@@ -35,7 +36,7 @@ def query(
     """Show an architecture's recorded metrics, rank and percentile on each task."""
     bench = get_benchmark(benchmark)
     genotype = bench.space.parse(arch)
-    names = task_names(tasks) or tuple(bench.tasks)
+    names = check_distinct_tasks(task_names(tasks) or tuple(bench.tasks))
     rows: dict[str, dict[str, Any]] = {}
     for name in names:
         result = bench.evaluate(genotype, name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
 import sys
 from collections.abc import Sequence
@@ -13,6 +14,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from tasknas._validation import check_output_dir
+from tasknas.benchmarks import benchmark_names
 from tasknas.cli._common import (
     AddressOption,
     ThreadsOption,
@@ -48,6 +51,7 @@ from tasknas.errors import InvalidSettingError, RunStoreError
 from tasknas.experiment import (
     DEFAULT_BUDGET,
     DEFAULT_OBJECTIVES,
+    RUNS_ENV,
     RunSettings,
     claim_run_dir,
     default_run_dir,
@@ -84,6 +88,12 @@ def _settings(
         if not (run_dir / STORE_FILE).exists():
             raise RunStoreError(f"no run store at {run_dir / STORE_FILE}; nothing to resume")
         base = load_settings(run_dir)
+        if benchmark in benchmark_names() and benchmark != base.benchmark:
+            # before the stored tasks meet another benchmark's names
+            raise RunStoreError(
+                f"cannot resume {run_dir / STORE_FILE} with different settings: benchmark "
+                f"(stored {base.benchmark!r}, given {benchmark!r})"
+            )
     if quick:
         evaluator = train_flags.get("evaluator") or base.benchmark_options.get("evaluator")
         given = {**train_flags, "budget": budget}
@@ -254,7 +264,12 @@ def search(
         max_params,
         objectives,
     )
-    run_dir = out_dir if out_dir is not None else default_run_dir(settings)
+    if out_dir is None:
+        run_dir = default_run_dir(settings)
+        # named as the user set it (or did not), not as --out
+        check_output_dir(run_dir.parent, RUNS_ENV if os.environ.get(RUNS_ENV) else "runs folder")
+    else:
+        run_dir = out_dir
     # every check before the progress bar, and before anything is written
     prepared = prepare_run(
         settings,
@@ -357,4 +372,5 @@ def search(
             str(row["evaluations"]),
         )
     out.print(table)
-    out.print(f"run stored in {run_dir}; `tasknas report {run_dir}` writes plots")
+    command = shlex.join(["tasknas", "report", str(run_dir)])
+    out.print(f"run stored in {run_dir}; `{command}` writes plots")

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tasknas.errors import InvalidArchitectureError, InvalidSettingError
+from tasknas.report._figures import save_figure
 from tasknas.spaces import (
     EDGES,
     SPACES,
@@ -459,7 +460,4 @@ def _draw(panels: list[_Panel], path: Path, title: str) -> Path:
         ax.set_axis_off()
         _draw_panel(ax, panel, lay)
         ax.set_title(panel.title, fontsize=10, loc="left", x=0.12 / fig_w, fontweight="bold")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, plt, path)

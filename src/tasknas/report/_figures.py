@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tasknas.benchmarks import TabularBenchmark
+from tasknas.errors import DataFileError
 
 if TYPE_CHECKING:
     from tasknas.compare import CompareResult
@@ -117,9 +118,17 @@ def plot_task_correlations(bench: TabularBenchmark, path: str | Path) -> Path:
 
 
 def save_figure(fig: Any, plt: Any, path: str | Path) -> Path:
-    """Save ``fig`` as a PNG at ``path`` (creating its folder) and close it."""
+    """Save ``fig`` as a PNG at ``path`` (creating its folder) and close it.
+
+    Raises:
+        DataFileError: the file cannot be written (a full disk, a folder in its place).
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=120)
+    except OSError as error:
+        raise DataFileError(f"cannot write {path}: {error.strerror or error}") from None
+    finally:
+        plt.close(fig)
     return path

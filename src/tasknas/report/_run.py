@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tasknas.errors import DataFileError
 from tasknas.evaluator import AnyEvaluator, Oracle
 from tasknas.experiment import RunSettings, load_settings, open_benchmark
 from tasknas.runner import RunResult, summarize
@@ -66,6 +67,9 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> list
     with cells) and ``summary.md`` for the run in ``run_dir``.
 
     Returns the paths written (into ``out_dir``, default ``run_dir``).
+
+    Raises:
+        DataFileError: a file cannot be written (a full disk, a folder in its place).
     """
     from tasknas.report._cells import CELLS_FILE, draw_run_cells
     from tasknas.report._convergence import plot_convergence
@@ -74,10 +78,13 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> list
 
     report = load_run(run_dir)
     out = Path(out_dir) if out_dir is not None else report.run_dir
-    out.mkdir(parents=True, exist_ok=True)
+    md = out / "summary.md"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        md.write_text(markdown_summary(report), encoding="utf-8")
+    except OSError as error:
+        raise DataFileError(f"cannot write {md}: {error.strerror or error}") from None
     png = plot_convergence(report, out / "convergence.png")
     pareto = plot_pareto(report, out / "pareto.png")  # None: the benchmark counts no params
     cells = draw_run_cells(report, out / CELLS_FILE)  # None: no cells to draw
-    md = out / "summary.md"
-    md.write_text(markdown_summary(report), encoding="utf-8")
     return [png, *(p for p in (pareto, cells) if p is not None), md]
