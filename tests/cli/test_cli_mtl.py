@@ -94,4 +94,4 @@ def test_bad_input_is_one_error_line(cli, args: list[str], fragments: list[str])
 
 def test_an_unparsable_number_is_one_error_line_from_the_installed_script(tasknas_process) -> None:
     outcome = tasknas_process.run("mtl", "--dataset", "multimnist", "--limit", "abc")
-    outcome.usage_error("'--limit'", "integer")
+    outcome.usage_error("'--limit'", "integer", "got 'abc'")

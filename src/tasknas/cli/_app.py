@@ -83,8 +83,22 @@ def main() -> None:
         code = app(standalone_mode=False)
     except ClickException as exc:
         if exc.format_message():  # empty when `tasknas` alone printed the help
-            fail(exc.format_message())
+            fail(_with_given_value(exc))
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _with_given_value(exc: Exception) -> str:
+    """The parser's message, with the value given where the parser left it out (typer's
+    validation says "Input should be a valid integer" without the input)."""
+    message = exc.format_message()  # type: ignore[attr-defined]
+    errors = getattr(exc.__cause__, "errors", None)
+    try:
+        given = errors()[0]["input"] if callable(errors) else None
+    except (IndexError, KeyError, TypeError):
+        given = None
+    if given is None or repr(given) in message:
+        return message
+    return f"{message}, got {given!r}"
