@@ -261,3 +261,14 @@ def test_fuse_task_aware_edges_with_one_cell_is_a_usage_error(cli, dictionary_di
     assert outcome.exit_code == 2, outcome.stderr
     message = outcome.stderr.strip()
     assert "\n" not in message and "single cell" in message and "--k" in message
+
+
+@pytest.mark.parametrize("command", [["build", "--tasks", "foo"], ["add", "foo:0"]])
+def test_the_default_dictionary_folder_is_checked_like_dir(cli, tmp_path, command) -> None:
+    """Without --dir the folder is $TASKNAS_DICTIONARY_DIR (set by the cli fixture): bad
+    input is one line, and a file in the folder's place is named as the variable."""
+    cli("dictionary", *command).usage_error("unknown image dataset 'foo")
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    outcome = cli("dictionary", *command, env={"TASKNAS_DICTIONARY_DIR": str(afile)})
+    outcome.usage_error(f"TASKNAS_DICTIONARY_DIR {afile} is a file")

@@ -169,8 +169,7 @@ def build(
     from tasknas.execution import make_executor
     from tasknas.tanas import TaskDictionary  # torch: only when run
 
-    check_output_dir(dir_, "--dir")  # a file or an unwritable folder: before any training
-    dictionary = TaskDictionary(dir_)
+    dictionary = _writable_dictionary(TaskDictionary(dir_), dir_)
     specs = task_names(tasks) or DEFAULT_BASE_TASKS
     check_seed(seed)
     canonical = [parse_task_spec(spec).name for spec in specs]  # fail before the progress bar
@@ -191,6 +190,22 @@ def build(
         print_json(_entries_json(dictionary, entries))
         return
     _print_entries(f"task dictionary {escape(str(dictionary.root))}", entries)
+
+
+def _writable_dictionary(dictionary: TaskDictionary, dir_: Path | None) -> TaskDictionary:
+    """``dictionary`` once its folder (``--dir``, else ``$TASKNAS_DICTIONARY_DIR``, else
+    ``./dictionary``) is known to be a folder that can be written: a file or an unwritable
+    folder fails before any training, named as the user set it."""
+    import os
+
+    from tasknas.tanas import DICTIONARY_ENV
+
+    if dir_ is not None:
+        flag = "--dir"
+    else:
+        flag = DICTIONARY_ENV if os.environ.get(DICTIONARY_ENV) else "dictionary folder"
+    check_output_dir(dictionary.root, flag)
+    return dictionary
 
 
 @dictionary_app.command("list")
@@ -228,8 +243,7 @@ def add(
     set_threads(threads)
     from tasknas.tanas import TaskDictionary  # torch: only when run
 
-    check_output_dir(dir_, "--dir")  # a file or an unwritable folder: before any training
-    dictionary = TaskDictionary(dir_)
+    dictionary = _writable_dictionary(TaskDictionary(dir_), dir_)
     parse_task_spec(task)
     check_seed(seed)
     settings = _settings(dictionary, device)
