@@ -191,3 +191,17 @@ def test_unknown_format_is_refused(tmp_path: Path) -> None:
             plain_graph(_network("nb201")), torch.rand(2, 3, 8, 8), "keras", tmp_path / "n",
             title="t", version="0",
         )  # fmt: skip
+
+
+def test_the_exporters_output_is_kept_off_stdout(capfd) -> None:
+    """The TorchScript-based exporter dumps the graph from C++ (file descriptor 1) when it
+    fails, which broke ``export --format onnx --json`` of an MTL network."""
+    import os
+
+    from tasknas.export._formats import _quiet
+
+    with _quiet():
+        os.write(1, b"Torch IR graph at exception: ...\n")
+        print("a progress line")
+    print("after")
+    assert capfd.readouterr().out == "after\n"

@@ -97,7 +97,7 @@ def _onnx(graph: fx.GraphModule, example: torch.Tensor, path: Path) -> None:
             "--format onnx needs the onnx package: pip install 'tasknas[export]'"
         )
     try:
-        with torch.no_grad(), warnings.catch_warnings():
+        with torch.no_grad(), warnings.catch_warnings(), _quiet():
             warnings.simplefilter("ignore")  # the TorchScript-based exporter's deprecation note
             torch.onnx.export(
                 graph,
@@ -138,9 +138,21 @@ def _onnx(graph: fx.GraphModule, example: torch.Tensor, path: Path) -> None:
 
 @contextmanager
 def _quiet() -> Iterator[None]:
-    """The dynamo exporter's progress lines (printed on stdout) kept off the output."""
+    """The exporters' output kept off stdout: the dynamo exporter's progress lines (Python)
+    and the TorchScript-based exporter's graph dump when it fails (C++, file descriptor 1),
+    which would break ``--json``."""
     import contextlib
     import io
+    import os
+    import sys
 
-    with contextlib.redirect_stdout(io.StringIO()):
-        yield
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w", encoding="utf-8") as null:
+            os.dup2(null.fileno(), 1)
+            with contextlib.redirect_stdout(io.StringIO()):
+                yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
