@@ -70,6 +70,14 @@ def test_tabular_run_exports_an_untrained_network_and_says_so(cli, tmp_path: Pat
     assert (net["input_shape"], net["num_classes"], net["space"]) == ([3, 8, 8], 7, "nb201")
     assert net["check"]["on"] == "random inputs" and net["check"]["same_predictions"] == 1.0
     cli("export", str(run), "--input-shape", "3,8").usage_error("--input-shape")
+    huge = ("--input-shape", "3,100000,100000")
+    cli("export", str(run), *huge).usage_error("30,000,000,000 values", "16,777,216")
+    cli("export", str(run), "--classes", "99999999999").usage_error("--classes", "99999999999")
+    cli("export", str(run), "--device", "foo").usage_error("'foo'", "auto, cpu, cuda, mps")
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    cli("export", str(run), "--out", str(afile)).usage_error(f"--out {afile} is a file")
+    assert afile.read_text(encoding="utf-8") == "x"
 
 
 def test_mtl_result_keeps_its_network_for_export(cli, tmp_path: Path) -> None:

@@ -197,11 +197,12 @@ def test_the_exporters_output_is_kept_off_stdout(capfd) -> None:
     """The TorchScript-based exporter dumps the graph from C++ (file descriptor 1) when it
     fails, which broke ``export --format onnx --json`` of an MTL network."""
     import os
+    import sys
 
     from tasknas.export._formats import _quiet
 
     with _quiet():
         os.write(1, b"Torch IR graph at exception: ...\n")
-        print("a progress line")
-    print("after")
+        sys.stdout.write("a progress line\n")
+    sys.stdout.write("after\n")
     assert capfd.readouterr().out == "after\n"

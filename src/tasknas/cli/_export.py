@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from tasknas._validation import check_output_dir
 from tasknas.cli._common import (
     ThreadsOption,
     VerboseOption,
@@ -24,6 +26,12 @@ from tasknas.errors import InvalidSettingError
 _FORMATS = ("torchscript", "onnx", "state-dict")  # tasknas.export.FORMATS, without torch
 
 
+#: The largest ``--input-shape`` (values per image) and ``--classes`` an export builds: the
+#: check runs the network on an example batch, which must fit in memory.
+MAX_INPUT_VALUES = 2**24
+MAX_CLASSES = 100_000
+
+
 def _shape(value: str | None) -> tuple[int, ...] | None:
     if value is None:
         return None
@@ -34,6 +42,11 @@ def _shape(value: str | None) -> tuple[int, ...] | None:
     if len(shape) != 3 or min(shape) < 1:
         raise InvalidSettingError(
             f"--input-shape {value!r}: give channels,height,width, e.g. 3,32,32"
+        )
+    if math.prod(shape) > MAX_INPUT_VALUES:
+        raise InvalidSettingError(
+            f"--input-shape {value!r}: {math.prod(shape):,} values per image; at most "
+            f"{MAX_INPUT_VALUES:,} (e.g. 3,2048,2048)"
         )
     return shape
 
@@ -105,18 +118,23 @@ def export(
     if fmt not in _FORMATS:
         raise InvalidSettingError(f"--format {fmt!r}: choose one of {', '.join(_FORMATS)}")
     shape = _shape(input_shape)
-    if classes is not None and classes < 1:
-        raise InvalidSettingError(f"--classes must be >= 1, got {classes}")
+    if classes is not None and not 1 <= classes <= MAX_CLASSES:
+        raise InvalidSettingError(f"--classes must be from 1 to {MAX_CLASSES:,}, got {classes}")
     if not run_dir.is_dir():
         raise InvalidSettingError(f"no folder {run_dir}")
+    target = run_dir / "export" if out_dir is None else out_dir
+    check_output_dir(target, "--out")
     set_threads(threads)
+    from tasknas._torch import resolve_device
     from tasknas.export import export_folder
+
+    if device is not None:
+        resolve_device(device)  # an unknown or missing device, whatever the run's kind
 
     def on_task(name: str, arch: str) -> None:
         if not as_json:
             err.print(f"training {name}: {arch}", markup=False, soft_wrap=True)
 
-    target = run_dir / "export" if out_dir is None else out_dir
     existed = files_in(target)
     written = export_folder(
         run_dir,
