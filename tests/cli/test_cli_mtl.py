@@ -80,6 +80,7 @@ def test_table_and_default_figure_path(cli, tmp_path: Path) -> None:
         (["--dataset", "multimnist", "--gate", "soft"], ["'soft'", "sigmoid, gumbel, hard"]),
         (["--dataset", "multimnist", "--lam", "-1"], ["lam", "got -1.0"]),
         (["--dataset", "multimnist", "--epochs", "0"], ["epochs", "got 0"]),
+        (["--dataset", "multimnist", "--pretrain-epochs", "-1"], ["integer >= 0", "got -1"]),
         (["--dataset", "multimnist", "--n-train", "0"], ["n_train", "got 0"]),
         (["--dataset", "multimnist", "--device", "tpu"], ["'tpu'", "cpu, cuda"]),
         (

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from tasknas._torch import DEVICES
-from tasknas._validation import check_choice, non_negative, positive_int
+from tasknas._validation import check_choice, check_int, non_negative, positive_int
 from tasknas.errors import InvalidSettingError
 from tasknas.nn._gates import GATE_MODES
 
@@ -100,8 +100,7 @@ class MTLSettings:
         object.__setattr__(self, "blocks", blocks)
         for name in ("head_pool", "limit", "epochs", "batch_size"):
             positive_int(name, getattr(self, name))
-        if self.pretrain_epochs != 0:
-            positive_int("pretrain_epochs", self.pretrain_epochs)
+        check_int("pretrain_epochs", self.pretrain_epochs, 0)  # 0: no pretraining
         for name in ("lr", "alpha_lr", "temperature_start", "temperature_end"):
             non_negative(name, getattr(self, name), strict=True)
         for name in ("lam", "momentum", "weight_decay"):
