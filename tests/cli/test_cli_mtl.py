@@ -96,3 +96,11 @@ def test_bad_input_is_one_error_line(cli, args: list[str], fragments: list[str])
 def test_an_unparsable_number_is_one_error_line_from_the_installed_script(tasknas_process) -> None:
     outcome = tasknas_process.run("mtl", "--dataset", "multimnist", "--limit", "abc")
     outcome.usage_error("'--limit'", "integer", "got 'abc'")
+
+
+def test_a_search_run_folder_is_refused_as_out(cli, tmp_path) -> None:
+    """``export`` reads a search run's folder as the run, not as this network."""
+    (tmp_path / "run.sqlite").write_bytes(b"")
+    outcome = cli("mtl", "--dataset", "multimnist", *TINY, "--out", str(tmp_path))
+    outcome.usage_error(f"{tmp_path} holds a search run (run.sqlite)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.sqlite"]

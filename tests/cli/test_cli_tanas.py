@@ -272,3 +272,11 @@ def test_the_default_dictionary_folder_is_checked_like_dir(cli, tmp_path, comman
     afile.write_text("x", encoding="utf-8")
     outcome = cli("dictionary", *command, env={"TASKNAS_DICTIONARY_DIR": str(afile)})
     outcome.usage_error(f"TASKNAS_DICTIONARY_DIR {afile} is a file")
+
+
+def test_fuse_refuses_a_search_run_folder_as_out(cli, dictionary_dir: Path, tmp_path) -> None:
+    (tmp_path / "run.sqlite").write_bytes(b"")
+    args = ("--target", "quickdraw4:cat", "--dir", str(dictionary_dir), "--rounds", "1")
+    outcome = cli("fuse", *args, "--out", str(tmp_path))
+    outcome.usage_error(f"{tmp_path} holds a search run (run.sqlite)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.sqlite"]

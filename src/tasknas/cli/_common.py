@@ -281,6 +281,19 @@ def save_plot(draw: Callable[[Path], object], path: Path, existed: bool, as_json
     announce_written([path], {path} if existed else set(), as_json)
 
 
+def check_network_folder(keep: Path, given: bool) -> None:
+    """The folder where ``fuse`` or ``mtl`` keep their network (``--out`` when ``given``,
+    else their default one): a folder that can be written and holds no search run, whose
+    network ``export`` would no longer find."""
+    from tasknas.storage import STORE_FILE
+
+    check_output_dir(keep, "--out" if given else "the default folder")
+    if (keep / STORE_FILE).exists():
+        raise InvalidSettingError(
+            f"{keep} holds a search run ({STORE_FILE}); keep this network in another folder (--out)"
+        )
+
+
 def files_in(folder: Path) -> set[Path]:
     """The files in ``folder`` now (none if it does not exist): what a command that writes
     there may overwrite, taken before it writes (``announce_written``)."""

@@ -12,6 +12,7 @@ from tasknas.cli._common import (
     ThreadsOption,
     VerboseOption,
     announce_written,
+    check_network_folder,
     check_plot_path,
     files_in,
     handle_errors,
@@ -144,7 +145,7 @@ def mtl(
         **defaults,
     }
     counts = {name: defaults[name] if value is None else value for name, value in counts.items()}
-    from tasknas._validation import check_choice, check_output_dir
+    from tasknas._validation import check_choice
 
     check_choice("search start", search_start, tuple(_STARTS))
     settings = MTLSettings(
@@ -167,7 +168,7 @@ def mtl(
     existed = check_plot_path(plot)  # before the data and any training
     default = default_plot_path(dataset, seed)
     keep = out_dir or default.with_name(default.name.removesuffix("-edges.png"))
-    check_output_dir(keep, f"--out {keep}")
+    check_network_folder(keep, given=out_dir is not None)  # before any training
     kept_before = files_in(keep)
     task_set = load_multitask_set(
         dataset,

@@ -21,6 +21,7 @@ from tasknas.cli._common import (
     VerboseOption,
     WorkersOption,
     announce_written,
+    check_network_folder,
     check_plot_path,
     files_in,
     handle_errors,
@@ -455,7 +456,7 @@ def fuse(
 
         settings = quick_retraining(settings, final_epochs)
     keep = out_dir or _default_fuse_dir(name, seed)
-    check_output_dir(keep, f"--out {keep}")  # before any training
+    check_network_folder(keep, given=out_dir is not None)  # before any training
     kept_before = files_in(keep)
     with progress_bar(as_json) as report:
         result = run_fuse(
