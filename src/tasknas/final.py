@@ -148,7 +148,7 @@ def finalize_run(
     settings.update(overrides or {})
     if not quick and settings.get("stem_stride") is None and isinstance(bench.space, DartsSpace):
         settings["stem_stride"] = FINAL_STEM_STRIDE
-    chosen = list(report.result.tasks) if tasks is None else list(tasks)
+    chosen = report.best_tasks() if tasks is None else list(tasks)
     check_final_data(chosen, space=bench.space, **settings)  # before training
     per_task = {task: settings for task in chosen}
     if quick:  # the search's own splits: its sizes, default caps included

@@ -115,3 +115,25 @@ def test_bad_input_is_one_line_exit_2(cli, train_run: Path, tmp_path: Path) -> N
     cli("export", str(tmp_path / "missing")).usage_error("missing")
     cli("export", str(tmp_path)).usage_error("no run store")
     cli("export", str(train_run), "--classes", "3").usage_error("--classes")
+
+
+def test_a_run_with_nothing_evaluated_is_one_line_for_export_and_final(cli, tmp_path) -> None:
+    """A train run whose every proposal was over --max-params stores settings and no trial
+    (the search stops when nothing new fits): nothing to retrain, said in one line."""
+    from tasknas.experiment import RunSettings
+    from tasknas.storage import SQLiteStore
+
+    runs = {
+        "nb": RunSettings(benchmark="nb201", tasks=("cifar10",), strategy="re", budget=3),
+        "tr": RunSettings(benchmark="train", tasks=("mnist:0",), budget=3, max_params=1),
+    }
+    for name, settings in runs.items():
+        with SQLiteStore(tmp_path / name / "run.sqlite", create=True) as store:
+            store.save_settings(settings.to_dict())
+    nb, tr = tmp_path / "nb", tmp_path / "tr"
+    why = "the run stopped before its first evaluation"
+    cli("export", str(nb)).usage_error(f"{nb} holds no evaluated architecture ({why})")
+    over = "every architecture proposed was over --max-params 1"
+    cli("export", str(tr), "--quick").usage_error(f"{tr} holds no evaluated architecture", over)
+    cli("final", str(tr), "--quick").usage_error(over, "nothing to retrain")
+    assert sorted(p.name for p in tr.iterdir()) == ["run.sqlite"]

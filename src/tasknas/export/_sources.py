@@ -104,7 +104,7 @@ def exportables(
     from tasknas.report import load_run
 
     report = load_run(folder)
-    found = [t for t, outcome in report.result.tasks.items() if outcome.best_arch is not None]
+    found = report.best_tasks()
     if task is not None and task not in report.result.tasks:
         raise UnknownNameError("task", task, list(report.result.tasks))
     if task is not None and task not in found:

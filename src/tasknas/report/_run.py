@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tasknas.errors import DataFileError
+from tasknas.errors import DataFileError, RunStoreError
 from tasknas.evaluator import AnyEvaluator, Oracle
 from tasknas.experiment import RunSettings, load_settings, open_benchmark
 from tasknas.runner import RunResult, summarize
@@ -21,6 +21,26 @@ class RunReport:
     settings: RunSettings
     result: RunResult
     benchmark: AnyEvaluator
+
+    def best_tasks(self) -> list[str]:
+        """The run's tasks that have a best architecture, in the run's order.
+
+        Raises:
+            RunStoreError: no task has one: nothing to retrain or export.
+        """
+        found = [t for t, outcome in self.result.tasks.items() if outcome.best_arch is not None]
+        if not found:
+            limit = self.settings.max_params
+            why = (
+                f"every architecture proposed was over --max-params {limit:,}"
+                if limit is not None
+                else "the run stopped before its first evaluation"
+            )
+            raise RunStoreError(
+                f"{self.run_dir} holds no evaluated architecture ({why}); nothing to retrain "
+                "or export"
+            )
+        return found
 
 
 def load_run(run_dir: str | Path) -> RunReport:
