@@ -92,6 +92,10 @@ def test_mtl_result_keeps_its_network_for_export(cli, tmp_path: Path) -> None:
     assert net["task"] == "left,right" and set(net["test_accuracy"]) == {"left", "right"}
     assert len(net["num_classes"]) == 2 and net["check"]["same_predictions"] == 1.0
     cli("export", str(keep), "--task", "left").usage_error("one network for all its tasks")
+    meta = json.loads((keep / "network.json").read_text(encoding="utf-8"))
+    del meta["arch"]
+    (keep / "network.json").write_text(json.dumps(meta), encoding="utf-8")
+    cli("export", str(keep)).usage_error("cannot read the kept network", "lacks 'arch'")
 
 
 def test_fuse_result_keeps_its_network_for_export(

@@ -280,3 +280,13 @@ def test_fuse_refuses_a_search_run_folder_as_out(cli, dictionary_dir: Path, tmp_
     outcome = cli("fuse", *args, "--out", str(tmp_path))
     outcome.usage_error(f"{tmp_path} holds a search run (run.sqlite)")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.sqlite"]
+
+
+def test_adding_a_task_already_present_says_it_was_kept(cli, dictionary_copy: Path) -> None:
+    index = (dictionary_copy / "index.json").read_bytes()
+    outcome = cli("dictionary", "add", NAMES[0], "--dir", str(dictionary_copy))
+    assert outcome.exit_code == 0, outcome.stderr
+    said = " ".join(outcome.stdout.split())  # a table title may wrap at spaces
+    assert f"already in {dictionary_copy} (kept; --rebuild builds it again)" in said
+    assert "added to" not in outcome.stdout
+    assert (dictionary_copy / "index.json").read_bytes() == index

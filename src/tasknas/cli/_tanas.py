@@ -245,13 +245,18 @@ def add(
     from tasknas.tanas import TaskDictionary  # torch: only when run
 
     dictionary = _writable_dictionary(TaskDictionary(dir_), dir_)
-    parse_task_spec(task)
+    name = parse_task_spec(task).name
     check_seed(seed)
     settings = _settings(dictionary, device)
+    present = dictionary.exists() and name in {e.name for e in dictionary.entries()}
     with progress_bar(False) as report:
         entry = dictionary.add(task, settings=settings, seed=seed, rebuild=rebuild, progress=report)
     _warn_at_chance([entry])
-    _print_entries(f"added to {escape(str(dictionary.root))}", [entry])
+    where = escape(str(dictionary.root))
+    if present and not rebuild:
+        _print_entries(f"already in {where} (kept; --rebuild builds it again)", [entry])
+    else:
+        _print_entries(f"{'rebuilt in' if present else 'added to'} {where}", [entry])
 
 
 @dictionary_app.command("remove")

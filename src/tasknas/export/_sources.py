@@ -230,7 +230,18 @@ def _kept(folder: Path, task: str | None) -> Exportable:
         raise InvalidSettingError(
             f"an mtl result is one network for all its tasks ({', '.join(tasks)}); leave --task out"
         )
-    card = ExportCard(
+    try:
+        card = _kept_card(meta, tasks)
+    except KeyError as missing:
+        raise RunStoreError(
+            f"cannot read the kept network in {folder}: {NETWORK_JSON} lacks {missing}"
+        ) from None
+    stem = file_stem(meta.get("dataset", "mtl") if meta["kind"] == "mtl" else meta["task"])
+    return Exportable(network, card, stem)
+
+
+def _kept_card(meta: dict[str, Any], tasks: list[str]) -> ExportCard:
+    return ExportCard(
         arch=meta["arch"],
         space=meta["space"],
         task=",".join(tasks),
@@ -243,5 +254,3 @@ def _kept(folder: Path, task: str | None) -> Exportable:
         source=meta["source"],
         extra=dict(meta.get("extra", {})),
     )
-    stem = file_stem(meta.get("dataset", "mtl") if meta["kind"] == "mtl" else meta["task"])
-    return Exportable(network, card, stem)
