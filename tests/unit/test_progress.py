@@ -65,3 +65,18 @@ def test_progress_callback_reports_batches_or_epochs(per: str, expected: list) -
 def test_progress_callback_refuses_an_unknown_unit() -> None:
     with pytest.raises(InvalidSettingError, match="valid choices: batch, epoch"):
         ProgressCallback(print, per="step")  # type: ignore[arg-type]
+
+
+def test_a_failing_body_leaves_no_bar_and_no_blank_line(monkeypatch) -> None:
+    """Off a terminal rich's Progress prints its last render and a newline when it stops;
+    after an error the error line must stay the only output."""
+    import io
+
+    from tasknas.cli import _common
+
+    stream = io.StringIO()
+    monkeypatch.setattr(_common.err, "file", stream)
+    with pytest.raises(ValueError, match="boom"), _common.progress_bar(False) as report:
+        report("working", 1, 3)
+        raise ValueError("boom")
+    assert stream.getvalue() == ""

@@ -233,7 +233,12 @@ def progress_bar(as_json: bool) -> Iterator[ProgressFn]:
         try:
             yield report
         except BaseException:
-            progress.remove_task(bar)  # the error line stays the only output
+            # the error line stays the only output: no bar, and not the blank line that
+            # rich's Progress.stop prints off a terminal
+            progress.remove_task(bar)
+            progress.live.transient = True
+            progress.live.stop()
+            progress.disable = True
             raise
 
 
