@@ -237,7 +237,13 @@ class Runner:
                 self.on_batch(asks, records)
             idle = 0 if records else idle + 1
             if idle >= self.max_idle_asks:
-                logger.warning("no new architecture in %d consecutive asks; stopping", idle)
+                refusals = ""
+                if refused:  # say why, where a limit turned the proposals away
+                    example = next(iter(refused.values())).error
+                    refusals = f"; {len(refused):,} proposals were refused, e.g. {example}"
+                logger.warning(
+                    "no new architecture in %d consecutive asks; stopping%s", idle, refusals
+                )
                 return summarize(known.values(), tasks, stopped_idle=True)
         return summarize(known.values(), tasks)
 

@@ -152,3 +152,16 @@ def test_pareto_rows_are_non_dominated_and_sorted(bench) -> None:
         if r.task == "cifar10"
     ]
     assert len(rows) == len(pareto_front(evaluated))
+
+
+def test_a_run_the_limit_starves_says_why_it_stopped(bench, caplog) -> None:
+    """Where no proposal fits (a space whose sizes are not tabulated, so the limit is not
+    refused up front), the idle stop names the refusals."""
+    settings = RunSettings(tasks=("cifar10",), strategy="random", budget=5, seed=0)
+    strategy = build_strategy(settings.resolved_with(bench), bench)
+    limit = ParamLimit(param_counter(bench), 1)
+    with caplog.at_level("WARNING", logger="tasknas"):
+        result = Runner(strategy, bench, budget=5, feasible=limit, max_idle_asks=3).run()
+    assert result.stopped_idle and not result.records
+    (line,) = [r.getMessage() for r in caplog.records if "consecutive asks" in r.getMessage()]
+    assert "proposals were refused, e.g. infeasible" in line and "max-params 1" in line
