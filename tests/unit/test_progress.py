@@ -72,10 +72,14 @@ def test_a_failing_body_leaves_no_bar_and_no_blank_line(monkeypatch) -> None:
     after an error the error line must stay the only output."""
     import io
 
+    from rich.console import Console
+
     from tasknas.cli import _common
 
     stream = io.StringIO()
-    monkeypatch.setattr(_common.err, "file", stream)
+    # a console of its own: setting the shared one's ``file`` would pin it to this stream's
+    # predecessor after the test (``Console.file`` resolves ``sys.stderr`` when unset)
+    monkeypatch.setattr(_common, "err", Console(file=stream, stderr=True))
     with pytest.raises(ValueError, match="boom"), _common.progress_bar(False) as report:
         report("working", 1, 3)
         raise ValueError("boom")
