@@ -286,6 +286,12 @@ def save_plot(draw: Callable[[Path], object], path: Path, existed: bool, as_json
     announce_written([path], {path} if existed else set(), as_json)
 
 
+def default_folder_name(env: str, fallback: str) -> str:
+    """How an error names a folder the user did not give as a flag: the environment
+    variable that set it, else ``fallback`` (the built-in default)."""
+    return env if os.environ.get(env) else fallback
+
+
 def check_network_folder(keep: Path, given: bool) -> None:
     """The folder where ``fuse`` or ``mtl`` keep their network (``--out`` when ``given``,
     else their default one): a folder that can be written and holds no search run, whose

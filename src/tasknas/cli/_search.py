@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import shlex
 import sys
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from tasknas.cli._common import (
     ThreadsOption,
     VerboseOption,
     best_values_text,
+    default_folder_name,
     err,
     handle_errors,
     interrupted,
@@ -266,8 +266,7 @@ def search(
     )
     if out_dir is None:
         run_dir = default_run_dir(settings)
-        # named as the user set it (or did not), not as --out
-        check_output_dir(run_dir.parent, RUNS_ENV if os.environ.get(RUNS_ENV) else "runs folder")
+        check_output_dir(run_dir.parent, default_folder_name(RUNS_ENV, "runs folder"))
     else:
         run_dir = out_dir
     # every check before the progress bar, and before anything is written

@@ -23,6 +23,7 @@ from tasknas.cli._common import (
     announce_written,
     check_network_folder,
     check_plot_path,
+    default_folder_name,
     files_in,
     handle_errors,
     out,
@@ -168,9 +169,8 @@ def build(
     """
     set_threads(threads)
     from tasknas.execution import make_executor
-    from tasknas.tanas import TaskDictionary  # torch: only when run
 
-    dictionary = _writable_dictionary(TaskDictionary(dir_), dir_)
+    dictionary = _writable_dictionary(dir_)
     specs = task_names(tasks) or DEFAULT_BASE_TASKS
     check_seed(seed)
     canonical = [parse_task_spec(spec).name for spec in specs]  # fail before the progress bar
@@ -193,18 +193,14 @@ def build(
     _print_entries(f"task dictionary {escape(str(dictionary.root))}", entries)
 
 
-def _writable_dictionary(dictionary: TaskDictionary, dir_: Path | None) -> TaskDictionary:
-    """``dictionary`` once its folder (``--dir``, else ``$TASKNAS_DICTIONARY_DIR``, else
-    ``./dictionary``) is known to be a folder that can be written: a file or an unwritable
-    folder fails before any training, named as the user set it."""
-    import os
+def _writable_dictionary(dir_: Path | None) -> TaskDictionary:
+    """The dictionary in ``dir_`` (else ``$TASKNAS_DICTIONARY_DIR``, else ``./dictionary``),
+    its folder checked to be one that can be written: a file or an unwritable folder fails
+    before any training, named as the user set it."""
+    from tasknas.tanas import DICTIONARY_ENV, TaskDictionary  # torch: only when run
 
-    from tasknas.tanas import DICTIONARY_ENV
-
-    if dir_ is not None:
-        flag = "--dir"
-    else:
-        flag = DICTIONARY_ENV if os.environ.get(DICTIONARY_ENV) else "dictionary folder"
+    dictionary = TaskDictionary(dir_)
+    flag = "--dir" if dir_ is not None else default_folder_name(DICTIONARY_ENV, "dictionary folder")
     check_output_dir(dictionary.root, flag)
     return dictionary
 
@@ -242,13 +238,11 @@ def add(
 ) -> None:
     """Add one task to the dictionary."""
     set_threads(threads)
-    from tasknas.tanas import TaskDictionary  # torch: only when run
-
-    dictionary = _writable_dictionary(TaskDictionary(dir_), dir_)
-    name = parse_task_spec(task).name
+    dictionary = _writable_dictionary(dir_)
+    parse_task_spec(task)
     check_seed(seed)
     settings = _settings(dictionary, device)
-    present = dictionary.exists() and name in {e.name for e in dictionary.entries()}
+    present = task in dictionary
     with progress_bar(False) as report:
         entry = dictionary.add(task, settings=settings, seed=seed, rebuild=rebuild, progress=report)
     _warn_at_chance([entry])
